@@ -1,0 +1,288 @@
+/* nn.h — the Bottleneck engine: public contract.
+ *
+ * Plain C11 + CBLAS/LAPACK. No GLib, no I/O, no threads of its own.
+ * Every fallible call returns an NnStatus and fills an NnError (may be NULL).
+ * Nothing here exits or aborts on bad input.
+ *
+ * Layers above (src/core, src/app, src/cli) use only this header; the layer
+ * kernels (nn-dense.h, nn-conv.h, …) are the engine's own business and its tests'.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum
+{
+  NN_OK = 0,
+  NN_ERR_INVALID,   /* a bad value in a configuration or argument */
+  NN_ERR_SHAPE,     /* the architecture does not fit the input shape */
+  NN_ERR_NOMEM,
+  NN_ERR_DIVERGED,  /* NaN/Inf in loss or parameters; last good weights kept */
+  NN_ERR_CANCELLED,
+} NnStatus;
+
+typedef struct
+{
+  NnStatus code;
+  char     message[256];
+} NnError;
+
+/* Fills err (if non-NULL) printf-style and returns code. */
+NnStatus nn_error_set (NnError *err, NnStatus code, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+/* ---------------------------------------------------------------- config */
+
+typedef enum { NN_KIND_PLAIN, NN_KIND_DENOISING, NN_KIND_SPARSE, NN_KIND_VAE } NnKind;
+typedef enum
+{
+  NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID
+} NnActivation;
+typedef enum { NN_LOSS_MSE, NN_LOSS_BCE } NnLoss;
+typedef enum { NN_OPTIM_ADAM, NN_OPTIM_SGD } NnOptimizer;
+typedef enum
+{
+  NN_SCHEDULE_CONSTANT, NN_SCHEDULE_STEP, NN_SCHEDULE_COSINE, NN_SCHEDULE_PLATEAU
+} NnSchedule;
+typedef enum { NN_NOISE_NONE, NN_NOISE_GAUSSIAN, NN_NOISE_MASK } NnNoise;
+typedef enum { NN_SPARSITY_NONE, NN_SPARSITY_L1, NN_SPARSITY_KL } NnSparsity;
+
+#define NN_ARCH_MAX 256
+#define NN_NAME_MAX 128
+
+/* Everything needed to rebuild and retrain a model. Plain data: copy it with '='.
+ * Text form ("key=value" lines) via nn_config_format / nn_config_parse; the
+ * model file stores that text, the CLI maps --key value onto nn_config_set, and
+ * the GUI validates each field with nn_config_set too — one place for the rules. */
+typedef struct
+{
+  /* model */
+  NnKind       kind;                  /* key "kind": plain|denoising|sparse|vae */
+  char         arch[NN_ARCH_MAX];     /* "arch": "784-512-128-32" or "c16k3s2,c32k3s2,d32" */
+  NnActivation activation;            /* "activation": hidden layers */
+  NnActivation out_activation;        /* "out_activation": default sigmoid */
+  NnLoss       loss;                  /* "loss": mse|bce */
+  float        dropout;               /* "dropout": after each hidden dense layer, 0 = off */
+  bool         batch_norm;            /* "batch_norm": after each hidden conv/dense */
+  int          in_channels;           /* "in_channels", "in_height", "in_width" */
+  int          in_height;
+  int          in_width;
+  /* kinds */
+  NnNoise      noise;                 /* "noise": none | gaussian:σ | mask:p */
+  float        noise_level;
+  NnSparsity   sparsity;              /* "sparsity": none | l1:λ | kl:ρ,β */
+  float        sparsity_lambda;       /* l1 λ, or kl β */
+  float        sparsity_rho;          /* kl ρ */
+  float        beta;                  /* "beta": VAE β */
+  /* optimisation */
+  NnOptimizer  optimizer;             /* "optimizer": adam|sgd */
+  float        lr;                    /* "lr" */
+  float        momentum;              /* "momentum" (sgd) */
+  float        beta1, beta2, eps;     /* "beta1", "beta2", "eps" (adam) */
+  float        weight_decay;          /* "weight_decay": decoupled (AdamW-style) */
+  NnSchedule   schedule;              /* "schedule": constant|step|cosine|plateau */
+  int          lr_step;               /* "lr_step": epochs per step (step, plateau patience) */
+  float        lr_gamma;              /* "lr_gamma": factor per step */
+  int          batch;                 /* "batch" */
+  int          epochs;                /* "epochs" */
+  uint64_t     seed;                  /* "seed" */
+  int          threads;               /* "threads": BLAS threads, 0 = BLAS default */
+  float        val_split;             /* "val_split": fraction of training set held out */
+  int          patience;              /* "patience": early stopping, 0 = off */
+  /* provenance */
+  char         dataset[NN_NAME_MAX];  /* "dataset": e.g. "fashion-mnist" */
+} NnConfig;
+
+/* Defaults = the reference model: arch 784-512-128-32, relu, sigmoid output,
+ * mse, adam lr 1e-3, batch 128, 5 epochs, seed 1, 1×28×28 input. */
+void     nn_config_init_default (NnConfig *cfg);
+
+/* Sets one field from its text form, validating it ("lr" "1e-3").
+ * Unknown key or bad value → NN_ERR_INVALID with a message naming both. */
+NnStatus nn_config_set (NnConfig   *cfg,
+                        const char *key,
+                        const char *value,
+                        NnError    *err);
+
+/* Writes "key=value\n" lines for every field; returns the length it needs
+ * (excluding NUL), like snprintf. */
+size_t   nn_config_format (const NnConfig *cfg,
+                           char           *buf,
+                           size_t          size);
+
+/* Parses text written by nn_config_format onto cfg (start from defaults:
+ * keys missing from older files keep their defaults; unknown keys are an error). */
+NnStatus nn_config_parse (NnConfig   *cfg,
+                          const char *text,
+                          NnError    *err);
+
+/* Whole-config checks (ranges, arch grammar, arch vs input shape). */
+NnStatus nn_config_validate (const NnConfig *cfg,
+                             NnError        *err);
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct NnModel NnModel;
+
+/* Builds the layer stack for cfg and allocates the parameter buffer
+ * (uninitialised until nn_model_init_params). */
+NnModel *nn_model_new (const NnConfig *cfg,
+                       NnError        *err);
+void     nn_model_free (NnModel *model);
+
+const NnConfig *nn_model_get_config (const NnModel *model);
+size_t   nn_model_n_params (const NnModel *model);  /* trainable floats */
+size_t   nn_model_n_stats (const NnModel *model);   /* non-trainable floats (batch-norm running stats) */
+float   *nn_model_params (NnModel *model);          /* (n_params) one contiguous buffer */
+float   *nn_model_stats (NnModel *model);           /* (n_stats), may be NULL when 0 */
+int      nn_model_input_dim (const NnModel *model); /* C·H·W */
+int      nn_model_latent_dim (const NnModel *model);/* code size (μ for a VAE) */
+
+/* He init before ReLU-family layers, Xavier elsewhere; biases 0. Deterministic in seed. */
+void     nn_model_init_params (NnModel *model,
+                               uint64_t seed);
+
+/* One line per layer: "dense 784→512 relu   401,920 params" etc.; returns length like snprintf. */
+size_t   nn_model_describe (const NnModel *model,
+                            char          *buf,
+                            size_t         size);
+
+/* ---------------------------------------------------------------- inference */
+
+/* Forward-only workspace. One per thread; it reads whatever parameter buffer it
+ * is given (a live model's or a snapshot's), so the UI can decode from a snapshot
+ * while the trainer keeps writing its own buffer. Inputs/outputs are (n, dim)
+ * row-major floats in [0,1] (NCHW inside a row). Any n; it batches internally. */
+typedef struct NnInference NnInference;
+
+NnInference *nn_inference_new (const NnModel *model,
+                               int            max_batch,
+                               NnError       *err);
+void     nn_inference_free (NnInference *inf);
+
+NnStatus nn_inference_encode (NnInference *inf,
+                              const float *params,
+                              const float *stats,
+                              const float *x,      /* (n, input_dim) */
+                              int          n,
+                              float       *z,      /* (n, latent_dim); μ for a VAE */
+                              NnError     *err);
+NnStatus nn_inference_decode (NnInference *inf,
+                              const float *params,
+                              const float *stats,
+                              const float *z,      /* (n, latent_dim) */
+                              int          n,
+                              float       *y,      /* (n, input_dim), output activation applied */
+                              NnError     *err);
+NnStatus nn_inference_reconstruct (NnInference *inf,
+                                   const float *params,
+                                   const float *stats,
+                                   const float *x,
+                                   int          n,
+                                   float       *y,
+                                   NnError     *err);
+
+/* ---------------------------------------------------------------- snapshots */
+
+/* Immutable, reference-counted copy of parameters + stats taken between steps.
+ * Any thread may ref/unref/read it; nothing writes it after publication. */
+typedef struct
+{
+  int     ref_count;   /* atomic; use nn_snapshot_ref/unref */
+  size_t  n_params;
+  size_t  n_stats;
+  int64_t step;        /* global step when taken */
+  int     epoch;
+  float  *params;      /* (n_params) */
+  float  *stats;       /* (n_stats) */
+} NnSnapshot;
+
+NnSnapshot *nn_snapshot_ref (NnSnapshot *snap);
+void        nn_snapshot_unref (NnSnapshot *snap);
+NnSnapshot *nn_snapshot_new_from_model (const NnModel *model, int64_t step, int epoch);
+
+/* ---------------------------------------------------------------- trainer */
+
+typedef struct
+{
+  int64_t step;            /* global step, from 1 */
+  int     epoch;           /* 0-based epoch in progress */
+  int     steps_per_epoch;
+  bool    epoch_end;       /* val_loss valid only when true */
+  float   train_loss;      /* this step's total loss */
+  float   recon_loss;      /* this step's reconstruction part */
+  float   reg_loss;        /* KL (VAE) or sparsity penalty, else 0 */
+  float   val_loss;        /* mean over the validation split, at epoch end */
+  float   val_recon_loss;
+  float   val_reg_loss;
+  float   lr;
+  double  samples_per_s;   /* smoothed training throughput */
+  int     best_epoch;      /* epoch with lowest val loss so far, -1 none */
+} NnProgress;
+
+/* Called by the training thread after every step (and once more at each epoch
+ * end with epoch_end = true). Keep it cheap: copy and return. */
+typedef void (*NnProgressFunc) (const NnProgress *progress,
+                                void             *user_data);
+
+typedef struct NnTrainer NnTrainer;
+
+/* Training data: (n, input_dim) floats in [0,1], borrowed for the trainer's life.
+ * The validation split (cfg->val_split) is taken from the end of a seeded
+ * permutation of x. All workspace is allocated here, none in a step. */
+NnTrainer *nn_trainer_new (NnModel     *model,
+                           const float *x,
+                           int          n,
+                           NnError     *err);
+void       nn_trainer_free (NnTrainer *trainer);
+
+/* Runs until cfg->epochs more epochs are done, early stopping fires, it is
+ * cancelled (NN_ERR_CANCELLED) or it diverges (NN_ERR_DIVERGED: message names the
+ * step and says "lower the learning rate"; the model holds the last good weights).
+ * Blocks while paused. Safe to call again to continue training. */
+NnStatus   nn_trainer_run (NnTrainer     *trainer,
+                           NnProgressFunc progress,
+                           void          *user_data,
+                           NnError       *err);
+
+/* One minibatch, for single-stepping and tests. */
+NnStatus   nn_trainer_step (NnTrainer *trainer,
+                            NnError   *err);
+
+/* Thread-safe controls, take effect between steps. */
+void       nn_trainer_cancel (NnTrainer *trainer);
+void       nn_trainer_set_paused (NnTrainer *trainer, bool paused);
+void       nn_trainer_request_single_step (NnTrainer *trainer); /* while paused */
+void       nn_trainer_set_lr (NnTrainer *trainer, float lr);
+void       nn_trainer_set_noise_level (NnTrainer *trainer, float level);
+void       nn_trainer_set_beta (NnTrainer *trainer, float beta);
+void       nn_trainer_set_extra_epochs (NnTrainer *trainer, int epochs);
+
+/* Latest published snapshot (ref'd, caller unrefs), or NULL before the first.
+ * Published at least every snapshot_interval_ms (default 250) and at epoch ends. */
+NnSnapshot *nn_trainer_dup_snapshot (NnTrainer *trainer);
+void        nn_trainer_set_snapshot_interval (NnTrainer *trainer, int ms);
+
+/* Copies the best-validation weights back into the model. */
+void       nn_trainer_restore_best (NnTrainer *trainer);
+int        nn_trainer_epochs_done (const NnTrainer *trainer);
+float      nn_trainer_eval_loss (NnTrainer *trainer, const float *x, int n);
+
+/* ---------------------------------------------------------------- utilities */
+
+/* Sets BLAS threads (0 = leave as is). */
+void     nn_set_threads (int threads);
+/* Heap allocations made by the engine so far (for the no-allocation-in-step test). */
+uint64_t nn_alloc_count (void);
+
+#ifdef __cplusplus
+}
+#endif
