@@ -155,6 +155,23 @@ size_t   nn_model_describe (const NnModel *model,
                             char          *buf,
                             size_t         size);
 
+/* The GEMMs of one training step at this batch size (forward, dW, dX; row-major
+ * C = op(A)·op(B), m×k · k×n), so a benchmark can time the same shapes with
+ * cblas_sgemm and report a fraction of the machine's ceiling. Returns the count
+ * (may exceed max; only max are written). */
+typedef struct
+{
+  int  m, n, k;
+  bool trans_a, trans_b;
+} NnGemmShape;
+
+int      nn_model_gemm_shapes (const NnModel *model,
+                               int            batch,
+                               NnGemmShape   *shapes,
+                               int            max);
+/* Exact training FLOPs per sample of those GEMMs (2·m·n·k summed, / batch). */
+double   nn_model_train_flops_per_sample (const NnModel *model);
+
 /* ---------------------------------------------------------------- inference */
 
 /* Forward-only workspace. One per thread; it reads whatever parameter buffer it
