@@ -1,0 +1,797 @@
+/* btl-model-file.c — the .btl model file. See btl-model-file.h.
+ *
+ * Format, version 1 (all integers little-endian):
+ *
+ *   offset  size  field
+ *   0       8     magic "BTLMODEL"
+ *   8       4     u32 format version (1). A reader refuses versions above its own.
+ *   12      8     u64 total file size in bytes, so truncation is told apart from
+ *                 damage before anything else is read
+ *   20      …     chunks, each: 4-byte ASCII tag, u64 payload length, payload
+ *   size−4  4     u32 CRC-32 (zlib crc32) of every byte before it
+ *
+ * Chunks (any order; each at most once; unknown tags are skipped, so later
+ * versions can add chunks without breaking older readers):
+ *
+ *   CONF  required  nn_config_format() text ("key=value\n" lines, UTF-8, no NUL):
+ *                   architecture, activations, loss, optimizer settings, seed,
+ *                   input shape, data set name
+ *   PARM  required  n_params float32: the engine's parameter buffer, as is
+ *   STAT  optional  n_stats float32 (batch-norm running statistics); required
+ *                   when the architecture has stats
+ *   INFO  optional  "key=value\n" text: epochs_trained, best_epoch, train_loss,
+ *                   val_loss, test_mse, test_psnr_db, test_ssim, created,
+ *                   train_seconds, samples_per_s, input_scaling, writer.
+ *                   Doubles as g_ascii_dtostr() (exact round trip); unknown keys
+ *                   are ignored
+ *   LATS  optional  u32 latent_dim, then latent_dim float32 each of min, max,
+ *                   mean, std
+ *   HIST  optional  opaque training-history blob (owned by the app/CLI)
+ *   END   required  empty; the last chunk ("END " with a space)
+ *
+ * Reading order: magic → version → declared size vs real size (a short file
+ * is reported as "truncated in chunk X (needs N bytes, M left)") → CRC → chunk
+ * walk, every length checked against what remains before it is used → decode.
+ * Writing: the whole file is built in memory and written with
+ * g_file_set_contents_full (temp file + rename), so a failed save leaves any
+ * previous file untouched.
+ */
+#include "config.h"
+
+#include "btl-model-file.h"
+
+#include <math.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "btl-error.h"
+
+#define MAGIC        "BTLMODEL"
+#define MAGIC_LEN    8
+#define HEADER_LEN   20      /* magic + version + size */
+#define CHUNK_HEAD   12      /* tag + u64 length */
+#define CRC_LEN      4
+
+/* ------------------------------------------------------------- info */
+
+void
+btl_model_info_init (BtlModelInfo *info)
+{
+  g_return_if_fail (info != NULL);
+
+  memset (info, 0, sizeof *info);
+  info->epochs_trained = 0;
+  info->best_epoch = -1;
+  info->train_loss = NAN;
+  info->val_loss = NAN;
+  info->test_mse = NAN;
+  info->test_psnr_db = NAN;
+  info->test_ssim = NAN;
+  info->created = 0;
+  info->train_seconds = NAN;
+  info->samples_per_s = NAN;
+}
+
+void
+btl_model_info_clear (BtlModelInfo *info)
+{
+  g_return_if_fail (info != NULL);
+
+  g_free (info->latent_min);
+  g_free (info->latent_max);
+  g_free (info->latent_mean);
+  g_free (info->latent_std);
+  btl_model_info_init (info);
+}
+
+static float *
+dup_or_nan (const float *src,
+            int          n)
+{
+  float *dst = g_new (float, n);
+
+  for (int i = 0; i < n; i++)
+    dst[i] = src != NULL ? src[i] : NAN;
+  return dst;
+}
+
+void
+btl_model_info_set_latent_stats (BtlModelInfo *info,
+                                 int           latent_dim,
+                                 const float  *min,
+                                 const float  *max,
+                                 const float  *mean,
+                                 const float  *std)
+{
+  g_return_if_fail (info != NULL);
+  g_return_if_fail (latent_dim >= 0);
+
+  g_clear_pointer (&info->latent_min, g_free);
+  g_clear_pointer (&info->latent_max, g_free);
+  g_clear_pointer (&info->latent_mean, g_free);
+  g_clear_pointer (&info->latent_std, g_free);
+  info->latent_dim = latent_dim;
+  if (latent_dim == 0)
+    return;
+  info->latent_min = dup_or_nan (min, latent_dim);
+  info->latent_max = dup_or_nan (max, latent_dim);
+  info->latent_mean = dup_or_nan (mean, latent_dim);
+  info->latent_std = dup_or_nan (std, latent_dim);
+}
+
+void
+btl_model_info_copy (BtlModelInfo       *dest,
+                     const BtlModelInfo *src)
+{
+  g_return_if_fail (dest != NULL && src != NULL);
+
+  *dest = *src;
+  dest->latent_dim = 0;
+  dest->latent_min = dest->latent_max = dest->latent_mean = dest->latent_std = NULL;
+  btl_model_info_set_latent_stats (dest, src->latent_dim, src->latent_min,
+                                   src->latent_max, src->latent_mean, src->latent_std);
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void
+put_u32 (GByteArray *out,
+         guint32     v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 4);
+}
+
+static void
+put_u64 (GByteArray *out,
+         guint64     v)
+{
+  guint64 le = GUINT64_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 8);
+}
+
+static void
+put_chunk_head (GByteArray *out,
+                const char *tag,
+                guint64     len)
+{
+  g_byte_array_append (out, (const guint8 *) tag, 4);
+  put_u64 (out, len);
+}
+
+static void
+put_floats (GByteArray  *out,
+            const float *v,
+            size_t       n)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (n > 0)
+    g_byte_array_append (out, (const guint8 *) v, (guint) (n * sizeof (float)));
+#else
+  for (size_t i = 0; i < n; i++)
+    {
+      guint32 bits;
+      memcpy (&bits, &v[i], 4);
+      put_u32 (out, bits);
+    }
+#endif
+}
+
+static void
+put_text_chunk (GByteArray *out,
+                const char *tag,
+                const char *text)
+{
+  size_t len = strlen (text);
+
+  put_chunk_head (out, tag, len);
+  g_byte_array_append (out, (const guint8 *) text, (guint) len);
+}
+
+static void
+append_double (GString    *s,
+               const char *key,
+               double      v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (s, "%s=%s\n", key, g_ascii_dtostr (buf, sizeof buf, v));
+}
+
+static char *
+format_info (const BtlModelInfo *info)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "epochs_trained=%d\n", info->epochs_trained);
+  g_string_append_printf (s, "best_epoch=%d\n", info->best_epoch);
+  append_double (s, "train_loss", info->train_loss);
+  append_double (s, "val_loss", info->val_loss);
+  append_double (s, "test_mse", info->test_mse);
+  append_double (s, "test_psnr_db", info->test_psnr_db);
+  append_double (s, "test_ssim", info->test_ssim);
+  g_string_append_printf (s, "created=%" G_GINT64_FORMAT "\n",
+                          info->created != 0 ? info->created
+                                             : g_get_real_time () / G_USEC_PER_SEC);
+  append_double (s, "train_seconds", info->train_seconds);
+  append_double (s, "samples_per_s", info->samples_per_s);
+  /* How pixels became inputs, for readers that feed the model themselves. */
+  g_string_append (s, "input_scaling=x/255\n");
+  g_string_append (s, "writer=" PACKAGE_NAME " " PACKAGE_VERSION "\n");
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+btl_model_file_save_buffers (const char          *path,
+                             const NnConfig      *cfg,
+                             const float         *params,
+                             size_t               n_params,
+                             const float         *stats,
+                             size_t               n_stats,
+                             GBytes              *history,
+                             const BtlModelInfo  *info,
+                             GError             **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *info_text = NULL;
+  g_autofree char *display = NULL;
+  BtlModelInfo default_info;
+  NnError nerr = { 0 };
+  NnModel *check;
+  size_t conf_len;
+  guint64 total;
+  guint32 crc;
+  gsize hist_len = 0;
+  const guint8 *hist = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (cfg != NULL, FALSE);
+  g_return_val_if_fail (params != NULL || n_params == 0, FALSE);
+  g_return_val_if_fail (stats != NULL || n_stats == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  display = g_filename_display_name (path);
+
+  /* Never write a file that could not be loaded back. */
+  check = nn_model_new (cfg, &nerr);
+  if (check == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "%s: cannot save an invalid model: %s", display, nerr.message);
+      return FALSE;
+    }
+  if (nn_model_n_params (check) != n_params || nn_model_n_stats (check) != n_stats)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
+                   "%s: %zu parameters and %zu stats given but the architecture "
+                   "has %zu and %zu", display, n_params, n_stats,
+                   nn_model_n_params (check), nn_model_n_stats (check));
+      nn_model_free (check);
+      return FALSE;
+    }
+  nn_model_free (check);
+
+  if (info == NULL)
+    {
+      btl_model_info_init (&default_info);
+      info = &default_info;
+    }
+
+  conf_len = nn_config_format (cfg, NULL, 0);
+  conf = g_malloc (conf_len + 1);
+  nn_config_format (cfg, conf, conf_len + 1);
+  info_text = format_info (info);
+  if (history != NULL)
+    hist = g_bytes_get_data (history, &hist_len);
+
+  total = HEADER_LEN
+          + CHUNK_HEAD + strlen (conf)
+          + CHUNK_HEAD + (guint64) n_params * 4
+          + (n_stats > 0 ? CHUNK_HEAD + (guint64) n_stats * 4 : 0)
+          + CHUNK_HEAD + strlen (info_text)
+          + (info->latent_dim > 0 ? CHUNK_HEAD + 4 + 16 * (guint64) info->latent_dim : 0)
+          + (history != NULL ? CHUNK_HEAD + hist_len : 0)
+          + CHUNK_HEAD
+          + CRC_LEN;
+  if (total > G_MAXUINT)   /* GByteArray's limit; ~1e9 parameters */
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   "%s: a %" G_GUINT64_FORMAT "-byte model file is too large",
+                   display, total);
+      return FALSE;
+    }
+
+  out = g_byte_array_sized_new ((guint) total);
+  g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
+  put_u32 (out, BTL_MODEL_FILE_VERSION);
+  put_u64 (out, total);
+
+  put_text_chunk (out, "CONF", conf);
+
+  put_chunk_head (out, "PARM", (guint64) n_params * 4);
+  put_floats (out, params, n_params);
+
+  if (n_stats > 0)
+    {
+      put_chunk_head (out, "STAT", (guint64) n_stats * 4);
+      put_floats (out, stats, n_stats);
+    }
+
+  put_text_chunk (out, "INFO", info_text);
+
+  if (info->latent_dim > 0)
+    {
+      put_chunk_head (out, "LATS", 4 + 16 * (guint64) info->latent_dim);
+      put_u32 (out, (guint32) info->latent_dim);
+      put_floats (out, info->latent_min, info->latent_dim);
+      put_floats (out, info->latent_max, info->latent_dim);
+      put_floats (out, info->latent_mean, info->latent_dim);
+      put_floats (out, info->latent_std, info->latent_dim);
+    }
+
+  if (history != NULL)
+    {
+      put_chunk_head (out, "HIST", hist_len);
+      if (hist_len > 0)
+        g_byte_array_append (out, hist, (guint) hist_len);
+    }
+
+  put_chunk_head (out, "END ", 0);
+  crc = (guint32) crc32 (crc32 (0L, Z_NULL, 0), out->data, out->len);
+  put_u32 (out, crc);
+  g_assert (out->len == total);
+
+  if (info == &default_info)
+    btl_model_info_clear (&default_info);
+
+  return g_file_set_contents_full (path, (const char *) out->data, out->len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+gboolean
+btl_model_file_save (const char          *path,
+                     NnModel             *model,
+                     GBytes              *history,
+                     const BtlModelInfo  *info,
+                     GError             **error)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+
+  return btl_model_file_save_buffers (path, nn_model_get_config (model),
+                                      nn_model_params (model), nn_model_n_params (model),
+                                      nn_model_stats (model), nn_model_n_stats (model),
+                                      history, info, error);
+}
+
+/* ------------------------------------------------------------- reading */
+
+typedef struct
+{
+  const guint8 *data;
+  guint64       len;
+} Chunk;
+
+typedef struct
+{
+  const char *path;
+  char       *display;
+  Chunk       conf, parm, stat, info, lats, hist;
+} Reader;
+
+static guint32
+get_u32 (const guint8 *p)
+{
+  guint32 v;
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static guint64
+get_u64 (const guint8 *p)
+{
+  guint64 v;
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static void
+get_floats (float        *dst,
+            const guint8 *src,
+            size_t        n)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (n > 0)
+    memcpy (dst, src, n * sizeof (float));
+#else
+  for (size_t i = 0; i < n; i++)
+    {
+      guint32 bits = get_u32 (src + 4 * i);
+      memcpy (&dst[i], &bits, 4);
+    }
+#endif
+}
+
+static gboolean
+fail (Reader      *r,
+      GError     **error,
+      int          code,
+      const char  *fmt,
+      ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+fail (Reader      *r,
+      GError     **error,
+      int          code,
+      const char  *fmt,
+      ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  what = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error (error, BTL_ERROR, code, "%s: %s", r->display, what);
+  return FALSE;
+}
+
+static void
+tag_to_string (const guint8 *tag,
+               char          out[5])
+{
+  for (int i = 0; i < 4; i++)
+    out[i] = g_ascii_isprint (tag[i]) ? (char) tag[i] : '?';
+  out[4] = '\0';
+}
+
+/* Walks the chunks in data[HEADER_LEN, limit). truncated: the file is shorter
+ * than its header says, so running out of bytes is reported as truncation. */
+static gboolean
+walk_chunks (Reader        *r,
+             const guint8  *data,
+             guint64        limit,
+             gboolean       truncated,
+             GError       **error)
+{
+  guint64 pos = HEADER_LEN;
+
+  for (;;)
+    {
+      char tag[5];
+      guint64 len, left;
+      Chunk *slot = NULL;
+
+      if (limit - pos < CHUNK_HEAD)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "truncated in a chunk header at offset %" G_GUINT64_FORMAT
+                         " (needs %d bytes, %" G_GUINT64_FORMAT " left)",
+                         pos, CHUNK_HEAD, limit - pos);
+          return fail (r, error, BTL_ERROR_CORRUPT, "no END chunk");
+        }
+
+      tag_to_string (data + pos, tag);
+      len = get_u64 (data + pos + 4);
+      pos += CHUNK_HEAD;
+      left = limit - pos;
+      if (len > left)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "truncated in chunk %s (needs %" G_GUINT64_FORMAT
+                         " bytes, %" G_GUINT64_FORMAT " left)", tag, len, left);
+          return fail (r, error, BTL_ERROR_CORRUPT,
+                       "chunk %s claims %" G_GUINT64_FORMAT " bytes but only %"
+                       G_GUINT64_FORMAT " remain", tag, len, left);
+        }
+
+      if (memcmp (tag, "END ", 4) == 0)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT, "truncated in the checksum");
+          if (len != 0 || pos != limit)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "%" G_GUINT64_FORMAT " unexpected bytes after the END chunk",
+                         limit - pos);
+          return TRUE;
+        }
+
+      if (memcmp (tag, "CONF", 4) == 0) slot = &r->conf;
+      else if (memcmp (tag, "PARM", 4) == 0) slot = &r->parm;
+      else if (memcmp (tag, "STAT", 4) == 0) slot = &r->stat;
+      else if (memcmp (tag, "INFO", 4) == 0) slot = &r->info;
+      else if (memcmp (tag, "LATS", 4) == 0) slot = &r->lats;
+      else if (memcmp (tag, "HIST", 4) == 0) slot = &r->hist;
+      /* else: a chunk from a later version; skip it. */
+
+      if (slot != NULL)
+        {
+          if (slot->data != NULL)
+            return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s appears twice", tag);
+          slot->data = data + pos;
+          slot->len = len;
+        }
+      pos += len;
+    }
+}
+
+static double
+parse_double (const char *s)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (s, &end);
+
+  return end != s && *end == '\0' ? v : NAN;
+}
+
+static void
+parse_info (const Chunk  *chunk,
+            BtlModelInfo *info)
+{
+  g_autofree char *text = g_strndup ((const char *) chunk->data, chunk->len);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *eq = strchr (lines[i], '=');
+      const char *key = lines[i];
+      const char *val;
+
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      val = eq + 1;
+      if (g_str_equal (key, "epochs_trained"))
+        info->epochs_trained = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), 0, G_MAXINT);
+      else if (g_str_equal (key, "best_epoch"))
+        info->best_epoch = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), -1, G_MAXINT);
+      else if (g_str_equal (key, "train_loss"))
+        info->train_loss = parse_double (val);
+      else if (g_str_equal (key, "val_loss"))
+        info->val_loss = parse_double (val);
+      else if (g_str_equal (key, "test_mse"))
+        info->test_mse = parse_double (val);
+      else if (g_str_equal (key, "test_psnr_db"))
+        info->test_psnr_db = parse_double (val);
+      else if (g_str_equal (key, "test_ssim"))
+        info->test_ssim = parse_double (val);
+      else if (g_str_equal (key, "created"))
+        info->created = g_ascii_strtoll (val, NULL, 10);
+      else if (g_str_equal (key, "train_seconds"))
+        info->train_seconds = parse_double (val);
+      else if (g_str_equal (key, "samples_per_s"))
+        info->samples_per_s = parse_double (val);
+      /* Other keys (input_scaling, writer, later additions) are informational. */
+    }
+}
+
+/* Turns the located chunks into a model. */
+static NnModel *
+decode (Reader        *r,
+        BtlModelInfo  *info_out,
+        GBytes       **history_out,
+        GError       **error)
+{
+  g_autofree char *conf = NULL;
+  NnConfig cfg;
+  NnError nerr = { 0 };
+  NnModel *model;
+  size_t n_params, n_stats;
+
+  if (r->conf.data == NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "no CONF chunk (configuration)");
+      return NULL;
+    }
+  if (r->parm.data == NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "no PARM chunk (parameters)");
+      return NULL;
+    }
+  if (memchr (r->conf.data, '\0', r->conf.len) != NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "the configuration text contains a NUL byte");
+      return NULL;
+    }
+
+  conf = g_strndup ((const char *) r->conf.data, r->conf.len);
+  nn_config_init_default (&cfg);
+  if (nn_config_parse (&cfg, conf, &nerr) != NN_OK)
+    {
+      fail (r, error, BTL_ERROR_INVALID, "bad configuration: %s", nerr.message);
+      return NULL;
+    }
+  model = nn_model_new (&cfg, &nerr);
+  if (model == NULL)
+    {
+      fail (r, error, nerr.code == NN_ERR_SHAPE ? BTL_ERROR_SHAPE : BTL_ERROR_INVALID,
+            "bad configuration: %s", nerr.message);
+      return NULL;
+    }
+
+  n_params = nn_model_n_params (model);
+  n_stats = nn_model_n_stats (model);
+  if (r->parm.len % 4 != 0 || r->parm.len / 4 != n_params)
+    {
+      fail (r, error, BTL_ERROR_MISMATCH,
+            "parameter count %" G_GUINT64_FORMAT "%s does not match the architecture (%zu)",
+            r->parm.len / 4, r->parm.len % 4 != 0 ? " (and a fraction)" : "", n_params);
+      goto failed;
+    }
+  if (r->stat.len % 4 != 0 || r->stat.len / 4 != n_stats)
+    {
+      fail (r, error, BTL_ERROR_MISMATCH,
+            "stat count %" G_GUINT64_FORMAT " does not match the architecture (%zu)",
+            r->stat.len / 4, n_stats);
+      goto failed;
+    }
+  get_floats (nn_model_params (model), r->parm.data, n_params);
+  if (n_stats > 0)
+    get_floats (nn_model_stats (model), r->stat.data, n_stats);
+
+  if (info_out != NULL)
+    {
+      btl_model_info_init (info_out);
+      if (r->info.data != NULL)
+        parse_info (&r->info, info_out);
+    }
+
+  if (r->lats.data != NULL)
+    {
+      guint64 dim = r->lats.len >= 4 ? get_u32 (r->lats.data) : 0;
+
+      if (r->lats.len < 4 || r->lats.len != 4 + 16 * dim)
+        {
+          fail (r, error, BTL_ERROR_CORRUPT, "chunk LATS has a wrong length");
+          goto failed;
+        }
+      if (dim != (guint64) nn_model_latent_dim (model))
+        {
+          fail (r, error, BTL_ERROR_MISMATCH,
+                "latent statistics for %" G_GUINT64_FORMAT " dimensions but the "
+                "model's code has %d", dim, nn_model_latent_dim (model));
+          goto failed;
+        }
+      if (info_out != NULL && dim > 0)
+        {
+          const guint8 *p = r->lats.data + 4;
+          int d = (int) dim;
+
+          info_out->latent_dim = d;
+          info_out->latent_min = g_new (float, d);
+          info_out->latent_max = g_new (float, d);
+          info_out->latent_mean = g_new (float, d);
+          info_out->latent_std = g_new (float, d);
+          get_floats (info_out->latent_min, p, d);
+          get_floats (info_out->latent_max, p + 4 * dim, d);
+          get_floats (info_out->latent_mean, p + 8 * dim, d);
+          get_floats (info_out->latent_std, p + 12 * dim, d);
+        }
+    }
+
+  if (history_out != NULL)
+    *history_out = r->hist.data != NULL ? g_bytes_new (r->hist.data, r->hist.len) : NULL;
+
+  return model;
+
+failed:
+  if (info_out != NULL)
+    btl_model_info_clear (info_out);
+  nn_model_free (model);
+  return NULL;
+}
+
+NnModel *
+btl_model_file_load (const char    *path,
+                     GBytes       **history_out,
+                     BtlModelInfo  *info_out,
+                     GError       **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  Reader r = { 0 };
+  const guint8 *data;
+  guint64 size, declared;
+  guint32 version, crc_stored, crc;
+  NnModel *model = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (history_out != NULL)
+    *history_out = NULL;
+  if (info_out != NULL)
+    btl_model_info_init (info_out);
+
+  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
+  mapped = g_mapped_file_new (path, FALSE, error);
+  if (mapped == NULL)
+    return NULL;
+
+  r.path = path;
+  r.display = g_filename_display_name (path);
+  data = (const guint8 *) g_mapped_file_get_contents (mapped);
+  size = g_mapped_file_get_length (mapped);
+
+  if (size < MAGIC_LEN)
+    {
+      if (size > 0 && memcmp (data, MAGIC, size) == 0)
+        fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
+              " bytes)", size);
+      else
+        fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck model file%s",
+              size == 0 ? " (empty)" : "");
+      goto out;
+    }
+  if (memcmp (data, MAGIC, MAGIC_LEN) != 0)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck model file");
+      goto out;
+    }
+  if (size < HEADER_LEN)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
+            " bytes)", size);
+      goto out;
+    }
+
+  version = get_u32 (data + 8);
+  if (version > BTL_MODEL_FILE_VERSION)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
+                   "%s: made by a newer Bottleneck (format %u; this one reads format %d)",
+                   r.display, version, BTL_MODEL_FILE_VERSION);
+      goto out;
+    }
+  if (version == 0)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "bad format version 0");
+      goto out;
+    }
+
+  declared = get_u64 (data + 12);
+  if (declared < size)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT,
+            "%" G_GUINT64_FORMAT " bytes long but its header says %" G_GUINT64_FORMAT
+            " (damaged)", size, declared);
+      goto out;
+    }
+  if (declared > size)
+    {
+      /* Say where the data ran out; the walk always fails on a short file. */
+      if (walk_chunks (&r, data, size, TRUE, error))
+        fail (&r, error, BTL_ERROR_CORRUPT, "truncated (%" G_GUINT64_FORMAT " of %"
+              G_GUINT64_FORMAT " bytes)", size, declared);
+      goto out;
+    }
+  if (size < HEADER_LEN + CHUNK_HEAD + CRC_LEN)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "too short to hold any chunk");
+      goto out;
+    }
+
+  crc_stored = get_u32 (data + size - CRC_LEN);
+  /* zlib takes uInt lengths: checksum in pieces of at most 1 GiB. */
+  crc = (guint32) crc32 (0L, Z_NULL, 0);
+  for (guint64 off = 0; off < size - CRC_LEN; off += G_GUINT64_CONSTANT (1) << 30)
+    crc = (guint32) crc32 (crc, data + off,
+                           (uInt) MIN (G_GUINT64_CONSTANT (1) << 30, size - CRC_LEN - off));
+  if (crc != crc_stored)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT,
+            "bad checksum (stored %08x, computed %08x): the file is damaged",
+            crc_stored, crc);
+      goto out;
+    }
+
+  if (!walk_chunks (&r, data, size - CRC_LEN, FALSE, error))
+    goto out;
+
+  model = decode (&r, info_out, history_out, error);
+
+out:
+  g_free (r.display);
+  return model;
+}
