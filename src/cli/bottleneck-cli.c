@@ -1,0 +1,84 @@
+/* bottleneck-cli.c — entry point: locale, the subcommand table, --help, --version. */
+#include "config.h"
+
+#include "cli-common.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct
+{
+  const char     *name;
+  CliCommandFunc  func;
+  const char     *summary;
+} CliCommand;
+
+static const CliCommand commands[] = {
+  { "train", cli_train, N_("Train an autoencoder and save it") },
+  { "eval",  cli_eval,  N_("Measure a saved model on the test set (MSE, PSNR, SSIM)") },
+  { "info",  cli_info,  N_("Show a model file’s configuration, layers and history") },
+  { "bench", cli_bench, N_("Measure training speed against this machine’s sgemm ceiling") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n  bottleneck-cli %s\n\n%s\n",
+           _("Usage:"), _("COMMAND [OPTION…]"), _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n",
+           _("Run “bottleneck-cli COMMAND --help” for the options of a command."));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *name;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return CLI_EXIT_USAGE;
+    }
+
+  name = argv[1];
+  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0
+      || strcmp (name, "help") == 0)
+    {
+      print_usage (stdout);
+      return CLI_EXIT_OK;
+    }
+  if (strcmp (name, "--version") == 0)
+    {
+      printf ("bottleneck-cli %s\n", PACKAGE_VERSION);
+      return CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      {
+        /* The subcommand sees argv[0] = "train" etc., so GOption's usage line
+         * reads "bottleneck-cli train [OPTION…]". */
+        g_autofree char *prgname = g_strdup_printf ("bottleneck-cli %s", name);
+
+        g_set_prgname (prgname);
+        return commands[i].func (argc - 1, argv + 1);
+      }
+
+  {
+    g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), name);
+
+    fflush (stdout);
+    fprintf (stderr, "bottleneck-cli: %s (%s)\n", message,
+             _("see “bottleneck-cli --help”"));
+  }
+  return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,378 @@
+/* cli-common.c — see cli-common.h. */
+#include "config.h"
+
+#include "cli-common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* Help text for the configuration keys a subcommand lists in its --help. Keys
+ * not in this table still work (cli_parse maps them generically), they are
+ * just not listed. */
+typedef struct
+{
+  const char *name;         /* "--name" spelling, without the dashes */
+  const char *description;
+  const char *arg;
+} CliKeyHelp;
+
+static const CliKeyHelp key_help[] = {
+  { "arch",       N_("Encoder layers, e.g. 784-512-128-32 (the decoder mirrors it)"), N_("ARCH") },
+  { "activation", N_("Hidden-layer activation: relu, leaky_relu, tanh, sigmoid, identity"), N_("NAME") },
+  { "loss",       N_("Reconstruction loss: mse or bce"), N_("NAME") },
+  { "optimizer",  N_("Optimizer: adam or sgd"), N_("NAME") },
+  { "lr",         N_("Learning rate (default 1e-3)"), N_("RATE") },
+  { "batch",      N_("Minibatch size (default 128)"), N_("N") },
+  { "epochs",     N_("Epochs to train (default 5)"), N_("N") },
+  { "seed",       N_("Seed for initialisation, shuffling, noise and dropout (default 1)"), N_("N") },
+  { "threads",    N_("BLAS threads, 0 = OpenBLAS default"), N_("N") },
+  { "val-split",  N_("Fraction of the training images held out for validation (default 0.1)"), N_("F") },
+  { "dropout",    N_("Dropout probability after each hidden layer, 0 = off"), N_("P") },
+  { "patience",   N_("Stop after N epochs without a better validation loss, 0 = off"), N_("N") },
+};
+
+int
+cli_fail (const char *command,
+          CliExit     code,
+          const char *format,
+          ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+
+  /* Multi-line messages would break "one line on stderr": fold them. */
+  g_strdelimit (message, "\r\n", ' ');
+  fflush (stdout);
+  if (command != NULL)
+    fprintf (stderr, "bottleneck-cli %s: %s\n", command, message);
+  else
+    fprintf (stderr, "bottleneck-cli: %s\n", message);
+  return code;
+}
+
+int
+cli_usage_fail (const char *command,
+                const char *message)
+{
+  return cli_fail (command, CLI_EXIT_USAGE,
+                   _("%s (see “bottleneck-cli %s --help”)"),
+                   message, command != NULL ? command : "");
+}
+
+/* "--val-split" → "val_split": the engine's key spelling. */
+static char *
+option_to_key (const char *option_name)
+{
+  char *key;
+
+  while (*option_name == '-')
+    option_name++;
+  key = g_strdup (option_name);
+  g_strdelimit (key, "-", '_');
+  return key;
+}
+
+static gboolean
+set_config_key (NnConfig    *cfg,
+                const char  *option_name,
+                const char  *value,
+                GError     **error)
+{
+  g_autofree char *key = option_to_key (option_name);
+  NnError nerr = { 0 };
+
+  if (nn_config_set (cfg, key, value, &nerr) != NN_OK)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           nerr.message[0] != '\0'
+                             ? nerr.message : _("Invalid configuration value"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+config_option_cb (const char  *option_name,
+                  const char  *value,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  return set_config_key (user_data, option_name, value, error);
+}
+
+GOptionContext *
+cli_option_context_new (const char         *command,
+                        const char         *parameter_string,
+                        const char         *summary,
+                        const GOptionEntry *entries,
+                        NnConfig           *cfg,
+                        const char * const *config_keys)
+{
+  GOptionContext *context;
+  GOptionGroup *group;
+
+  context = g_option_context_new (parameter_string);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+
+  /* The group's user data is the config, so the callbacks can reach it. */
+  group = g_option_group_new (command, command, command, cfg, NULL);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_group_add_entries (group, entries);
+
+  if (cfg != NULL && config_keys != NULL)
+    {
+      for (guint i = 0; config_keys[i] != NULL; i++)
+        {
+          GOptionEntry entry[2] = { { 0 } };
+
+          for (guint j = 0; j < G_N_ELEMENTS (key_help); j++)
+            if (strcmp (key_help[j].name, config_keys[i]) == 0)
+              {
+                entry[0].description = key_help[j].description;
+                entry[0].arg_description = key_help[j].arg;
+              }
+          g_assert (entry[0].description != NULL);
+          /* GLib keeps pointers to these strings: config_keys must be static. */
+          entry[0].long_name = config_keys[i];
+          entry[0].arg = G_OPTION_ARG_CALLBACK;
+          entry[0].arg_data = (gpointer) config_option_cb;
+          g_option_group_add_entries (group, entry);
+        }
+    }
+
+  g_option_context_set_main_group (context, group);
+  /* Unknown --keys go to the engine's configuration (see cli_parse). */
+  g_option_context_set_ignore_unknown_options (context, cfg != NULL);
+  return context;
+}
+
+static gboolean
+looks_like_option (const char *arg)
+{
+  /* "-1" and "-.5" are values; "-x" and "--x" are options. */
+  return arg[0] == '-' && arg[1] != '\0'
+         && !g_ascii_isdigit (arg[1]) && arg[1] != '.';
+}
+
+gboolean
+cli_parse (GOptionContext   *context,
+           NnConfig         *cfg,
+           int              *argc,
+           char           ***argv,
+           char           ***positional,
+           GError          **error)
+{
+  g_autoptr(GPtrArray) rest = g_ptr_array_new_with_free_func (g_free);
+  gboolean only_positional = FALSE;
+  char **args;
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  args = *argv;
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *arg = args[i];
+
+      if (only_positional || !looks_like_option (arg))
+        {
+          g_ptr_array_add (rest, g_strdup (arg));
+          continue;
+        }
+      if (strcmp (arg, "--") == 0)
+        {
+          only_positional = TRUE;
+          continue;
+        }
+      if (cfg == NULL || arg[1] != '-')
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                       _("Unknown option %s"), arg);
+          return FALSE;
+        }
+
+      {
+        g_autofree char *name = g_strdup (arg);
+        const char *value;
+        char *eq = strchr (name, '=');
+
+        if (eq != NULL)
+          {
+            *eq = '\0';
+            value = eq + 1;
+          }
+        else if (i + 1 < *argc && !looks_like_option (args[i + 1]))
+          value = args[++i];
+        else
+          value = "true";   /* a bare --flag, e.g. --batch-norm */
+
+        if (!set_config_key (cfg, name, value, error))
+          return FALSE;
+      }
+    }
+
+  if (positional != NULL)
+    {
+      g_ptr_array_add (rest, NULL);
+      *positional = (char **) g_ptr_array_steal (rest, NULL);
+    }
+  else if (rest->len > 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   _("Unexpected argument “%s”"), (const char *) rest->pdata[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+void
+cli_json_begin (CliJson *json)
+{
+  json->str = g_string_new ("{");
+  json->first = TRUE;
+}
+
+static void
+add_key (CliJson    *json,
+         const char *key)
+{
+  if (!json->first)
+    g_string_append_c (json->str, ',');
+  json->first = FALSE;
+  cli_json_append_string (json->str, key);
+  g_string_append_c (json->str, ':');
+}
+
+void
+cli_json_append_string (GString    *str,
+                        const char *value)
+{
+  g_string_append_c (str, '"');
+  for (const unsigned char *p = (const unsigned char *) value; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '"':  g_string_append (str, "\\\""); break;
+        case '\\': g_string_append (str, "\\\\"); break;
+        case '\n': g_string_append (str, "\\n"); break;
+        case '\r': g_string_append (str, "\\r"); break;
+        case '\t': g_string_append (str, "\\t"); break;
+        default:
+          if (*p < 0x20)
+            g_string_append_printf (str, "\\u%04x", *p);
+          else
+            g_string_append_c (str, (char) *p);
+        }
+    }
+  g_string_append_c (str, '"');
+}
+
+void
+cli_json_append_double (GString *str,
+                        double   value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    {
+      g_string_append (str, "null");
+      return;
+    }
+  /* 9 significant digits: enough for any float, short enough to read. */
+  g_string_append (str, g_ascii_formatd (buf, sizeof buf, "%.9g", value));
+}
+
+void
+cli_json_add_string (CliJson    *json,
+                     const char *key,
+                     const char *value)
+{
+  add_key (json, key);
+  if (value == NULL)
+    g_string_append (json->str, "null");
+  else
+    cli_json_append_string (json->str, value);
+}
+
+void
+cli_json_add_double (CliJson    *json,
+                     const char *key,
+                     double      value)
+{
+  add_key (json, key);
+  cli_json_append_double (json->str, value);
+}
+
+void
+cli_json_add_int (CliJson    *json,
+                  const char *key,
+                  gint64      value)
+{
+  add_key (json, key);
+  g_string_append_printf (json->str, "%" G_GINT64_FORMAT, value);
+}
+
+void
+cli_json_add_bool (CliJson    *json,
+                   const char *key,
+                   gboolean    value)
+{
+  add_key (json, key);
+  g_string_append (json->str, value ? "true" : "false");
+}
+
+void
+cli_json_add_raw (CliJson    *json,
+                  const char *key,
+                  const char *raw)
+{
+  add_key (json, key);
+  g_string_append (json->str, raw);
+}
+
+char *
+cli_json_end (CliJson *json)
+{
+  g_string_append_c (json->str, '}');
+  return g_string_free (g_steal_pointer (&json->str), FALSE);
+}
+
+void
+cli_json_print (CliJson *json)
+{
+  g_autofree char *text = cli_json_end (json);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+/* ------------------------------------------------------------ misc */
+
+double
+cli_now (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+double
+cli_peak_rss_mb (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return NAN;
+  return usage.ru_maxrss / 1024.0;   /* Linux reports KiB */
+}

@@ -1,0 +1,96 @@
+/* cli-common.h — what the bottleneck-cli subcommands share: exit codes, option
+ * parsing onto an NnConfig, one-line errors, a tiny JSON writer and timers. */
+#pragma once
+
+#include <glib.h>
+#include <glib/gi18n.h>
+
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses, documented in the README. */
+typedef enum
+{
+  CLI_EXIT_OK          = 0,
+  CLI_EXIT_RUNTIME     = 1,   /* bad file, divergence, I/O error */
+  CLI_EXIT_USAGE       = 2,   /* bad option or value */
+  CLI_EXIT_INTERRUPTED = 130, /* SIGINT, like a shell reports it */
+} CliExit;
+
+typedef int (*CliCommandFunc) (int    argc,
+                               char **argv);
+
+int      cli_train (int argc, char **argv);
+int      cli_eval (int argc, char **argv);
+int      cli_info (int argc, char **argv);
+int      cli_bench (int argc, char **argv);
+
+/* "bottleneck-cli <command>: <message>" on one line of stderr; returns the code. */
+int      cli_fail (const char *command,
+                   CliExit     code,
+                   const char *format,
+                   ...) G_GNUC_PRINTF (3, 4);
+
+/* Same with a hint to run --help (usage errors); returns CLI_EXIT_USAGE. */
+int      cli_usage_fail (const char *command,
+                         const char *message);
+
+/* A GOptionContext whose main group carries `entries` (may be NULL) and, when
+ * cfg is non-NULL, one callback entry per model/training key that sets cfg
+ * through nn_config_set for each name in config_keys (NULL-terminated, in
+ * their "--with-dashes" spelling): the engine owns the rules and the messages. */
+GOptionContext *cli_option_context_new (const char         *command,
+                                        const char         *parameter_string,
+                                        const char         *summary,
+                                        const GOptionEntry *entries,
+                                        NnConfig           *cfg,
+                                        const char * const *config_keys);
+
+/* Parses argv. Options GLib does not know are mapped onto cfg generically
+ * (--some-key value, --some-key=value or a bare --flag meaning "true"), so the
+ * keys later engine versions add work without touching the CLI. Positional
+ * arguments are returned (NULL-terminated, owned by the caller) when
+ * `positional` is non-NULL, otherwise they are an error. */
+gboolean cli_parse (GOptionContext   *context,
+                    NnConfig         *cfg,
+                    int              *argc,
+                    char           ***argv,
+                    char           ***positional,
+                    GError          **error);
+
+/* ------------------------------------------------------------ JSON writer */
+
+/* One flat JSON object at a time; numbers always with '.', non-finite → null. */
+typedef struct
+{
+  GString *str;
+  gboolean first;
+} CliJson;
+
+void     cli_json_begin (CliJson *json);
+void     cli_json_add_string (CliJson *json, const char *key, const char *value);
+void     cli_json_add_double (CliJson *json, const char *key, double value);
+void     cli_json_add_int (CliJson *json, const char *key, gint64 value);
+void     cli_json_add_bool (CliJson *json, const char *key, gboolean value);
+/* `raw` must already be valid JSON (an array or nested object). */
+void     cli_json_add_raw (CliJson *json, const char *key, const char *raw);
+/* Prints the object and a newline to stdout, flushes, frees. */
+void     cli_json_print (CliJson *json);
+/* Returns the object text (caller frees). */
+char    *cli_json_end (CliJson *json);
+
+/* Appends `value` as a JSON string literal (quotes included). */
+void     cli_json_append_string (GString *str, const char *value);
+/* Appends a number ('.' decimal point); non-finite → null. */
+void     cli_json_append_double (GString *str, double value);
+
+/* ------------------------------------------------------------ misc */
+
+/* Seconds on the monotonic clock. */
+double   cli_now (void);
+
+/* Peak resident set size of this process in MB (getrusage). */
+double   cli_peak_rss_mb (void);
+
+G_END_DECLS

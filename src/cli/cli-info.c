@@ -1,0 +1,292 @@
+/* cli-info.c — `bottleneck-cli info`: what a model file holds. */
+#include "config.h"
+
+#include "cli-common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "btl-loss-history.h"
+#include "btl-model-file.h"
+
+/* nn_config_format / nn_model_describe into a new string. */
+static char *
+format_config (const NnConfig *cfg)
+{
+  size_t len = nn_config_format (cfg, NULL, 0);
+  char *buf = g_malloc (len + 1);
+
+  nn_config_format (cfg, buf, len + 1);
+  return buf;
+}
+
+static char *
+describe_model (const NnModel *model)
+{
+  size_t len = nn_model_describe (model, NULL, 0);
+  char *buf = g_malloc (len + 1);
+
+  nn_model_describe (model, buf, len + 1);
+  return buf;
+}
+
+static char *
+format_time (gint64 unix_time)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (unix_time <= 0)
+    return NULL;
+  dt = g_date_time_new_from_unix_utc (unix_time);
+  return dt != NULL ? g_date_time_format_iso8601 (dt) : NULL;
+}
+
+/* "key=value\n…" → {"key":"value",…} (values stay strings: the engine's text form). */
+static char *
+config_to_json (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *str = g_string_new ("{");
+  gboolean first = TRUE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *eq = strchr (lines[i], '=');
+
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      if (!first)
+        g_string_append_c (str, ',');
+      first = FALSE;
+      cli_json_append_string (str, lines[i]);
+      g_string_append_c (str, ':');
+      cli_json_append_string (str, eq + 1);
+    }
+  g_string_append_c (str, '}');
+  return g_string_free (str, FALSE);
+}
+
+static char *
+lines_to_json (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *str = g_string_new ("[");
+  gboolean first = TRUE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      if (!first)
+        g_string_append_c (str, ',');
+      first = FALSE;
+      cli_json_append_string (str, g_strstrip (lines[i]));
+    }
+  g_string_append_c (str, ']');
+  return g_string_free (str, FALSE);
+}
+
+/* Per-epoch rows of the stored history as a JSON array. */
+static char *
+history_epochs_to_json (BtlLossHistory *history)
+{
+  GString *str = g_string_new ("[");
+  guint n = btl_loss_history_get_n_epochs (history);
+
+  for (guint i = 0; i < n; i++)
+    {
+      BtlLossEpoch e;
+      CliJson j;
+      g_autofree char *obj = NULL;
+
+      btl_loss_history_get_epoch (history, i, &e);
+      cli_json_begin (&j);
+      cli_json_add_int (&j, "epoch", e.epoch + 1);
+      cli_json_add_int (&j, "step", e.step);
+      cli_json_add_double (&j, "train_loss", e.train);
+      cli_json_add_double (&j, "val_loss", e.val);
+      cli_json_add_double (&j, "test_psnr_db", e.test_psnr);
+      obj = cli_json_end (&j);
+      if (i > 0)
+        g_string_append_c (str, ',');
+      g_string_append (str, obj);
+    }
+  g_string_append_c (str, ']');
+  return g_string_free (str, FALSE);
+}
+
+static void
+print_text (const char         *path,
+            NnModel            *model,
+            const BtlModelInfo *info,
+            BtlLossHistory     *history,
+            const char         *config_text,
+            const char         *layers)
+{
+  g_autofree char *created = format_time (info->created);
+  g_auto(GStrv) config_lines = g_strsplit (config_text, "\n", -1);
+
+  printf ("%s\n", path);
+  printf (_("  parameters  %zu (+ %zu statistics)\n"),
+          nn_model_n_params (model), nn_model_n_stats (model));
+  printf (_("  input       %d values, code %d values\n"),
+          nn_model_input_dim (model), nn_model_latent_dim (model));
+  printf ("\n%s\n", _("Layers:"));
+  {
+    g_auto(GStrv) lines = g_strsplit (layers, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (lines[i][0] != '\0')
+        printf ("  %s\n", lines[i]);
+  }
+
+  printf ("\n%s\n", _("Configuration:"));
+  for (guint i = 0; config_lines[i] != NULL; i++)
+    if (config_lines[i][0] != '\0')
+      printf ("  %s\n", config_lines[i]);
+
+  printf ("\n%s\n", _("Training:"));
+  printf (_("  epochs trained  %d\n"), info->epochs_trained);
+  if (info->best_epoch >= 0)
+    printf (_("  best epoch      %d\n"), info->best_epoch + 1);
+  if (isfinite (info->train_loss))
+    printf (_("  train loss      %.6f\n"), info->train_loss);
+  if (isfinite (info->val_loss))
+    printf (_("  val loss        %.6f\n"), info->val_loss);
+  if (isfinite (info->test_psnr_db))
+    printf (_("  test            MSE %.6f  PSNR %.2f dB  SSIM %.4f\n"),
+            info->test_mse, info->test_psnr_db, info->test_ssim);
+  if (isfinite (info->train_seconds))
+    printf (_("  time            %.1f s, %.0f samples/s\n"),
+            info->train_seconds, info->samples_per_s);
+  if (created != NULL)
+    printf (_("  saved           %s\n"), created);
+  if (info->latent_dim > 0)
+    printf (_("  latent stats    %d dimensions\n"), info->latent_dim);
+
+  if (history != NULL && btl_loss_history_get_n_epochs (history) > 0)
+    {
+      guint n = btl_loss_history_get_n_epochs (history);
+
+      printf ("\n%s\n", _("History (per epoch):"));
+      printf ("  %5s %8s %12s %12s %14s\n", _("epoch"), _("step"),
+              _("train loss"), _("val loss"), _("test PSNR dB"));
+      for (guint i = 0; i < n; i++)
+        {
+          BtlLossEpoch e;
+
+          btl_loss_history_get_epoch (history, i, &e);
+          printf ("  %5d %8" G_GINT64_FORMAT " %12.6f %12.6f %14.2f\n",
+                  e.epoch + 1, e.step, e.train, e.val, e.test_psnr);
+        }
+      printf (_("  %u steps recorded\n"), btl_loss_history_get_n_steps (history));
+    }
+  else
+    printf ("\n%s\n", _("No training history stored."));
+}
+
+static void
+print_json (const char         *path,
+            NnModel            *model,
+            const BtlModelInfo *info,
+            BtlLossHistory     *history,
+            const char         *config_text,
+            const char         *layers)
+{
+  g_autofree char *created = format_time (info->created);
+  g_autofree char *config_json = config_to_json (config_text);
+  g_autofree char *layers_json = lines_to_json (layers);
+  CliJson j;
+
+  cli_json_begin (&j);
+  cli_json_add_string (&j, "file", path);
+  cli_json_add_int (&j, "format_version", BTL_MODEL_FILE_VERSION);
+  cli_json_add_int (&j, "params", nn_model_n_params (model));
+  cli_json_add_int (&j, "stats", nn_model_n_stats (model));
+  cli_json_add_int (&j, "input_dim", nn_model_input_dim (model));
+  cli_json_add_int (&j, "latent_dim", nn_model_latent_dim (model));
+  cli_json_add_raw (&j, "config", config_json);
+  cli_json_add_raw (&j, "layers", layers_json);
+  cli_json_add_int (&j, "epochs_trained", info->epochs_trained);
+  cli_json_add_int (&j, "best_epoch",
+                    info->best_epoch >= 0 ? info->best_epoch + 1 : -1);
+  cli_json_add_double (&j, "train_loss", info->train_loss);
+  cli_json_add_double (&j, "val_loss", info->val_loss);
+  cli_json_add_double (&j, "test_mse", info->test_mse);
+  cli_json_add_double (&j, "test_psnr_db", info->test_psnr_db);
+  cli_json_add_double (&j, "test_ssim", info->test_ssim);
+  cli_json_add_double (&j, "train_seconds", info->train_seconds);
+  cli_json_add_double (&j, "samples_per_s", info->samples_per_s);
+  cli_json_add_string (&j, "created", created);
+  cli_json_add_int (&j, "latent_stats_dim", info->latent_dim);
+  if (history != NULL)
+    {
+      g_autofree char *epochs = history_epochs_to_json (history);
+
+      cli_json_add_int (&j, "history_steps", btl_loss_history_get_n_steps (history));
+      cli_json_add_raw (&j, "history_epochs", epochs);
+    }
+  else
+    {
+      cli_json_add_int (&j, "history_steps", 0);
+      cli_json_add_raw (&j, "history_epochs", "[]");
+    }
+  cli_json_print (&j);
+}
+
+int
+cli_info (int    argc,
+          char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print everything as one JSON object"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) files = NULL;
+  g_autoptr(GBytes) history_bytes = NULL;
+  g_autoptr(BtlLossHistory) history = NULL;
+  g_auto(BtlModelInfo) info = { 0 };
+  g_autofree char *config_text = NULL;
+  g_autofree char *layers = NULL;
+  NnModel *model;
+
+  context = cli_option_context_new ("info", _("MODEL.btl"),
+                                    _("Show a model file’s configuration, layers, "
+                                      "parameter count and training history."),
+                                    entries, NULL, NULL);
+  if (!cli_parse (context, NULL, &argc, &argv, &files, &error))
+    return cli_usage_fail ("info", error->message);
+  if (files[0] == NULL || files[1] != NULL)
+    return cli_usage_fail ("info", _("Give exactly one model file"));
+
+  model = btl_model_file_load (files[0], &history_bytes, &info, &error);
+  if (model == NULL)
+    return cli_fail ("info", CLI_EXIT_RUNTIME, "%s", error->message);
+
+  if (history_bytes != NULL)
+    {
+      history = btl_loss_history_new_from_bytes (history_bytes, &error);
+      if (history == NULL)
+        {
+          nn_model_free (model);
+          return cli_fail ("info", CLI_EXIT_RUNTIME, _("%s: training history: %s"),
+                           files[0], error->message);
+        }
+    }
+
+  config_text = format_config (nn_model_get_config (model));
+  layers = describe_model (model);
+  if (json)
+    print_json (files[0], model, &info, history, config_text, layers);
+  else
+    print_text (files[0], model, &info, history, config_text, layers);
+
+  nn_model_free (model);
+  return CLI_EXIT_OK;
+}

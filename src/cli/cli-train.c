@@ -1,0 +1,581 @@
+/* cli-train.c — `bottleneck-cli train`: train an autoencoder, report each epoch,
+ * save the model, an optional loss log and an optional sample grid.
+ *
+ * Ctrl+C: the first SIGINT cancels between two steps; the best weights so far
+ * (lowest validation loss at an epoch end, or the current ones when no epoch
+ * has finished) are saved to --out and the command exits with 130. A second
+ * SIGINT kills the process the ordinary way. */
+#include "config.h"
+
+#include "cli-common.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "btl-dataset.h"
+#include "btl-error.h"
+#include "btl-evaluate.h"
+#include "btl-image.h"
+#include "btl-loss-history.h"
+#include "btl-metrics.h"
+#include "btl-model-file.h"
+
+#define GRID_IMAGES 16
+#define GRID_SCALE  2
+/* Latent statistics are taken over at most this many training images: enough
+ * for stable ranges, cheap next to training. */
+#define LATENT_STATS_MAX 10000
+
+static const char * const train_keys[] = {
+  "arch", "activation", "loss", "optimizer", "lr", "batch", "epochs", "seed",
+  "threads", "val-split", "dropout", "patience", NULL
+};
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void
+on_sigint (int signum)
+{
+  interrupted = 1;
+}
+
+typedef struct
+{
+  /* borrowed */
+  NnTrainer      *trainer;
+  NnModel        *model;
+  BtlDataset     *test;
+  const NnConfig *cfg;
+  /* owned */
+  NnInference    *inference;
+  float          *recon;          /* (test->n, dim) scratch for per-epoch PSNR */
+  GString        *log;            /* CSV, or NULL */
+  BtlLossHistory *history;
+  /* state */
+  gboolean        json;
+  double          start;
+  double          eval_seconds;   /* time spent evaluating, not training */
+  double          loss_sum;       /* over this epoch's steps */
+  gint64          loss_count;
+  gint64          last_step;
+  int             epochs_done;
+  int             best_epoch;
+  double          train_loss;     /* mean over the last finished epoch */
+  double          val_loss;
+  double          test_psnr_db;   /* last per-epoch figure */
+  gboolean        eval_failed;
+} TrainState;
+
+/* Mean over test images of 10·log10(1/mse_i): no SSIM, so it is cheap enough
+ * for every epoch. NaN if the engine refuses. */
+static double
+epoch_test_psnr (TrainState *st)
+{
+  int dim = btl_dataset_dim (st->test);
+  double sum = 0.0;
+  NnError nerr = { 0 };
+
+  if (nn_inference_reconstruct (st->inference, nn_model_params (st->model),
+                                nn_model_stats (st->model), st->test->images,
+                                st->test->n, st->recon, &nerr) != NN_OK)
+    {
+      st->eval_failed = TRUE;
+      return NAN;
+    }
+  for (int i = 0; i < st->test->n; i++)
+    sum += btl_psnr_from_mse (btl_mse (btl_dataset_image (st->test, i),
+                                       st->recon + (size_t) i * dim, dim));
+  return sum / st->test->n;
+}
+
+static void
+append_csv_double (GString *str,
+                   double   value)
+{
+  g_string_append_c (str, ',');
+  if (isfinite (value))
+    cli_json_append_double (str, value);
+}
+
+static void
+on_progress (const NnProgress *p,
+             void             *user_data)
+{
+  TrainState *st = user_data;
+
+  if (interrupted)
+    nn_trainer_cancel (st->trainer);
+
+  if (!p->epoch_end)
+    {
+      st->loss_sum += p->train_loss;
+      st->loss_count++;
+      st->last_step = p->step;
+      btl_loss_history_add_step (st->history, p->step, p->epoch, p->train_loss,
+                                 p->recon_loss, p->reg_loss);
+      if (st->log != NULL)
+        {
+          g_string_append_printf (st->log, "step,%" G_GINT64_FORMAT ",%d",
+                                  p->step, p->epoch + 1);
+          append_csv_double (st->log, p->train_loss);
+          append_csv_double (st->log, p->recon_loss);
+          append_csv_double (st->log, p->reg_loss);
+          append_csv_double (st->log, p->lr);
+          g_string_append (st->log, ",,,\n");
+        }
+      return;
+    }
+
+  /* Epoch end. */
+  {
+    double t0 = cli_now ();
+    double train_loss = st->loss_count > 0 ? st->loss_sum / st->loss_count : NAN;
+    double elapsed;
+
+    st->test_psnr_db = epoch_test_psnr (st);
+    st->eval_seconds += cli_now () - t0;
+    elapsed = cli_now () - st->start;
+
+    st->epochs_done = p->epoch + 1;
+    st->best_epoch = p->best_epoch;
+    st->train_loss = train_loss;
+    st->val_loss = p->val_loss;
+    st->loss_sum = 0.0;
+    st->loss_count = 0;
+
+    btl_loss_history_add_epoch (st->history, p->epoch, p->step, train_loss,
+                                p->val_loss, p->val_recon_loss, p->val_reg_loss,
+                                st->test_psnr_db);
+    if (p->best_epoch >= 0)
+      btl_loss_history_set_best_epoch (st->history, p->best_epoch);
+
+    if (st->log != NULL)
+      {
+        g_string_append_printf (st->log, "epoch,%" G_GINT64_FORMAT ",%d",
+                                p->step, p->epoch + 1);
+        append_csv_double (st->log, train_loss);
+        g_string_append (st->log, ",,");
+        append_csv_double (st->log, p->lr);
+        append_csv_double (st->log, p->val_loss);
+        append_csv_double (st->log, st->test_psnr_db);
+        append_csv_double (st->log, p->samples_per_s);
+        g_string_append_c (st->log, '\n');
+      }
+
+    if (st->json)
+      {
+        CliJson json;
+
+        cli_json_begin (&json);
+        cli_json_add_string (&json, "type", "epoch");
+        cli_json_add_int (&json, "epoch", p->epoch + 1);
+        cli_json_add_int (&json, "epochs", st->cfg->epochs);
+        cli_json_add_int (&json, "step", p->step);
+        cli_json_add_double (&json, "train_loss", train_loss);
+        cli_json_add_double (&json, "val_loss", p->val_loss);
+        cli_json_add_double (&json, "test_psnr_db", st->test_psnr_db);
+        cli_json_add_double (&json, "lr", p->lr);
+        cli_json_add_double (&json, "samples_per_s", p->samples_per_s);
+        cli_json_add_double (&json, "seconds", elapsed);
+        cli_json_print (&json);
+      }
+    else
+      {
+        printf (_("epoch %d/%d  train loss %.5f  val loss %.5f  test PSNR %.2f dB  %.0f samples/s\n"),
+                p->epoch + 1, st->cfg->epochs, train_loss, p->val_loss,
+                st->test_psnr_db, p->samples_per_s);
+        fflush (stdout);
+      }
+  }
+}
+
+/* Latent min/max/mean/std over the first training images, for codecs and
+ * latent sliders that open this model later. */
+static void
+fill_latent_stats (NnModel      *model,
+                   NnInference  *inference,
+                   BtlDataset   *train,
+                   BtlModelInfo *info)
+{
+  int n = MIN (train->n, LATENT_STATS_MAX);
+  int latent = nn_model_latent_dim (model);
+  g_autofree float *z = NULL;
+  g_autofree float *zmin = NULL, *zmax = NULL, *zmean = NULL, *zstd = NULL;
+  NnError nerr = { 0 };
+
+  if (n <= 0 || latent <= 0)
+    return;
+  z = g_try_new (float, (gsize) n * latent);
+  if (z == NULL
+      || nn_inference_encode (inference, nn_model_params (model),
+                              nn_model_stats (model), train->images, n, z,
+                              &nerr) != NN_OK)
+    return;
+
+  zmin = g_new (float, latent);
+  zmax = g_new (float, latent);
+  zmean = g_new (float, latent);
+  zstd = g_new (float, latent);
+  for (int d = 0; d < latent; d++)
+    {
+      double sum = 0.0, sum2 = 0.0;
+
+      zmin[d] = zmax[d] = z[d];
+      for (int i = 0; i < n; i++)
+        {
+          float v = z[(size_t) i * latent + d];
+
+          zmin[d] = MIN (zmin[d], v);
+          zmax[d] = MAX (zmax[d], v);
+          sum += v;
+          sum2 += (double) v * v;
+        }
+      zmean[d] = sum / n;
+      zstd[d] = sqrt (MAX (0.0, sum2 / n - (sum / n) * (sum / n)));
+    }
+  btl_model_info_set_latent_stats (info, latent, zmin, zmax, zmean, zstd);
+}
+
+static gboolean
+save_sample_grid (const char   *path,
+                  NnModel      *model,
+                  NnInference  *inference,
+                  BtlDataset   *test,
+                  GError      **error)
+{
+  int dim = btl_dataset_dim (test);
+  int idx[GRID_IMAGES];
+  int n = btl_dataset_pick_showcase (test, GRID_IMAGES, idx);
+  g_autofree float *top = g_new (float, (gsize) GRID_IMAGES * dim);
+  g_autofree float *bottom = g_new (float, (gsize) GRID_IMAGES * dim);
+  NnError nerr = { 0 };
+
+  for (int i = 0; i < n; i++)
+    memcpy (top + (size_t) i * dim, btl_dataset_image (test, idx[i]),
+            sizeof (float) * dim);
+  if (nn_inference_reconstruct (inference, nn_model_params (model),
+                                nn_model_stats (model), top, n, bottom,
+                                &nerr) != NN_OK)
+    return btl_error_from_nn (nerr.code, &nerr, error);
+
+  /* One row of originals, their reconstructions right below. */
+  return btl_image_grid_save_png (path, top, bottom, n, test->channels,
+                                  test->height, test->width, n, GRID_SCALE,
+                                  error);
+}
+
+static gboolean
+write_log (const char  *path,
+           GString     *log,
+           GError     **error)
+{
+  return g_file_set_contents (path, log->str, log->len, error);
+}
+
+/* Sets the input shape from the data set, so the model fits what it trains on. */
+static gboolean
+set_input_shape (NnConfig    *cfg,
+                 BtlDataset  *ds,
+                 GError     **error)
+{
+  const char *keys[] = { "in_channels", "in_height", "in_width" };
+  int values[] = { ds->channels, ds->height, ds->width };
+  NnError nerr = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      char buf[32];
+
+      g_snprintf (buf, sizeof buf, "%d", values[i]);
+      if (nn_config_set (cfg, keys[i], buf, &nerr) != NN_OK)
+        return btl_error_from_nn (nerr.code, &nerr, error);
+    }
+  if (nn_config_set (cfg, "dataset", ds->name, &nerr) != NN_OK)
+    return btl_error_from_nn (nerr.code, &nerr, error);
+  return btl_error_from_nn (nn_config_validate (cfg, &nerr), &nerr, error);
+}
+
+static void
+print_summary (TrainState          *st,
+               const BtlEvalResult *res,
+               const BtlModelInfo  *info,
+               const char          *out,
+               const char          *samples,
+               const char          *log_path)
+{
+  if (st->json)
+    {
+      CliJson json;
+
+      cli_json_begin (&json);
+      cli_json_add_string (&json, "type", "summary");
+      cli_json_add_int (&json, "epochs", info->epochs_trained);
+      cli_json_add_int (&json, "best_epoch",
+                        info->best_epoch >= 0 ? info->best_epoch + 1 : -1);
+      cli_json_add_int (&json, "steps", st->last_step);
+      cli_json_add_double (&json, "train_loss", info->train_loss);
+      cli_json_add_double (&json, "val_loss", info->val_loss);
+      cli_json_add_double (&json, "test_mse", res->mse);
+      cli_json_add_double (&json, "test_psnr_db", res->psnr_db);
+      cli_json_add_double (&json, "test_ssim", res->ssim);
+      cli_json_add_int (&json, "test_images", res->n);
+      cli_json_add_double (&json, "samples_per_s", info->samples_per_s);
+      cli_json_add_double (&json, "seconds", info->train_seconds);
+      cli_json_add_int (&json, "params", nn_model_n_params (st->model));
+      cli_json_add_string (&json, "arch", st->cfg->arch);
+      cli_json_add_int (&json, "seed", (gint64) st->cfg->seed);
+      cli_json_add_double (&json, "peak_rss_mb", cli_peak_rss_mb ());
+      cli_json_add_string (&json, "out", out);
+      cli_json_add_string (&json, "samples", samples);
+      cli_json_add_string (&json, "log", log_path);
+      cli_json_print (&json);
+      return;
+    }
+
+  printf (_("test: MSE %.6f  PSNR %.2f dB  SSIM %.4f  (%d images)\n"),
+          res->mse, res->psnr_db, res->ssim, res->n);
+  printf (_("trained %d epochs in %.1f s, %.0f samples/s, peak RSS %.0f MB\n"),
+          info->epochs_trained, info->train_seconds, info->samples_per_s,
+          cli_peak_rss_mb ());
+  if (out != NULL)
+    printf (_("model saved to %s\n"), out);
+  if (samples != NULL)
+    printf (_("sample grid (originals above reconstructions) saved to %s\n"),
+            samples);
+  if (log_path != NULL)
+    printf (_("loss log saved to %s\n"), log_path);
+  fflush (stdout);
+}
+
+int
+cli_train (int    argc,
+           char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *log_path = NULL;
+  g_autofree char *samples = NULL;
+  int limit = 0;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_STRING, &data,
+      N_("fashion-mnist (default) or a directory of MNIST-format IDX files"), N_("DATA") },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
+      N_("Train on the first N training images only"), N_("N") },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
+      N_("Save the trained model to FILE (.btl)"), N_("FILE") },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
+      N_("Write per-step and per-epoch losses to FILE as CSV"), N_("FILE") },
+    { "samples", 0, 0, G_OPTION_ARG_FILENAME, &samples,
+      N_("Save 16 test images above their reconstructions as a PNG"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print one JSON object per epoch and a summary object"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) train_all = NULL;
+  g_autoptr(BtlDataset) train = NULL;
+  g_autoptr(BtlDataset) test = NULL;
+  g_autoptr(GBytes) history_bytes = NULL;
+  g_auto(BtlModelInfo) info = { 0 };
+  BtlEvalResult res = { 0 };
+  TrainState st = { 0 };
+  NnConfig cfg;
+  NnError nerr = { 0 };
+  NnModel *model = NULL;
+  NnStatus status;
+  struct sigaction sa = { 0 }, old_sa;
+  double train_seconds;
+  int rc = CLI_EXIT_RUNTIME;
+
+  nn_config_init_default (&cfg);
+  context = cli_option_context_new ("train", NULL,
+                                    _("Train an autoencoder on Fashion-MNIST (or "
+                                      "MNIST-format IDX files) and save it. Any other "
+                                      "configuration key of the engine (--kind, --noise, "
+                                      "--sparsity, --beta, --weight-decay, --schedule, "
+                                      "--momentum, --batch-norm, …) is accepted as "
+                                      "--key VALUE."),
+                                    entries, &cfg, train_keys);
+  if (!cli_parse (context, &cfg, &argc, &argv, NULL, &error))
+    return cli_usage_fail ("train", error->message);
+  if (limit < 0)
+    return cli_usage_fail ("train", _("--limit must be 0 (all) or a positive count"));
+  if (nn_config_validate (&cfg, &nerr) != NN_OK)
+    return cli_usage_fail ("train", nerr.message);
+
+  if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train_all, &test,
+                         &error))
+    return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+  if (test == NULL || test->n == 0)
+    return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no test images"));
+  train = btl_dataset_subset (train_all, 0, limit);
+  if (train == NULL || train->n == 0)
+    return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no training images"));
+  if (!set_input_shape (&cfg, train, &error))
+    return cli_usage_fail ("train", error->message);
+
+  nn_set_threads (cfg.threads);
+  model = nn_model_new (&cfg, &nerr);
+  if (model == NULL)
+    return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
+  nn_model_init_params (model, cfg.seed);
+
+  st.model = model;
+  st.cfg = nn_model_get_config (model);
+  st.test = test;
+  st.json = json;
+  st.best_epoch = -1;
+  st.train_loss = st.val_loss = st.test_psnr_db = NAN;
+  st.history = btl_loss_history_new ();
+  st.recon = g_try_new (float, (gsize) test->n * btl_dataset_dim (test));
+  st.inference = nn_inference_new (model, 256, &nerr);
+  if (st.recon == NULL || st.inference == NULL)
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s",
+                st.inference == NULL ? nerr.message : _("out of memory"));
+      goto out;
+    }
+  if (log_path != NULL)
+    st.log = g_string_new ("kind,step,epoch,train_loss,recon_loss,reg_loss,lr,"
+                           "val_loss,test_psnr_db,samples_per_s\n");
+
+  st.trainer = nn_trainer_new (model, train->images, train->n, &nerr);
+  if (st.trainer == NULL)
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
+      goto out;
+    }
+
+  if (!json)
+    {
+      g_autofree char *desc = NULL;
+      size_t len = nn_model_describe (model, NULL, 0);
+
+      desc = g_malloc (len + 1);
+      nn_model_describe (model, desc, len + 1);
+      printf (_("training %s on %s: %d images (%d held out for validation), "
+                "%zu parameters\n"),
+              cfg.arch, train->name, train->n,
+              (int) (train->n * cfg.val_split), nn_model_n_params (model));
+      fputs (desc, stdout);
+      if (len > 0 && desc[len - 1] != '\n')
+        fputc ('\n', stdout);
+      fflush (stdout);
+    }
+
+  /* First Ctrl+C cancels cleanly; SA_RESETHAND lets a second one kill us. */
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, &old_sa);
+
+  st.start = cli_now ();
+  status = nn_trainer_run (st.trainer, on_progress, &st, &nerr);
+  train_seconds = cli_now () - st.start;
+  sigaction (SIGINT, &old_sa, NULL);
+
+  if (status == NN_ERR_DIVERGED || (status != NN_OK && status != NN_ERR_CANCELLED))
+    {
+      /* The log still helps to see where it went wrong. */
+      if (st.log != NULL)
+        write_log (log_path, st.log, NULL);
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
+      goto out;
+    }
+  if (st.eval_failed)
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, _("could not evaluate the test set"));
+      goto out;
+    }
+
+  btl_model_info_init (&info);
+  info.epochs_trained = nn_trainer_epochs_done (st.trainer);
+  info.best_epoch = st.best_epoch;
+  info.train_loss = st.train_loss;
+  info.val_loss = st.val_loss;
+  info.created = g_get_real_time () / G_USEC_PER_SEC;
+  info.train_seconds = train_seconds;
+  /* Throughput of training proper: the per-epoch test evaluation is excluded. */
+  if (train_seconds - st.eval_seconds > 0 && st.last_step > 0)
+    info.samples_per_s = (double) st.last_step * cfg.batch
+                         / (train_seconds - st.eval_seconds);
+
+  if (status == NN_ERR_CANCELLED)
+    {
+      if (st.best_epoch >= 0)
+        nn_trainer_restore_best (st.trainer);
+      if (out != NULL)
+        {
+          history_bytes = btl_loss_history_to_bytes (st.history);
+          if (!btl_model_file_save (out, model, history_bytes, &info, &error))
+            {
+              cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+              goto out;
+            }
+        }
+      if (st.log != NULL)
+        write_log (log_path, st.log, NULL);
+      fflush (stdout);
+      if (out == NULL)
+        fprintf (stderr, _("bottleneck-cli train: interrupted after %d epochs; nothing saved (no --out)\n"),
+                 info.epochs_trained);
+      else if (st.best_epoch >= 0)
+        fprintf (stderr, _("bottleneck-cli train: interrupted; saved the best model so far (epoch %d) to %s\n"),
+                 st.best_epoch + 1, out);
+      else
+        fprintf (stderr, _("bottleneck-cli train: interrupted before the first epoch ended; saved the current weights to %s\n"),
+                 out);
+      rc = CLI_EXIT_INTERRUPTED;
+      goto out;
+    }
+
+  if (!btl_evaluate (model, NULL, NULL, test, 0, &res, &error))
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      goto out;
+    }
+  info.test_mse = res.mse;
+  info.test_psnr_db = res.psnr_db;
+  info.test_ssim = res.ssim;
+  fill_latent_stats (model, st.inference, train, &info);
+
+  if (out != NULL)
+    {
+      history_bytes = btl_loss_history_to_bytes (st.history);
+      if (!btl_model_file_save (out, model, history_bytes, &info, &error))
+        {
+          cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+          goto out;
+        }
+    }
+  if (samples != NULL
+      && !save_sample_grid (samples, model, st.inference, test, &error))
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      goto out;
+    }
+  if (st.log != NULL && !write_log (log_path, st.log, &error))
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      goto out;
+    }
+
+  print_summary (&st, &res, &info, out, samples, log_path);
+  rc = CLI_EXIT_OK;
+
+out:
+  if (st.trainer != NULL)
+    nn_trainer_free (st.trainer);
+  if (st.inference != NULL)
+    nn_inference_free (st.inference);
+  if (st.log != NULL)
+    g_string_free (st.log, TRUE);
+  g_clear_object (&st.history);
+  g_free (st.recon);
+  nn_model_free (model);
+  return rc;
+}
