@@ -1,0 +1,877 @@
+/* test-nn-conv.c — conv2d / conv_transpose2d kernels: geometry, adjointness of
+ * im2col/col2im, agreement with a direct double-precision convolution on many
+ * random shapes, finite-difference gradients, PyTorch parity fixtures, scratch
+ * reuse and the absence of allocation. */
+#include "config.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <glib.h>
+
+#include "nn-conv.h"
+#include "conv-fixture.h"
+
+/* ------------------------------------------------------------ allocation counter
+ *
+ * The kernels promise not to allocate. To check that beyond review, this
+ * executable interposes malloc & co. (glibc resolves them to the executable's
+ * definitions first) and counts calls while `counting` is set. */
+#ifdef __GLIBC__
+#define HAVE_ALLOC_COUNTER 1
+extern void *__libc_malloc (size_t size);
+extern void *__libc_calloc (size_t n, size_t size);
+extern void *__libc_realloc (void *p, size_t size);
+extern void *__libc_memalign (size_t align, size_t size);
+
+static atomic_int counting;
+static atomic_int n_allocs;
+
+static inline void
+note_alloc (void)
+{
+  if (atomic_load_explicit (&counting, memory_order_relaxed))
+    atomic_fetch_add (&n_allocs, 1);
+}
+
+void *
+malloc (size_t size)
+{
+  note_alloc ();
+  return __libc_malloc (size);
+}
+
+void *
+calloc (size_t n,
+        size_t size)
+{
+  note_alloc ();
+  return __libc_calloc (n, size);
+}
+
+void *
+realloc (void  *p,
+         size_t size)
+{
+  note_alloc ();
+  return __libc_realloc (p, size);
+}
+
+void *
+aligned_alloc (size_t align,
+               size_t size)
+{
+  note_alloc ();
+  return __libc_memalign (align, size);
+}
+
+int
+posix_memalign (void  **out,
+                size_t  align,
+                size_t  size)
+{
+  void *p;
+
+  note_alloc ();
+  p = __libc_memalign (align, size);
+  if (p == NULL)
+    return 12; /* ENOMEM */
+  *out = p;
+  return 0;
+}
+#endif
+
+/* ------------------------------------------------------------ helpers */
+
+typedef struct
+{
+  int b, ic, h, w, oc, k, s, p, op;
+} Geom;
+
+static int
+conv_oh (const Geom *g)
+{
+  return nn_conv2d_out_size (g->h, g->k, g->s, g->p);
+}
+
+static int
+conv_ow (const Geom *g)
+{
+  return nn_conv2d_out_size (g->w, g->k, g->s, g->p);
+}
+
+static int
+convt_oh (const Geom *g)
+{
+  return nn_conv_transpose2d_out_size (g->h, g->k, g->s, g->p, g->op);
+}
+
+static int
+convt_ow (const Geom *g)
+{
+  return nn_conv_transpose2d_out_size (g->w, g->k, g->s, g->p, g->op);
+}
+
+static float *
+rand_floats (GRand *rng,
+             gsize  n)
+{
+  float *v = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    v[i] = (float) g_rand_double_range (rng, -1.0, 1.0);
+  return v;
+}
+
+static float *
+poison_floats (gsize n)
+{
+  float *v = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    v[i] = NAN;
+  return v;
+}
+
+static double
+dot (const float *a,
+     const float *b,
+     gsize        n)
+{
+  double s = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+static void
+assert_close_d (const char   *label,
+                const float  *got,
+                const double *want,
+                gsize         n,
+                double        atol,
+                double        rtol)
+{
+  g_autofree float *wf = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    wf[i] = (float) want[i];
+  conv_fixture_assert_close (label, got, wf, n, atol, rtol);
+}
+
+/* ------------------------------------------------------------ direct references (double) */
+
+static void
+naive_conv2d (const Geom  *g,
+              const float *x,
+              const float *w,
+              const float *b,
+              const float *dy,
+              double      *y,
+              double      *dx,
+              double      *dw,
+              double      *db)
+{
+  int oh = conv_oh (g), ow = conv_ow (g);
+
+  memset (dx, 0, sizeof *dx * g->b * g->ic * g->h * g->w);
+  memset (dw, 0, sizeof *dw * g->oc * g->ic * g->k * g->k);
+  memset (db, 0, sizeof *db * g->oc);
+  for (int n = 0; n < g->b; n++)
+    for (int o = 0; o < g->oc; o++)
+      for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+          {
+            gsize yi = (((gsize) n * g->oc + o) * oh + i) * ow + j;
+            double acc = b[o];
+
+            for (int c = 0; c < g->ic; c++)
+              for (int kh = 0; kh < g->k; kh++)
+                for (int kw = 0; kw < g->k; kw++)
+                  {
+                    int ih = i * g->s - g->p + kh, iw = j * g->s - g->p + kw;
+                    gsize xi = (((gsize) n * g->ic + c) * g->h + ih) * g->w + iw;
+                    gsize wi = (((gsize) o * g->ic + c) * g->k + kh) * g->k + kw;
+
+                    if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+                      continue;
+                    acc += (double) x[xi] * w[wi];
+                    dx[xi] += (double) dy[yi] * w[wi];
+                    dw[wi] += (double) dy[yi] * x[xi];
+                  }
+            y[yi] = acc;
+            db[o] += dy[yi];
+          }
+}
+
+static void
+naive_convt (const Geom  *g,
+             const float *x,
+             const float *w,
+             const float *b,
+             const float *dy,
+             double      *y,
+             double      *dx,
+             double      *dw,
+             double      *db)
+{
+  int oh = convt_oh (g), ow = convt_ow (g);
+  gsize ny = (gsize) g->b * g->oc * oh * ow;
+
+  memset (dx, 0, sizeof *dx * g->b * g->ic * g->h * g->w);
+  memset (dw, 0, sizeof *dw * g->ic * g->oc * g->k * g->k);
+  memset (db, 0, sizeof *db * g->oc);
+  for (gsize i = 0; i < ny; i++)
+    {
+      int o = (int) ((i / ((gsize) oh * ow)) % g->oc);
+
+      y[i] = b[o];
+      db[o] += dy[i];
+    }
+  for (int n = 0; n < g->b; n++)
+    for (int c = 0; c < g->ic; c++)
+      for (int i = 0; i < g->h; i++)
+        for (int j = 0; j < g->w; j++)
+          {
+            gsize xi = (((gsize) n * g->ic + c) * g->h + i) * g->w + j;
+
+            for (int o = 0; o < g->oc; o++)
+              for (int kh = 0; kh < g->k; kh++)
+                for (int kw = 0; kw < g->k; kw++)
+                  {
+                    int yh = i * g->s - g->p + kh, yw = j * g->s - g->p + kw;
+                    gsize yi = (((gsize) n * g->oc + o) * oh + yh) * ow + yw;
+                    gsize wi = (((gsize) c * g->oc + o) * g->k + kh) * g->k + kw;
+
+                    if (yh < 0 || yh >= oh || yw < 0 || yw >= ow)
+                      continue;
+                    y[yi] += (double) x[xi] * w[wi];
+                    dx[xi] += (double) dy[yi] * w[wi];
+                    dw[wi] += (double) x[xi] * dy[yi];
+                  }
+          }
+}
+
+/* ------------------------------------------------------------ one layer, both kinds */
+
+typedef struct
+{
+  Geom   g;
+  int    transposed;
+  gsize  nx, ny, nw, nb, nscratch;
+} Layer;
+
+static void
+layer_init (Layer      *l,
+            const Geom *g,
+            int         transposed)
+{
+  l->g = *g;
+  l->transposed = transposed;
+  l->nx = (gsize) g->b * g->ic * g->h * g->w;
+  l->nw = (gsize) g->ic * g->oc * g->k * g->k;
+  l->nb = g->oc;
+  if (transposed)
+    {
+      l->ny = (gsize) g->b * g->oc * convt_oh (g) * convt_ow (g);
+      l->nscratch = nn_conv_transpose2d_scratch_floats (g->b, g->ic, g->h, g->w, g->oc,
+                                                        g->k, g->s, g->p, g->op);
+    }
+  else
+    {
+      l->ny = (gsize) g->b * g->oc * conv_oh (g) * conv_ow (g);
+      l->nscratch = nn_conv2d_scratch_floats (g->b, g->ic, g->h, g->w, g->oc,
+                                              g->k, g->s, g->p);
+    }
+  g_assert_cmpuint (l->nscratch, >, 0);
+}
+
+static void
+layer_forward (const Layer *l,
+               float       *y,
+               float       *scratch,
+               const float *x,
+               const float *w,
+               const float *b)
+{
+  const Geom *g = &l->g;
+
+  if (l->transposed)
+    nn_conv_transpose2d_forward (y, scratch, x, w, b, g->b, g->ic, g->h, g->w, g->oc,
+                                 g->k, g->s, g->p, g->op);
+  else
+    nn_conv2d_forward (y, scratch, x, w, b, g->b, g->ic, g->h, g->w, g->oc,
+                       g->k, g->s, g->p);
+}
+
+static void
+layer_backward (const Layer *l,
+                float       *dx,
+                float       *dw,
+                float       *db,
+                float       *scratch,
+                const float *dy,
+                const float *x,
+                const float *w)
+{
+  const Geom *g = &l->g;
+
+  if (l->transposed)
+    nn_conv_transpose2d_backward (dx, dw, db, scratch, dy, x, w, g->b, g->ic, g->h, g->w,
+                                  g->oc, g->k, g->s, g->p, g->op);
+  else
+    nn_conv2d_backward (dx, dw, db, scratch, dy, x, w, g->b, g->ic, g->h, g->w,
+                        g->oc, g->k, g->s, g->p);
+}
+
+static gboolean
+geom_valid (const Geom *g,
+            int         transposed)
+{
+  if (transposed)
+    return nn_conv_transpose2d_check (g->b, g->ic, g->h, g->w, g->oc, g->k, g->s, g->p,
+                                      g->op, NULL) == NN_OK;
+  return nn_conv2d_check (g->b, g->ic, g->h, g->w, g->oc, g->k, g->s, g->p, NULL) == NN_OK;
+}
+
+/* ------------------------------------------------------------ geometry */
+
+static void
+test_out_size (void)
+{
+  /* The conv AE: 28 → 14 → 7 and back. */
+  g_assert_cmpint (nn_conv2d_out_size (28, 3, 2, 1), ==, 14);
+  g_assert_cmpint (nn_conv2d_out_size (14, 3, 2, 1), ==, 7);
+  g_assert_cmpint (nn_conv_transpose2d_out_size (7, 3, 2, 1, 1), ==, 14);
+  g_assert_cmpint (nn_conv_transpose2d_out_size (14, 3, 2, 1, 1), ==, 28);
+  g_assert_cmpint (nn_conv_transpose2d_out_size (14, 3, 2, 1, 0), ==, 27);
+  /* Floor like PyTorch, stride 1, kernel == input. */
+  g_assert_cmpint (nn_conv2d_out_size (7, 3, 2, 0), ==, 3);
+  g_assert_cmpint (nn_conv2d_out_size (5, 5, 1, 0), ==, 1);
+  g_assert_cmpint (nn_conv2d_out_size (9, 4, 3, 2), ==, 4);
+  /* Bad arguments. */
+  g_assert_cmpint (nn_conv2d_out_size (2, 5, 1, 1), ==, -1);
+  g_assert_cmpint (nn_conv2d_out_size (0, 1, 1, 0), ==, -1);
+  g_assert_cmpint (nn_conv2d_out_size (4, 3, 0, 0), ==, -1);
+  g_assert_cmpint (nn_conv2d_out_size (4, 3, 1, -1), ==, -1);
+  g_assert_cmpint (nn_conv_transpose2d_out_size (3, 3, 2, 1, 2), ==, -1); /* op ≥ stride */
+  g_assert_cmpint (nn_conv_transpose2d_out_size (1, 1, 1, 1, 0), ==, -1); /* out < 1 */
+  g_assert_cmpint (nn_conv_transpose2d_out_size (INT_MAX / 2, 3, 4, 0, 0), ==, -1);
+}
+
+static void
+test_check (void)
+{
+  NnError err = { 0 };
+
+  g_assert_cmpint (nn_conv2d_check (128, 1, 28, 28, 16, 3, 2, 1, &err), ==, NN_OK);
+  g_assert_cmpint (nn_conv_transpose2d_check (128, 32, 7, 7, 16, 3, 2, 1, 1, &err), ==, NN_OK);
+
+  g_assert_cmpint (nn_conv2d_check (4, 1, 3, 3, 2, 5, 1, 0, &err), ==, NN_ERR_SHAPE);
+  g_assert_cmpint (err.code, ==, NN_ERR_SHAPE);
+  g_assert_nonnull (strstr (err.message, "kernel 5"));
+  g_test_message ("message: %s", err.message);
+
+  g_assert_cmpint (nn_conv2d_check (0, 1, 3, 3, 2, 3, 1, 0, &err), ==, NN_ERR_INVALID);
+  g_assert_nonnull (strstr (err.message, "batch"));
+  g_assert_cmpint (nn_conv2d_check (1, 0, 3, 3, 2, 3, 1, 0, &err), ==, NN_ERR_INVALID);
+  g_assert_cmpint (nn_conv2d_check (1, 1, 3, 3, 2, 3, 0, 0, &err), ==, NN_ERR_INVALID);
+  g_assert_cmpint (nn_conv_transpose2d_check (1, 1, 3, 3, 2, 3, 2, 1, 2, &err), ==,
+                   NN_ERR_INVALID);
+  g_assert_nonnull (strstr (err.message, "output padding"));
+  g_assert_cmpint (nn_conv_transpose2d_check (1, 1, 1, 1, 1, 1, 1, 1, 0, &err), ==,
+                   NN_ERR_SHAPE);
+  /* A batch whose columns would not fit an int GEMM dimension. */
+  g_assert_cmpint (nn_conv2d_check (1 << 20, 3, 64, 64, 8, 3, 1, 1, &err), ==, NN_ERR_SHAPE);
+  g_assert_nonnull (strstr (err.message, "too large"));
+  /* NULL err is allowed. */
+  g_assert_cmpint (nn_conv2d_check (1, 1, 3, 3, 2, 5, 1, 0, NULL), ==, NN_ERR_SHAPE);
+
+  g_assert_cmpuint (nn_conv2d_scratch_floats (128, 16, 14, 14, 32, 3, 2, 1), ==,
+                    (gsize) 16 * 9 * 128 * 49 + (gsize) 32 * 128 * 49);
+  g_assert_cmpuint (nn_conv_transpose2d_scratch_floats (128, 32, 7, 7, 16, 3, 2, 1, 1), ==,
+                    (gsize) 16 * 9 * 128 * 49 + (gsize) 32 * 128 * 49);
+  g_assert_cmpuint (nn_conv2d_scratch_floats (1, 1, 2, 2, 1, 3, 1, 0), ==, 0);
+}
+
+/* <col2im(c), x> = <c, im2col(x)>: col2im is exactly im2col's adjoint, which
+ * is what makes conv_transpose2d the adjoint of conv2d. */
+static void
+test_im2col_adjoint (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (7);
+
+  for (int trial = 0; trial < 200; trial++)
+    {
+      int b = g_rand_int_range (rng, 1, 4), c = g_rand_int_range (rng, 1, 4);
+      int h = g_rand_int_range (rng, 1, 10), w = g_rand_int_range (rng, 1, 10);
+      int k = g_rand_int_range (rng, 1, 6), s = g_rand_int_range (rng, 1, 4);
+      int p = g_rand_int_range (rng, 0, k + 1);
+      int oh = nn_conv2d_out_size (h, k, s, p), ow = nn_conv2d_out_size (w, k, s, p);
+      gsize nx, nc;
+      g_autofree float *x = NULL, *cols = NULL, *c2 = NULL, *x2 = NULL;
+      double lhs, rhs;
+
+      if (oh < 1 || ow < 1)
+        continue;
+      nx = (gsize) b * c * h * w;
+      nc = (gsize) c * k * k * b * oh * ow;
+      x = rand_floats (rng, nx);
+      c2 = rand_floats (rng, nc);
+      cols = poison_floats (nc);
+      x2 = g_new0 (float, nx);
+      nn_im2col (cols, x, b, c, h, w, k, s, p, oh, ow);
+      nn_col2im (x2, c2, b, c, h, w, k, s, p, oh, ow);
+      rhs = dot (cols, c2, nc);   /* NaN if im2col left a column unwritten */
+      lhs = dot (x2, x, nx);
+      g_assert_false (isnan (rhs));
+      g_assert_cmpfloat_with_epsilon (lhs, rhs, 1e-4 * (1.0 + fabs (lhs)));
+    }
+}
+
+/* ------------------------------------------------------------ against a direct convolution */
+
+static void
+check_against_naive (const Geom *g,
+                     int         transposed,
+                     GRand      *rng)
+{
+  Layer l;
+  g_autofree float *x = NULL, *w = NULL, *b = NULL, *dy = NULL, *y = NULL, *dx = NULL;
+  g_autofree float *dw = NULL, *db = NULL, *scratch = NULL;
+  g_autofree double *ry = NULL, *rdx = NULL, *rdw = NULL, *rdb = NULL;
+  char label[160];
+
+  layer_init (&l, g, transposed);
+  x = rand_floats (rng, l.nx);
+  w = rand_floats (rng, l.nw);
+  b = rand_floats (rng, l.nb);
+  dy = rand_floats (rng, l.ny);
+  y = poison_floats (l.ny);
+  dx = poison_floats (l.nx);          /* overwritten, so garbage must not leak */
+  dw = g_new0 (float, l.nw);
+  db = g_new0 (float, l.nb);
+  scratch = poison_floats (l.nscratch);
+  ry = g_new (double, l.ny);
+  rdx = g_new (double, l.nx);
+  rdw = g_new (double, l.nw);
+  rdb = g_new (double, l.nb);
+
+  layer_forward (&l, y, scratch, x, w, b);
+  layer_backward (&l, dx, dw, db, scratch, dy, x, w);
+  if (transposed)
+    naive_convt (g, x, w, b, dy, ry, rdx, rdw, rdb);
+  else
+    naive_conv2d (g, x, w, b, dy, ry, rdx, rdw, rdb);
+
+  g_snprintf (label, sizeof label, "%s b%d ic%d %dx%d oc%d k%d s%d p%d op%d",
+              transposed ? "convt" : "conv", g->b, g->ic, g->h, g->w, g->oc, g->k, g->s,
+              g->p, g->op);
+  assert_close_d (label, y, ry, l.ny, 1e-4, 1e-4);
+  assert_close_d (label, dx, rdx, l.nx, 1e-4, 1e-4);
+  assert_close_d (label, dw, rdw, l.nw, 1e-4, 1e-4);
+  assert_close_d (label, db, rdb, l.nb, 1e-4, 1e-4);
+}
+
+static void
+random_geom (GRand *rng,
+             Geom  *g)
+{
+  g->b = g_rand_int_range (rng, 1, 4);
+  g->ic = g_rand_int_range (rng, 1, 5);
+  g->oc = g_rand_int_range (rng, 1, 5);
+  g->h = g_rand_int_range (rng, 1, 10);
+  g->w = g_rand_int_range (rng, 1, 10);
+  g->k = g_rand_int_range (rng, 1, 6);
+  g->s = g_rand_int_range (rng, 1, 4);
+  g->p = g_rand_int_range (rng, 0, g->k + 1);
+  g->op = g_rand_int_range (rng, 0, g->s);
+}
+
+static void
+test_conv2d_naive (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (11);
+  int done = 0;
+
+  while (done < 60)
+    {
+      Geom g;
+
+      random_geom (rng, &g);
+      g.op = 0;
+      if (!geom_valid (&g, FALSE))
+        continue;
+      check_against_naive (&g, FALSE, rng);
+      done++;
+    }
+}
+
+static void
+test_convt_naive (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (13);
+  int done = 0;
+
+  while (done < 60)
+    {
+      Geom g;
+
+      random_geom (rng, &g);
+      if (!geom_valid (&g, TRUE))
+        continue;
+      check_against_naive (&g, TRUE, rng);
+      done++;
+    }
+}
+
+/* ------------------------------------------------------------ finite differences */
+
+/* L = Σ y·r for a fixed random r, in double. */
+static double
+probe_loss (const Layer *l,
+            float       *y,
+            float       *scratch,
+            const float *x,
+            const float *w,
+            const float *b,
+            const float *r)
+{
+  layer_forward (l, y, scratch, x, w, b);
+  return dot (y, r, l->ny);
+}
+
+/* Central differences on every element of v, compared with grad (analytic). */
+static double
+fd_worst (const Layer *l,
+          float       *v,
+          gsize        n,
+          const float *grad,
+          float       *y,
+          float       *scratch,
+          const float *x,
+          const float *w,
+          const float *b,
+          const float *r)
+{
+  /* The layer is linear in each of x, w, b, so the central difference has no
+   * truncation error and eps can be large: only float rounding of L remains. */
+  const float eps = 0.05f;
+  double worst = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float keep = v[i];
+      double lp, lm, fd, tol;
+
+      v[i] = keep + eps;
+      lp = probe_loss (l, y, scratch, x, w, b, r);
+      v[i] = keep - eps;
+      lm = probe_loss (l, y, scratch, x, w, b, r);
+      v[i] = keep;
+      fd = (lp - lm) / (2.0 * eps);
+      tol = 1e-4 * (1.0 + fabs (grad[i]));
+      worst = MAX (worst, fabs (fd - grad[i]) / tol);
+    }
+  return worst;
+}
+
+static void
+gradcheck (const Geom *g,
+           int         transposed)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (17);
+  Layer l;
+  g_autofree float *x = NULL, *w = NULL, *b = NULL, *r = NULL, *y = NULL;
+  g_autofree float *dx = NULL, *dw = NULL, *db = NULL, *scratch = NULL;
+  double wx, ww, wb;
+
+  g_assert_true (geom_valid (g, transposed));
+  layer_init (&l, g, transposed);
+  x = rand_floats (rng, l.nx);
+  w = rand_floats (rng, l.nw);
+  b = rand_floats (rng, l.nb);
+  r = rand_floats (rng, l.ny);
+  y = g_new (float, l.ny);
+  dx = g_new (float, l.nx);
+  dw = g_new0 (float, l.nw);
+  db = g_new0 (float, l.nb);
+  scratch = g_new (float, l.nscratch);
+
+  layer_forward (&l, y, scratch, x, w, b);
+  layer_backward (&l, dx, dw, db, scratch, r, x, w);   /* dy = ∂L/∂y = r */
+
+  wx = fd_worst (&l, x, l.nx, dx, y, scratch, x, w, b, r);
+  ww = fd_worst (&l, w, l.nw, dw, y, scratch, x, w, b, r);
+  wb = fd_worst (&l, b, l.nb, db, y, scratch, x, w, b, r);
+  g_test_message ("%s b%d ic%d %dx%d oc%d k%d s%d p%d op%d: worst fd/analytic "
+                  "(fraction of tolerance) dx %.3f dw %.3f db %.3f",
+                  transposed ? "convt" : "conv", g->b, g->ic, g->h, g->w, g->oc, g->k,
+                  g->s, g->p, g->op, wx, ww, wb);
+  g_assert_cmpfloat (wx, <=, 1.0);
+  g_assert_cmpfloat (ww, <=, 1.0);
+  g_assert_cmpfloat (wb, <=, 1.0);
+}
+
+static void
+test_conv2d_gradcheck (void)
+{
+  static const Geom shapes[] = {
+    /* b  ic h  w  oc k  s  p */
+    { 2, 3, 5, 7, 2, 3, 1, 0, 0 },    /* stride 1, padding 0, non-square */
+    { 2, 2, 6, 5, 3, 3, 2, 1, 0 },    /* stride 2, padding 1 */
+    { 3, 1, 4, 6, 2, 2, 2, 0, 0 },    /* even kernel */
+    { 1, 2, 7, 4, 2, 3, 2, 1, 0 },    /* odd size, stride 2 */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++)
+    gradcheck (&shapes[i], FALSE);
+}
+
+static void
+test_convt_gradcheck (void)
+{
+  static const Geom shapes[] = {
+    /* b  ic h  w  oc k  s  p  op */
+    { 2, 3, 3, 4, 2, 3, 1, 0, 0 },    /* stride 1, padding 0, non-square */
+    { 2, 2, 4, 3, 3, 3, 2, 1, 1 },    /* stride 2, padding 1, output_padding 1 */
+    { 3, 2, 3, 5, 1, 2, 2, 0, 0 },    /* even kernel */
+    { 1, 3, 2, 3, 2, 4, 3, 1, 2 },    /* stride 3, output_padding 2 */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++)
+    gradcheck (&shapes[i], TRUE);
+}
+
+/* ------------------------------------------------------------ PyTorch parity */
+
+static void
+parity (const char *file,
+        int         transposed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConvFixture) fix = conv_fixture_load (file, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (conv_fixture_n_cases (fix), >=, 5);
+  for (int c = 0; c < conv_fixture_n_cases (fix); c++)
+    {
+      const float *geom = conv_fixture_get (fix, c, "geom", transposed ? 9 : 8);
+      Geom g = { (int) geom[0], (int) geom[1], (int) geom[2], (int) geom[3],
+                 (int) geom[4], (int) geom[5], (int) geom[6], (int) geom[7],
+                 transposed ? (int) geom[8] : 0 };
+      Layer l;
+      g_autofree float *y = NULL, *dx = NULL, *dw = NULL, *db = NULL, *scratch = NULL;
+      const float *x, *w, *b, *dy;
+      char label[64];
+
+      g_assert_true (geom_valid (&g, transposed));
+      layer_init (&l, &g, transposed);
+      x = conv_fixture_get (fix, c, "x", l.nx);
+      w = conv_fixture_get (fix, c, "w", l.nw);
+      b = conv_fixture_get (fix, c, "b", l.nb);
+      dy = conv_fixture_get (fix, c, "dy", l.ny);
+      y = poison_floats (l.ny);
+      dx = poison_floats (l.nx);
+      dw = g_new0 (float, l.nw);
+      db = g_new0 (float, l.nb);
+      scratch = poison_floats (l.nscratch);
+
+      layer_forward (&l, y, scratch, x, w, b);
+      layer_backward (&l, dx, dw, db, scratch, dy, x, w);
+
+      /* Float32 kernels against float64 truth: sums of up to 144 products of
+       * O(1) terms, so ~1e-6 relative is expected; 1e-5 + 1e-4·|ref| is 10× that. */
+#define CMP(name, got, n)                                                          \
+      g_snprintf (label, sizeof label, "%s c%d %s", transposed ? "convt" : "conv2d", c, name); \
+      conv_fixture_assert_close (label, got, conv_fixture_get (fix, c, name, n), n, 1e-5, 1e-4)
+      CMP ("y", y, l.ny);
+      CMP ("dx", dx, l.nx);
+      CMP ("dw", dw, l.nw);
+      CMP ("db", db, l.nb);
+#undef CMP
+    }
+}
+
+static void
+test_conv2d_parity (void)
+{
+  parity ("conv-conv2d.bin", FALSE);
+}
+
+static void
+test_convt_parity (void)
+{
+  parity ("conv-convt.bin", TRUE);
+}
+
+/* ------------------------------------------------------------ scratch and accumulation */
+
+/* The conv AE's four conv layers at a small batch, all sharing ONE scratch
+ * buffer that is re-poisoned before every call: results must be bitwise equal
+ * to those with private, zeroed scratch per layer. Also checks the gradient
+ * contract: dw/db accumulate, dx is overwritten, dx = NULL leaves dw alone. */
+static void
+test_scratch_shared (void)
+{
+  static const Geom geoms[4] = {
+    { 3, 1, 28, 28, 16, 3, 2, 1, 0 },
+    { 3, 16, 14, 14, 32, 3, 2, 1, 0 },
+    { 3, 32, 7, 7, 16, 3, 2, 1, 1 },
+    { 3, 16, 14, 14, 1, 3, 2, 1, 1 },
+  };
+  g_autoptr (GRand) rng = g_rand_new_with_seed (23);
+  gsize max_scratch = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      Layer l;
+
+      layer_init (&l, &geoms[i], i >= 2);
+      max_scratch = MAX (max_scratch, l.nscratch);
+    }
+
+  for (int i = 0; i < 4; i++)
+    {
+      Layer l;
+      g_autofree float *x = NULL, *w = NULL, *b = NULL, *dy = NULL;
+      g_autofree float *y1 = NULL, *y2 = NULL, *dx1 = NULL, *dx2 = NULL;
+      g_autofree float *dw1 = NULL, *dw2 = NULL, *dw3 = NULL, *db1 = NULL, *db2 = NULL;
+      g_autofree float *shared = NULL, *priv = NULL;
+
+      layer_init (&l, &geoms[i], i >= 2);
+      x = rand_floats (rng, l.nx);
+      w = rand_floats (rng, l.nw);
+      b = rand_floats (rng, l.nb);
+      dy = rand_floats (rng, l.ny);
+      y1 = g_new (float, l.ny);
+      y2 = g_new (float, l.ny);
+      dx1 = g_new (float, l.nx);
+      dx2 = g_new (float, l.nx);
+      dw1 = g_new0 (float, l.nw);
+      dw2 = g_new0 (float, l.nw);
+      dw3 = g_new0 (float, l.nw);
+      db1 = g_new0 (float, l.nb);
+      db2 = g_new0 (float, l.nb);
+      priv = g_new0 (float, l.nscratch);
+      shared = poison_floats (max_scratch);
+
+      layer_forward (&l, y1, priv, x, w, b);
+      layer_backward (&l, dx1, dw1, db1, priv, dy, x, w);
+
+      layer_forward (&l, y2, shared, x, w, b);
+      for (gsize j = 0; j < max_scratch; j++)
+        shared[j] = NAN;
+      for (gsize j = 0; j < l.nx; j++)
+        dx2[j] = 1e30f;
+      layer_backward (&l, dx2, dw2, db2, shared, dy, x, w);
+
+      g_assert_cmpmem (y1, l.ny * sizeof (float), y2, l.ny * sizeof (float));
+      g_assert_cmpmem (dx1, l.nx * sizeof (float), dx2, l.nx * sizeof (float));
+      g_assert_cmpmem (dw1, l.nw * sizeof (float), dw2, l.nw * sizeof (float));
+      g_assert_cmpmem (db1, l.nb * sizeof (float), db2, l.nb * sizeof (float));
+
+      /* A second backward adds the same gradient again (2×, up to rounding:
+       * sgemm folds the existing dw in per K block), and overwrites dx with
+       * the same values. */
+      layer_backward (&l, dx2, dw2, db2, shared, dy, x, w);
+      g_assert_cmpmem (dx1, l.nx * sizeof (float), dx2, l.nx * sizeof (float));
+      for (gsize j = 0; j < l.nw; j++)
+        g_assert_cmpfloat_with_epsilon (dw2[j], 2.0f * dw1[j], 1e-5 * (1.0 + fabs (dw1[j])));
+      for (gsize j = 0; j < l.nb; j++)
+        g_assert_cmpfloat (db2[j], ==, 2.0f * db1[j]);
+
+      /* No input gradient, no bias: dw is unchanged by skipping dx. */
+      layer_backward (&l, NULL, dw3, NULL, shared, dy, x, w);
+      g_assert_cmpmem (dw1, l.nw * sizeof (float), dw3, l.nw * sizeof (float));
+    }
+}
+
+static void
+test_no_alloc (void)
+{
+#ifdef HAVE_ALLOC_COUNTER
+  const Geom g = { 8, 16, 14, 14, 32, 3, 2, 1, 1 };
+  const Geom gt = { 8, 32, 7, 7, 16, 3, 2, 1, 1 };
+  g_autoptr (GRand) rng = g_rand_new_with_seed (29);
+  Layer l, lt;
+  g_autofree float *x = NULL, *w = NULL, *b = NULL, *y = NULL, *dy = NULL, *dx = NULL;
+  g_autofree float *wt = NULL, *yt = NULL, *dxt = NULL, *dw = NULL, *dwt = NULL, *db = NULL;
+  g_autofree float *scratch = NULL;
+  int allocs, threads = openblas_get_num_threads ();
+
+  /* OpenBLAS 0.3.21's threaded GEMM driver mallocs a 512 KiB job table on
+   * every multi-threaded call (level3_thread.c); that is BLAS's business, not
+   * the kernels'. One BLAS thread isolates the kernels' own behaviour. */
+  openblas_set_num_threads (1);
+
+  layer_init (&l, &g, FALSE);
+  layer_init (&lt, &gt, TRUE);
+  x = rand_floats (rng, l.nx);
+  w = rand_floats (rng, l.nw);
+  b = rand_floats (rng, l.nb);
+  y = g_new (float, l.ny);
+  dy = rand_floats (rng, l.ny);
+  dx = g_new (float, l.nx);
+  dw = g_new0 (float, l.nw);
+  db = g_new0 (float, l.nb);
+  wt = rand_floats (rng, lt.nw);
+  yt = g_new (float, lt.ny);      /* (8, 16, 14, 14) = x's shape */
+  dxt = g_new (float, lt.nx);
+  dwt = g_new0 (float, lt.nw);
+  scratch = g_new (float, MAX (l.nscratch, lt.nscratch));
+
+  /* Warm-up: BLAS may set itself up on its first call. */
+  layer_forward (&l, y, scratch, x, w, b);
+  layer_backward (&lt, dxt, dwt, db, scratch, x, y, wt);
+
+  atomic_store (&n_allocs, 0);
+  atomic_store (&counting, 1);
+  for (int rep = 0; rep < 3; rep++)
+    {
+      layer_forward (&l, y, scratch, x, w, b);
+      layer_backward (&l, dx, dw, db, scratch, dy, x, w);
+      layer_forward (&lt, yt, scratch, y, wt, b);
+      layer_backward (&lt, dxt, dwt, db, scratch, yt, y, wt);
+    }
+  atomic_store (&counting, 0);
+  allocs = atomic_load (&n_allocs);
+  openblas_set_num_threads (threads);
+  g_test_message ("heap allocations in 12 kernel calls: %d", allocs);
+  g_assert_cmpint (allocs, ==, 0);
+
+  /* The counter works: a real allocation while counting is seen. */
+  atomic_store (&counting, 1);
+  g_free (g_malloc (64));
+  atomic_store (&counting, 0);
+  g_assert_cmpint (atomic_load (&n_allocs), >=, 1);
+#else
+  g_test_skip ("allocation counter needs glibc");
+#endif
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/nn/conv/out-size", test_out_size);
+  g_test_add_func ("/nn/conv/check", test_check);
+  g_test_add_func ("/nn/conv/im2col-adjoint", test_im2col_adjoint);
+  g_test_add_func ("/nn/conv/conv2d/naive", test_conv2d_naive);
+  g_test_add_func ("/nn/conv/conv_transpose2d/naive", test_convt_naive);
+  g_test_add_func ("/nn/conv/conv2d/gradcheck", test_conv2d_gradcheck);
+  g_test_add_func ("/nn/conv/conv_transpose2d/gradcheck", test_convt_gradcheck);
+  g_test_add_func ("/nn/conv/conv2d/parity", test_conv2d_parity);
+  g_test_add_func ("/nn/conv/conv_transpose2d/parity", test_convt_parity);
+  g_test_add_func ("/nn/conv/scratch-shared", test_scratch_shared);
+  g_test_add_func ("/nn/conv/no-alloc", test_no_alloc);
+
+  return g_test_run ();
+}
