@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""End-to-end tests of bottleneck-cli (TAP output for `meson test`).
+
+Usage: test-cli.py PATH/TO/bottleneck-cli
+
+Needs Fashion-MNIST at $BTL_DATA_DIR (meson's test environment sets it; CI
+installs dataset-fashion-mnist). Trains only tiny models on small subsets, so
+the whole file runs in a few seconds.
+"""
+import gzip
+import json
+import math
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import zlib
+
+CLI = None
+TMP = None
+RESULTS = []
+TESTS = []
+
+SMALL = ["--arch", "784-64-16", "--batch", "64", "--threads", "1"]
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def run(*args, timeout=120, env=None):
+    """Runs the CLI; returns (returncode, stdout, stderr)."""
+    proc = subprocess.run([CLI] + list(args), capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def check_exit(rc, want, out, err, what):
+    check(rc >= 0, f"{what}: killed by signal {-rc} (crash)\nstderr: {err}")
+    check(rc == want, f"{what}: exit {rc}, wanted {want}\nstdout: {out[-800:]}\nstderr: {err[-800:]}")
+
+
+def check_one_line_error(rc, want, out, err, what):
+    check_exit(rc, want, out, err, what)
+    lines = [l for l in err.splitlines() if l.strip()]
+    check(len(lines) == 1, f"{what}: wanted one line on stderr, got {len(lines)}: {err!r}")
+    check(lines[0].startswith("bottleneck-cli"), f"{what}: stderr should name the program: {err!r}")
+    check("Traceback" not in err and "CRITICAL" not in err, f"{what}: {err!r}")
+    return lines[0]
+
+
+def json_lines(out, what):
+    objs = []
+    for line in out.splitlines():
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            raise AssertionError(f"{what}: not a JSON line: {line!r}")
+    return objs
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG")
+    return struct.unpack(">II", head[16:24])
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+# --------------------------------------------------------------- basics
+
+@test
+def version_and_help():
+    rc, out, err = run("--version")
+    check_exit(rc, 0, out, err, "--version")
+    check(out.startswith("bottleneck-cli "), f"--version printed {out!r}")
+    rc, out, err = run("--help")
+    check_exit(rc, 0, out, err, "--help")
+    for cmd in ("train", "eval", "info", "bench"):
+        check(cmd in out, f"--help does not list {cmd}")
+    for cmd, opt in (("train", "--limit"), ("train", "--val-split"), ("eval", "--model"),
+                     ("info", "--json"), ("bench", "--steps")):
+        rc, out, err = run(cmd, "--help")
+        check_exit(rc, 0, out, err, f"{cmd} --help")
+        check(opt in out, f"{cmd} --help does not mention {opt}")
+
+
+# --------------------------------------------------------------- train / eval / info
+
+TRAINED = {}
+
+
+@test
+def train_json_one_epoch():
+    model, log, grid = tmp("m.btl"), tmp("loss.csv"), tmp("grid.png")
+    rc, out, err = run("train", "--limit", "2000", "--epochs", "1", "--seed", "3",
+                       "--out", model, "--log", log, "--samples", grid, "--json", *SMALL)
+    check_exit(rc, 0, out, err, "train --json")
+    objs = json_lines(out, "train --json")
+    epochs = [o for o in objs if o.get("type") == "epoch"]
+    summary = objs[-1]
+    check(len(epochs) == 1, f"wanted 1 epoch object, got {len(epochs)}")
+    check(summary.get("type") == "summary", f"last object is not the summary: {summary}")
+    for key in ("test_psnr_db", "test_mse", "samples_per_s", "epochs"):
+        check(key in summary, f"summary lacks {key}: {summary}")
+    check(summary["epochs"] == 1, f"epochs = {summary['epochs']}")
+    check(11.0 < summary["test_psnr_db"] < 40.0, f"implausible PSNR {summary['test_psnr_db']}")
+    check(0.0 < summary["test_mse"] < 0.08, f"implausible MSE {summary['test_mse']}")
+    check(summary["samples_per_s"] > 0, "no throughput")
+    check(summary["test_psnr_db"] == summary["test_psnr_db"], "PSNR is NaN")
+    # The per-epoch PSNR (no SSIM) and the summary's are the same figure.
+    check(abs(epochs[0]["test_psnr_db"] - summary["test_psnr_db"]) < 1e-3,
+          f"epoch PSNR {epochs[0]['test_psnr_db']} vs summary {summary['test_psnr_db']}")
+    check(0.0 < summary["test_ssim"] <= 1.0, f"SSIM {summary['test_ssim']}")
+    check(summary["params"] == 103328, f"params {summary['params']} for 784-64-16")
+
+    # Sample grid: 16 originals over 16 reconstructions, 28 px tiles at 2x, 2 px gaps.
+    w, h = png_size(grid)
+    check((w, h) == (16 * 56 + 17 * 2, 2 * 56 + 3 * 2), f"grid is {w}x{h}")
+
+    # Loss log: documented columns, one row per step and one per epoch.
+    with open(log) as f:
+        rows = [l.rstrip("\n").split(",") for l in f]
+    header = rows[0]
+    check(header == ["kind", "step", "epoch", "train_loss", "recon_loss", "reg_loss", "lr",
+                     "val_loss", "test_psnr_db", "samples_per_s"], f"CSV header {header}")
+    steps = [r for r in rows[1:] if r[0] == "step"]
+    ep = [r for r in rows[1:] if r[0] == "epoch"]
+    check(len(ep) == 1, f"{len(ep)} epoch rows")
+    check(20 <= len(steps) <= 32, f"{len(steps)} step rows for 1800 images at batch 64")
+    check(all(len(r) == len(header) for r in rows), "ragged CSV")
+    check([int(r[1]) for r in steps] == list(range(1, len(steps) + 1)), "steps not 1..n")
+    check(float(steps[-1][3]) < float(steps[0][3]), "training loss did not fall")
+    check(math.isfinite(float(ep[0][7])), "epoch row without val loss")
+    TRAINED.update(model=model, summary=summary)
+
+
+@test
+def train_text_output():
+    rc, out, err = run("train", "--limit", "1000", "--epochs", "2", "--arch", "784-32-8",
+                       "--batch", "100", "--threads", "1")
+    check_exit(rc, 0, out, err, "train (text)")
+    check("epoch 1/2" in out and "epoch 2/2" in out, f"no epoch lines:\n{out}")
+    check("PSNR" in out and "samples/s" in out, f"epoch line lacks fields:\n{out}")
+    check(err.strip() == "", f"stderr not empty: {err!r}")
+
+
+@test
+def eval_model():
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    rc, out, err = run("eval", "--model", TRAINED["model"], "--json")
+    check_exit(rc, 0, out, err, "eval --json")
+    res = json_lines(out, "eval --json")[0]
+    check(res["images"] == 10000, f"evaluated {res['images']} images")
+    check(abs(res["test_psnr_db"] - TRAINED["summary"]["test_psnr_db"]) < 1e-3,
+          f"eval PSNR {res['test_psnr_db']} != train's {TRAINED['summary']['test_psnr_db']}")
+    check(abs(res["test_ssim"] - TRAINED["summary"]["test_ssim"]) < 1e-4, "SSIM differs")
+    rc, out, err = run("eval", "--model", TRAINED["model"], "--limit", "50")
+    check_exit(rc, 0, out, err, "eval --limit")
+    check("PSNR" in out and "SSIM" in out and "50" in out, f"eval text:\n{out}")
+
+
+@test
+def info_model():
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    rc, out, err = run("info", TRAINED["model"])
+    check_exit(rc, 0, out, err, "info")
+    for word in ("103328", "784-64-16", "Layers", "epochs trained"):
+        check(word in out.replace(",", ""), f"info lacks {word!r}:\n{out}")
+    rc, out, err = run("info", TRAINED["model"], "--json")
+    check_exit(rc, 0, out, err, "info --json")
+    info = json_lines(out, "info --json")[0]
+    check(info["params"] == 103328, f"params {info['params']}")
+    check(info["config"]["arch"] == "784-64-16", f"config {info['config']}")
+    check(info["config"]["seed"] == "3", f"seed {info['config'].get('seed')}")
+    check(info["epochs_trained"] == 1, f"epochs_trained {info['epochs_trained']}")
+    check(info["latent_dim"] == 16, f"latent_dim {info['latent_dim']}")
+    check(len(info["layers"]) >= 4, f"layers {info['layers']}")
+    check(len(info["history_epochs"]) == 1, f"history {info['history_epochs']}")
+    check(info["history_steps"] >= 20, f"history steps {info['history_steps']}")
+    check(abs(info["test_psnr_db"] - TRAINED["summary"]["test_psnr_db"]) < 1e-6,
+          "info's PSNR is not the one train reported")
+
+
+@test
+def bench_few_steps():
+    rc, out, err = run("bench", "--steps", "5", "--warmup", "1", "--ceiling-time", "0.01",
+                       "--json", *SMALL)
+    check_exit(rc, 0, out, err, "bench")
+    res = json_lines(out, "bench --json")[0]
+    check(res["samples_per_s"] > 0 and res["gflops"] > 0, f"bench {res}")
+    check(res["ceiling_gflops"] > 0, f"ceiling {res}")
+    check(0 < res["fraction_of_ceiling"] < 5, f"fraction {res['fraction_of_ceiling']}")
+    # 4 dense layers: forward + dW each, dX for all but the first.
+    check(res["gemm_shapes"] == 11, f"gemm_shapes {res['gemm_shapes']}")
+    check(abs(res["flops_per_sample"] - 2 * (3 * 102400 - 784 * 64)) < 1,
+          f"flops_per_sample {res['flops_per_sample']}")
+    rc, out, err = run("bench", "--steps", "3", "--warmup", "0", "--ceiling-time", "0.01",
+                       *SMALL)
+    check_exit(rc, 0, out, err, "bench (text)")
+    check("samples/s" in out and "ceiling" in out, f"bench text:\n{out}")
+
+
+# --------------------------------------------------------------- own data
+
+def write_idx(path, magic_type, dims, data):
+    header = struct.pack(">HBB", 0, magic_type, len(dims)) + b"".join(struct.pack(">I", d) for d in dims)
+    with gzip.open(path, "wb") as f:
+        f.write(header + bytes(data))
+
+
+@test
+def train_own_idx_directory():
+    d = tmp("own")
+    os.makedirs(d)
+    # 12x12 images of bars at a few positions: learnable, and not 28x28.
+    def images(n, seed):
+        out = bytearray()
+        for i in range(n):
+            k = (i * 7 + seed) % 12
+            for y in range(12):
+                for x in range(12):
+                    out.append(230 if x == k or y == (k * 5) % 12 else 20)
+        return out
+    write_idx(os.path.join(d, "train-images-idx3-ubyte.gz"), 0x08, (400, 12, 12), images(400, 1))
+    write_idx(os.path.join(d, "train-labels-idx1-ubyte.gz"), 0x08, (400,), [i % 12 for i in range(400)])
+    write_idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"), 0x08, (100, 12, 12), images(100, 5))
+    write_idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz"), 0x08, (100,), [i % 12 for i in range(100)])
+    model, grid = tmp("own.btl"), tmp("own.png")
+    rc, out, err = run("train", "--data", d, "--arch", "144-24-6", "--batch", "32", "--epochs", "3",
+                       "--threads", "1", "--out", model, "--samples", grid, "--json")
+    check_exit(rc, 0, out, err, "train --data DIR")
+    summary = json_lines(out, "train --data DIR")[-1]
+    check(summary["test_images"] == 100, f"test images {summary['test_images']}")
+    w, h = png_size(grid)
+    check((w, h) == (16 * 24 + 17 * 2, 2 * 24 + 3 * 2), f"grid is {w}x{h}")
+    rc, out, err = run("eval", "--model", model, "--data", d, "--json")
+    check_exit(rc, 0, out, err, "eval --data DIR")
+    # A 144-input model cannot evaluate 784-pixel Fashion-MNIST: runtime error.
+    rc, out, err = run("eval", "--model", model)
+    check_one_line_error(rc, 1, out, err, "eval on data of another shape")
+    # The 784-input default architecture does not fit 12x12 images: usage error.
+    rc, out, err = run("train", "--data", d, "--epochs", "1")
+    check_one_line_error(rc, 2, out, err, "train default arch on 12x12 data")
+
+
+# --------------------------------------------------------------- errors
+
+@test
+def usage_errors():
+    cases = [
+        ("train", "--bogus"),
+        ("train", "--lr"),
+        ("train", "--epochs", "abc"),
+        ("train", "--limit", "-5"),
+        ("train", "--arch", "784-banana"),
+        ("train", "--loss", "hinge"),
+        ("train", "--optimizer", "lbfgs"),
+        ("train", "--no-such-key", "1"),
+        ("train", "stray-argument"),
+        ("frobnicate",),
+        ("eval",),
+        ("eval", "--model"),
+        ("eval", "--model", "x.btl", "--bogus"),
+        ("info",),
+        ("info", "a.btl", "b.btl"),
+        ("bench", "--steps", "0"),
+        ("bench", "--batch", "-3"),
+    ]
+    for args in cases:
+        rc, out, err = run(*args)
+        check_one_line_error(rc, 2, out, err, " ".join(args))
+    rc, out, err = run()
+    check_exit(rc, 2, out, err, "no command")
+
+
+@test
+def negative_lr_refused_by_engine():
+    rc, out, err = run("train", "--lr", "-1", "--limit", "100")
+    line = check_one_line_error(rc, 2, out, err, "--lr -1")
+    check("lr" in line, f"message does not name lr: {line}")
+    # Same message whichever spelling is used: it comes from nn_config_set.
+    rc2, out2, err2 = run("train", "--lr=-1")
+    check(err2 == err, f"--lr=-1 said {err2!r}, --lr -1 said {err!r}")
+
+
+@test
+def runtime_errors_on_bad_files():
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    with open(TRAINED["model"], "rb") as f:
+        good = f.read()
+    bad = {}
+    bad["missing"] = None
+    bad["empty"] = b""
+    bad["truncated-header"] = good[:10]
+    bad["truncated-half"] = good[:len(good) // 2]
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x5A
+    bad["flipped"] = bytes(flipped)
+    bad["text"] = b"this is not a model\n" * 10
+    bad["wrong-magic"] = b"XXXX" + good[4:]
+    for name, content in bad.items():
+        path = tmp(f"bad-{name}.btl")
+        if content is not None:
+            with open(path, "wb") as f:
+                f.write(content)
+        for args in (("info", path), ("eval", "--model", path)):
+            rc, out, err = run(*args)
+            check_one_line_error(rc, 1, out, err, f"{name}: {' '.join(args[:1])}")
+    rc, out, err = run("info", TMP)   # a directory
+    check_one_line_error(rc, 1, out, err, "info DIR")
+    rc, out, err = run("train", "--data", tmp("no-such-dir"), "--limit", "10")
+    check_one_line_error(rc, 1, out, err, "train --data missing dir")
+    rc, out, err = run("train", "--limit", "300", "--epochs", "1", *SMALL,
+                       "--out", os.path.join(tmp("no-such-dir"), "m.btl"))
+    check_one_line_error(rc, 1, out, err, "train --out into a missing directory")
+
+
+@test
+def sigint_saves_best_model():
+    model = tmp("interrupted.btl")
+    proc = subprocess.Popen([CLI, "train", "--limit", "3000", "--epochs", "500", "--arch",
+                             "784-32-8", "--batch", "100", "--threads", "1", "--json",
+                             "--out", model], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        first = proc.stdout.readline()
+        check(json.loads(first).get("type") == "epoch", f"first line {first!r}")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    check_exit(proc.returncode, 130, out, err, "train interrupted by SIGINT")
+    check("interrupted" in err, f"stderr: {err!r}")
+    rc, out, err = run("info", model, "--json")
+    check_exit(rc, 0, out, err, "info on the interrupted model")
+    info = json_lines(out, "info")[0]
+    check(info["epochs_trained"] >= 1, f"epochs_trained {info['epochs_trained']}")
+    check(info["best_epoch"] >= 1, f"best_epoch {info['best_epoch']}")
+
+
+# --------------------------------------------------------------- main
+
+def main():
+    global CLI, TMP
+    if len(sys.argv) != 2:
+        print("usage: test-cli.py PATH/TO/bottleneck-cli", file=sys.stderr)
+        return 2
+    CLI = os.path.abspath(sys.argv[1])
+    data = os.environ.get("BTL_DATA_DIR", "/usr/share/datasets/fashion-mnist")
+    print(f"1..{len(TESTS)}")
+    if not os.path.exists(os.path.join(data, "train-images-idx3-ubyte.gz")):
+        # Not a skip: CI installs dataset-fashion-mnist, so this is a real failure.
+        for i, fn in enumerate(TESTS, 1):
+            print(f"not ok {i} - {fn.__name__} # Fashion-MNIST missing in {data} "
+                  "(apt-get install dataset-fashion-mnist)")
+        return 1
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="test-cli-") as TMP:
+        for i, fn in enumerate(TESTS, 1):
+            t0 = time.monotonic()
+            try:
+                fn()
+                print(f"ok {i} - {fn.__name__} ({time.monotonic() - t0:.1f} s)")
+            except Exception as e:  # report every failure, keep going
+                failed += 1
+                print(f"not ok {i} - {fn.__name__}")
+                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
+                for line in detail.splitlines():
+                    print(f"# {line}")
+            sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
