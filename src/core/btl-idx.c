@@ -96,8 +96,14 @@ idx_read (IdxReader  *r,
           int zerr = Z_OK;
           const char *msg = gzerror (r->gz, &zerr);
 
-          /* zlib reports a cut-off gzip stream as Z_BUF_ERROR at EOF. */
-          if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+          /* A clean end leaves Z_OK; zlib flags a gzip stream cut off
+           * (even just in its trailer) as Z_BUF_ERROR. */
+          if (zerr == Z_BUF_ERROR)
+            {
+              set_corrupt (r, error, "truncated (the gzip stream ends early)");
+              return -1;
+            }
+          if (zerr != Z_OK)
             {
               set_corrupt (r, error, "damaged gzip data (%s)",
                            msg != NULL ? msg : "unknown error");
@@ -196,7 +202,6 @@ idx_reader_open (IdxReader   *r,
     return set_corrupt (r, error, "truncated in the IDX header (%d of %d dimension bytes)",
                         (int) got, 4 * r->ndims);
 
-  r->n_elements = 1;
   for (int i = 0; i < r->ndims; i++)
     {
       guint32 be;
@@ -205,15 +210,23 @@ idx_reader_open (IdxReader   *r,
       r->dims[i] = GUINT32_FROM_BE (be);
       if (r->dims[i] == 0)
         return set_corrupt (r, error, "dimension %d is 0", i + 1);
-      /* Cap before multiplying on: every partial product stays < 2^63. */
+    }
+
+  /* Cap every partial product, so it never overflows 64 bits. */
+  r->n_elements = 1;
+  for (int i = 0; i < r->ndims; i++)
+    {
       if (r->dims[i] > G_MAXINT32
           || r->n_elements * r->dims[i] > BTL_DATASET_MAX_BYTES / sizeof (float))
         {
+          g_autoptr(GString) shape = g_string_new (NULL);
+
+          for (int j = 0; j < r->ndims; j++)
+            g_string_append_printf (shape, "%s%u", j > 0 ? "×" : "", r->dims[j]);
           g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                       "%s: the header claims %s of %" G_GUINT64_FORMAT "×%u values, "
-                       "above the limit of %" G_GUINT64_FORMAT " (file damaged?)",
-                       r->display, want_kind == 0x01 ? "labels" : "images",
-                       r->n_elements, r->dims[i],
+                       "%s: the header claims %s %s, above the limit of %"
+                       G_GUINT64_FORMAT " values (damaged file?)",
+                       r->display, want_kind == 0x01 ? "labels" : "images", shape->str,
                        (guint64) (BTL_DATASET_MAX_BYTES / sizeof (float)));
           return FALSE;
         }
