@@ -6,7 +6,6 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,76 +13,8 @@
 #include <glib.h>
 
 #include "nn-conv.h"
+#include "alloc-counter.h"
 #include "conv-fixture.h"
-
-/* ------------------------------------------------------------ allocation counter
- *
- * The kernels promise not to allocate. To check that beyond review, this
- * executable interposes malloc & co. (glibc resolves them to the executable's
- * definitions first) and counts calls while `counting` is set. */
-#ifdef __GLIBC__
-#define HAVE_ALLOC_COUNTER 1
-extern void *__libc_malloc (size_t size);
-extern void *__libc_calloc (size_t n, size_t size);
-extern void *__libc_realloc (void *p, size_t size);
-extern void *__libc_memalign (size_t align, size_t size);
-
-static atomic_int counting;
-static atomic_int n_allocs;
-
-static inline void
-note_alloc (void)
-{
-  if (atomic_load_explicit (&counting, memory_order_relaxed))
-    atomic_fetch_add (&n_allocs, 1);
-}
-
-void *
-malloc (size_t size)
-{
-  note_alloc ();
-  return __libc_malloc (size);
-}
-
-void *
-calloc (size_t n,
-        size_t size)
-{
-  note_alloc ();
-  return __libc_calloc (n, size);
-}
-
-void *
-realloc (void  *p,
-         size_t size)
-{
-  note_alloc ();
-  return __libc_realloc (p, size);
-}
-
-void *
-aligned_alloc (size_t align,
-               size_t size)
-{
-  note_alloc ();
-  return __libc_memalign (align, size);
-}
-
-int
-posix_memalign (void  **out,
-                size_t  align,
-                size_t  size)
-{
-  void *p;
-
-  note_alloc ();
-  p = __libc_memalign (align, size);
-  if (p == NULL)
-    return 12; /* ENOMEM */
-  *out = p;
-  return 0;
-}
-#endif
 
 /* ------------------------------------------------------------ helpers */
 
@@ -795,7 +726,6 @@ test_scratch_shared (void)
 static void
 test_no_alloc (void)
 {
-#ifdef HAVE_ALLOC_COUNTER
   const Geom g = { 8, 16, 14, 14, 32, 3, 2, 1, 1 };
   const Geom gt = { 8, 32, 7, 7, 16, 3, 2, 1, 1 };
   g_autoptr (GRand) rng = g_rand_new_with_seed (29);
@@ -805,10 +735,11 @@ test_no_alloc (void)
   g_autofree float *scratch = NULL;
   int allocs, threads = openblas_get_num_threads ();
 
-  /* OpenBLAS 0.3.21's threaded GEMM driver mallocs a 512 KiB job table on
-   * every multi-threaded call (level3_thread.c); that is BLAS's business, not
-   * the kernels'. One BLAS thread isolates the kernels' own behaviour. */
-  openblas_set_num_threads (1);
+  if (!alloc_counter_available ())
+    {
+      g_test_skip ("the allocation counter needs glibc");
+      return;
+    }
 
   layer_init (&l, &g, FALSE);
   layer_init (&lt, &gt, TRUE);
@@ -826,12 +757,16 @@ test_no_alloc (void)
   dwt = g_new0 (float, lt.nw);
   scratch = g_new (float, MAX (l.nscratch, lt.nscratch));
 
+  /* OpenBLAS 0.3.21's threaded GEMM driver mallocs a 512 KiB job table on
+   * every multi-threaded call (level3_thread.c); that is BLAS's business, not
+   * the kernels'. One BLAS thread isolates the kernels' own behaviour. */
+  openblas_set_num_threads (1);
+
   /* Warm-up: BLAS may set itself up on its first call. */
   layer_forward (&l, y, scratch, x, w, b);
   layer_backward (&lt, dxt, dwt, db, scratch, x, y, wt);
 
-  atomic_store (&n_allocs, 0);
-  atomic_store (&counting, 1);
+  alloc_counter_start ();
   for (int rep = 0; rep < 3; rep++)
     {
       layer_forward (&l, y, scratch, x, w, b);
@@ -839,20 +774,15 @@ test_no_alloc (void)
       layer_forward (&lt, yt, scratch, y, wt, b);
       layer_backward (&lt, dxt, dwt, db, scratch, yt, y, wt);
     }
-  atomic_store (&counting, 0);
-  allocs = atomic_load (&n_allocs);
+  allocs = alloc_counter_stop ();
   openblas_set_num_threads (threads);
   g_test_message ("heap allocations in 12 kernel calls: %d", allocs);
   g_assert_cmpint (allocs, ==, 0);
 
   /* The counter works: a real allocation while counting is seen. */
-  atomic_store (&counting, 1);
+  alloc_counter_start ();
   g_free (g_malloc (64));
-  atomic_store (&counting, 0);
-  g_assert_cmpint (atomic_load (&n_allocs), >=, 1);
-#else
-  g_test_skip ("allocation counter needs glibc");
-#endif
+  g_assert_cmpint (alloc_counter_stop (), >=, 1);
 }
 
 int
