@@ -290,8 +290,8 @@ cli_json_append_double (GString *str,
       g_string_append (str, "null");
       return;
     }
-  /* 9 significant digits: enough for any float, short enough to read. */
-  g_string_append (str, g_ascii_formatd (buf, sizeof buf, "%.9g", value));
+  /* 7 significant digits: a float's precision (0.001, not 0.00100000005). */
+  g_string_append (str, g_ascii_formatd (buf, sizeof buf, "%.7g", value));
 }
 
 void

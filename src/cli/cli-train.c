@@ -24,6 +24,7 @@
 
 #define GRID_IMAGES 16
 #define GRID_SCALE  2
+#define EVAL_CHUNK  256
 /* Latent statistics are taken over at most this many training images: enough
  * for stable ranges, cheap next to training. */
 #define LATENT_STATS_MAX 10000
@@ -50,7 +51,7 @@ typedef struct
   const NnConfig *cfg;
   /* owned */
   NnInference    *inference;
-  float          *recon;          /* (test->n, dim) scratch for per-epoch PSNR */
+  float          *recon;          /* (EVAL_CHUNK, dim) scratch for per-epoch PSNR */
   GString        *log;            /* CSV, or NULL */
   BtlLossHistory *history;
   /* state */
@@ -69,7 +70,8 @@ typedef struct
 } TrainState;
 
 /* Mean over test images of 10·log10(1/mse_i): no SSIM, so it is cheap enough
- * for every epoch. NaN if the engine refuses. */
+ * for every epoch. Reconstructs EVAL_CHUNK images at a time, so the scratch
+ * stays small whatever the test set's size. NaN if the engine refuses. */
 static double
 epoch_test_psnr (TrainState *st)
 {
@@ -77,16 +79,22 @@ epoch_test_psnr (TrainState *st)
   double sum = 0.0;
   NnError nerr = { 0 };
 
-  if (nn_inference_reconstruct (st->inference, nn_model_params (st->model),
-                                nn_model_stats (st->model), st->test->images,
-                                st->test->n, st->recon, &nerr) != NN_OK)
+  for (int first = 0; first < st->test->n; first += EVAL_CHUNK)
     {
-      st->eval_failed = TRUE;
-      return NAN;
+      int count = MIN (EVAL_CHUNK, st->test->n - first);
+
+      if (nn_inference_reconstruct (st->inference, nn_model_params (st->model),
+                                    nn_model_stats (st->model),
+                                    btl_dataset_image (st->test, first), count,
+                                    st->recon, &nerr) != NN_OK)
+        {
+          st->eval_failed = TRUE;
+          return NAN;
+        }
+      for (int i = 0; i < count; i++)
+        sum += btl_psnr_from_mse (btl_mse (btl_dataset_image (st->test, first + i),
+                                           st->recon + (size_t) i * dim, dim));
     }
-  for (int i = 0; i < st->test->n; i++)
-    sum += btl_psnr_from_mse (btl_mse (btl_dataset_image (st->test, i),
-                                       st->recon + (size_t) i * dim, dim));
   return sum / st->test->n;
 }
 
@@ -404,7 +412,9 @@ cli_train (int    argc,
     return cli_usage_fail ("train", error->message);
   if (limit < 0)
     return cli_usage_fail ("train", _("--limit must be 0 (all) or a positive count"));
-  if (nn_config_validate (&cfg, &nerr) != NN_OK)
+  /* Catch bad values before the data is loaded; the input shape is only known
+   * afterwards, so a shape mismatch is judged then. */
+  if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
     return cli_usage_fail ("train", nerr.message);
 
   if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train_all, &test,
@@ -431,8 +441,8 @@ cli_train (int    argc,
   st.best_epoch = -1;
   st.train_loss = st.val_loss = st.test_psnr_db = NAN;
   st.history = btl_loss_history_new ();
-  st.recon = g_try_new (float, (gsize) test->n * btl_dataset_dim (test));
-  st.inference = nn_inference_new (model, 256, &nerr);
+  st.recon = g_try_new (float, (gsize) EVAL_CHUNK * btl_dataset_dim (test));
+  st.inference = nn_inference_new (model, EVAL_CHUNK, &nerr);
   if (st.recon == NULL || st.inference == NULL)
     {
       cli_fail ("train", CLI_EXIT_RUNTIME, "%s",
