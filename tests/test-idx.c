@@ -77,7 +77,8 @@ write_file (Fixture      *f,
       g_assert_cmpint (gzclose (gz), ==, Z_OK);
     }
   else
-    g_assert_true (g_file_set_contents (path, (const char *) bytes, (gssize) len, NULL));
+    g_assert_true (g_file_set_contents_full (path, (const char *) bytes, (gssize) len,
+                                             G_FILE_SET_CONTENTS_NONE, 0644, NULL));
   return path;
 }
 
