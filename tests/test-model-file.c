@@ -87,7 +87,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_auto(BtlModelInfo) info;
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   g_autoptr(GError) error = NULL;
   const guint8 blob[] = { 'h', 'i', 0, 's', 't', 0xff, 0 };
 
@@ -161,7 +161,7 @@ expect_load_error (const char *path,
                    int         code)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(BtlModelInfo) info;
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   GBytes *history = NULL;
   g_autofree char *base = g_path_get_basename (path);
   NnModel *model;
@@ -183,8 +183,8 @@ test_roundtrip (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) history = NULL;
-  g_auto(BtlModelInfo) info;
-  g_auto(BtlModelInfo) expected;
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+  g_auto(BtlModelInfo) expected = BTL_MODEL_INFO_INIT;
   g_autofree char *conf_a = NULL;
   g_autofree char *conf_b = NULL;
   NnModel *loaded;
@@ -246,7 +246,7 @@ test_minimal (Fixture       *f,
 {
   g_autofree char *path = g_build_filename (f->dir, "bare.btl", NULL);
   g_autoptr(GError) error = NULL;
-  g_auto(BtlModelInfo) info;
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   GBytes *history = (GBytes *) 0x1;   /* must be reset to NULL */
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   NnModel *loaded;
@@ -344,6 +344,10 @@ test_wrong_magic (Fixture       *f,
   g_assert_null (btl_model_file_load (none, NULL, NULL, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_assert_nonnull (strstr (error->message, "none.btl"));
+  g_clear_error (&error);
+
+  g_assert_null (btl_model_file_load (f->dir, NULL, NULL, &error));
+  g_assert_nonnull (error);
 }
 
 /* ---- hand-built files: header, chunks, END, CRC — all consistent. */

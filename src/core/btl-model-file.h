@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <math.h>
 
 #include "nn.h"
 
@@ -40,6 +41,11 @@ typedef struct
   float  *latent_mean;        /* (latent_dim) */
   float  *latent_std;         /* (latent_dim) */
 } BtlModelInfo;
+
+/* Static initialiser equal to btl_model_info_init(), for
+ * `g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;`. */
+#define BTL_MODEL_INFO_INIT \
+  { 0, -1, NAN, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, NULL, NULL, NULL, NULL }
 
 void     btl_model_info_init (BtlModelInfo *info);
 /* Frees the latent arrays and resets to the init state. */
