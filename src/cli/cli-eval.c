@@ -36,7 +36,7 @@ cli_eval (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(BtlDataset) train = NULL;
   g_autoptr(BtlDataset) test = NULL;
-  g_auto(BtlModelInfo) info = { 0 };
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   BtlEvalResult res = { 0 };
   NnModel *model;
   double t0, seconds;

@@ -251,7 +251,7 @@ cli_info (int    argc,
   g_auto(GStrv) files = NULL;
   g_autoptr(GBytes) history_bytes = NULL;
   g_autoptr(BtlLossHistory) history = NULL;
-  g_auto(BtlModelInfo) info = { 0 };
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   g_autofree char *config_text = NULL;
   g_autofree char *layers = NULL;
   NnModel *model;

@@ -388,7 +388,7 @@ cli_train (int    argc,
   g_autoptr(BtlDataset) train = NULL;
   g_autoptr(BtlDataset) test = NULL;
   g_autoptr(GBytes) history_bytes = NULL;
-  g_auto(BtlModelInfo) info = { 0 };
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   BtlEvalResult res = { 0 };
   TrainState st = { 0 };
   NnConfig cfg;
@@ -502,7 +502,6 @@ cli_train (int    argc,
       goto out;
     }
 
-  btl_model_info_init (&info);
   info.epochs_trained = nn_trainer_epochs_done (st.trainer);
   info.best_epoch = st.best_epoch;
   info.train_loss = st.train_loss;
