@@ -451,6 +451,24 @@ test_open_folder (Fixture       *f,
   g_assert_cmpint (idx[3], ==, 4);
   g_assert_cmpint (idx[4], ==, 3);
 
+  /* "fashion-mnist" follows BTL_DATA_DIR and brings the class names. */
+  {
+    g_autofree char *saved = g_strdup (g_getenv ("BTL_DATA_DIR"));
+    g_autoptr(BtlDataset) ftrain = NULL;
+    g_autoptr(BtlDataset) ftest = NULL;
+
+    g_setenv ("BTL_DATA_DIR", f->dir, TRUE);
+    g_assert_true (btl_dataset_open ("fashion-mnist", &ftrain, &ftest, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (ftest->name, ==, "fashion-mnist");
+    g_assert_cmpint (ftest->n_classes, ==, 10);
+    g_assert_cmpstr (btl_dataset_class_name (ftest, 8), ==, "Bag");
+    if (saved != NULL)
+      g_setenv ("BTL_DATA_DIR", saved, TRUE);
+    else
+      g_unsetenv ("BTL_DATA_DIR");
+  }
+
   /* A folder missing its test half. */
   g_assert_cmpint (g_remove (p3), ==, 0);
   g_assert_false (btl_dataset_open (f->dir, &train, &test, &error));
