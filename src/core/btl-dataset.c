@@ -250,6 +250,9 @@ load_half (const char  *dir,
   BtlDatasetReal *real;
   BtlDataset *ds;
 
+  /* Colour images are four-dimensional (n, h, w, c). */
+  if (images == NULL)
+    images = find_idx_file (dir, prefix, "images", "idx4");
   if (images == NULL)
     {
       g_autofree char *display = g_filename_display_name (dir);

@@ -63,7 +63,8 @@ char       *btl_dataset_default_dir (void);
 /* spec: "fashion-mnist" (the default directory above) or a directory holding
  * MNIST-format files named train-images-idx3-ubyte, train-labels-idx1-ubyte,
  * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each optionally ".gz";
- * "train-images.idx3-ubyte" spelling accepted too). Loads both halves; labels
+ * "train-images.idx3-ubyte" spelling accepted too; colour sets may use
+ * "idx4" for their images). Loads both halves; labels
  * are optional. Fashion-MNIST gets its 10 class names. (Image folders: issue 6.) */
 gboolean    btl_dataset_open (const char  *spec,
                               BtlDataset **train,
