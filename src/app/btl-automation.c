@@ -1,0 +1,298 @@
+/* btl-automation.c — scripted runs of the real window.
+ *
+ * --train            start training as soon as the data set is loaded
+ * --screenshot FILE  after the data set (and --screenshot-delay seconds of
+ *                    training, if --train) render the window into FILE, quit
+ * --bench-frames S   train at full speed for S seconds while the window is
+ *                    redrawn every frame (as while a person drags or resizes
+ *                    it); record the frame clock's "after-paint" times and
+ *                    print frame-interval percentiles, then quit
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdlib.h>
+
+#include "btl-automation.h"
+
+#define FALLBACK_TIMEOUT_S 20
+
+struct _BtlAutomation
+{
+  /* options */
+  gboolean    train;
+  char       *screenshot_path;
+  double      screenshot_delay_s;
+  double      bench_seconds;
+
+  /* borrowed; weak pointer */
+  BtlWindow  *window;
+
+  /* state */
+  GArray     *paint_times_us;   /* gint64 */
+  guint       tick_id;
+  gulong      after_paint_id;
+  guint       timeout_id;
+  guint       fallback_id;
+  gboolean    want_shot;
+  gboolean    done;
+};
+
+BtlAutomation *
+btl_automation_new (gboolean    train,
+                    const char *screenshot_path,
+                    double      screenshot_delay_s,
+                    double      bench_seconds)
+{
+  BtlAutomation *self = g_new0 (BtlAutomation, 1);
+
+  self->train = train || bench_seconds > 0;
+  self->screenshot_path = g_strdup (screenshot_path);
+  self->screenshot_delay_s = MAX (screenshot_delay_s, 0);
+  self->bench_seconds = bench_seconds;
+  self->paint_times_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return self;
+}
+
+void
+btl_automation_free (BtlAutomation *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->fallback_id, g_source_remove);
+  if (self->window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+  g_array_unref (self->paint_times_us);
+  g_free (self->screenshot_path);
+  g_free (self);
+}
+
+gboolean
+btl_widget_save_png (GtkWidget   *widget,
+                     const char  *path,
+                     GError     **error)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  graphene_rect_t bounds;
+
+  if (width <= 0 || height <= 0 || gtk_widget_get_native (widget) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", _("The window is not shown"));
+      return FALSE;
+    }
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", _("Nothing was drawn"));
+      return FALSE;
+    }
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  graphene_rect_init (&bounds, 0, 0, width, height);
+  texture = gsk_renderer_render_texture (renderer, node, &bounds);
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+quit (BtlAutomation *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  self->done = TRUE;
+  if (app != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (const double *sorted,
+            guint         n,
+            double        p)
+{
+  guint i = (guint) (p / 100.0 * (n - 1) + 0.5);
+
+  return sorted[MIN (i, n - 1)];
+}
+
+static void
+print_bench (BtlAutomation *self)
+{
+  BtlTrainPage *page = btl_window_get_train_page (self->window);
+  BtlTrainingWorker *worker = btl_train_page_get_worker (page);
+  BtlLossHistory *history = btl_train_page_get_history (page);
+  guint n = self->paint_times_us->len;
+  g_autofree double *d = NULL;
+  double grid_mean, grid_max;
+  guint over20 = 0;
+
+  if (n < 3)
+    {
+      g_printerr ("bottleneck: only %u frames were painted\n", n);
+      return;
+    }
+
+  /* Skip the first interval: it includes start-up. */
+  d = g_new (double, n - 2);
+  for (guint i = 2; i < n; i++)
+    {
+      d[i - 2] = (g_array_index (self->paint_times_us, gint64, i) -
+                  g_array_index (self->paint_times_us, gint64, i - 1)) / 1000.0;
+      over20 += d[i - 2] > 20.0;
+    }
+  qsort (d, n - 2, sizeof (double), compare_doubles);
+
+  btl_train_page_get_grid_timing (page, &grid_mean, &grid_max);
+  g_print ("frames %u over %.1f s while training\n", n - 1, self->bench_seconds);
+  g_print ("frame interval ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (>20 ms: %u)\n",
+           percentile (d, n - 2, 50), percentile (d, n - 2, 90),
+           percentile (d, n - 2, 99), d[n - 3], over20);
+  g_print ("training steps %u, progress deliveries %u\n",
+           history ? btl_loss_history_get_n_steps (history) : 0,
+           worker ? btl_training_worker_get_n_deliveries (worker) : 0);
+  g_print ("grid refreshes %u: main-thread decode+upload mean %.2f ms, max %.2f ms\n",
+           btl_train_page_get_n_grid_refreshes (page), grid_mean / 1000.0, grid_max / 1000.0);
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                BtlAutomation *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->done || self->window == NULL)
+    return;
+
+  if (self->bench_seconds > 0 && btl_train_page_get_state (btl_window_get_train_page (self->window)) != BTL_TRAIN_STATE_IDLE)
+    g_array_append_val (self->paint_times_us, now);
+
+  if (self->want_shot)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->want_shot = FALSE;
+      if (!btl_widget_save_png (GTK_WIDGET (self->window), self->screenshot_path, &error))
+        g_printerr ("bottleneck: %s\n", error->message);
+      else
+        g_print ("screenshot saved to %s\n", self->screenshot_path);
+      if (self->bench_seconds <= 0)
+        quit (self);
+    }
+}
+
+static gboolean
+redraw_every_frame (GtkWidget     *widget,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
+{
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+bench_done_cb (gpointer user_data)
+{
+  BtlAutomation *self = user_data;
+
+  self->timeout_id = 0;
+  if (self->window != NULL)
+    print_bench (self);
+  quit (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+take_shot_cb (gpointer user_data)
+{
+  BtlAutomation *self = user_data;
+
+  self->timeout_id = 0;
+  self->want_shot = TRUE;
+  if (self->window != NULL)
+    gtk_widget_queue_draw (GTK_WIDGET (self->window));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fallback_cb (gpointer user_data)
+{
+  BtlAutomation *self = user_data;
+
+  /* The data set never loaded: still leave a picture (and an exit). */
+  self->fallback_id = 0;
+  if (self->screenshot_path != NULL)
+    take_shot_cb (self);
+  else
+    quit (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_dataset_loaded (BtlWindow     *window,
+                   BtlAutomation *self)
+{
+  g_clear_handle_id (&self->fallback_id, g_source_remove);
+
+  if (self->train)
+    g_action_group_activate_action (G_ACTION_GROUP (window), "train", NULL);
+
+  if (self->bench_seconds > 0)
+    {
+      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (window), redraw_every_frame, NULL, NULL);
+      self->timeout_id = g_timeout_add ((guint) (self->bench_seconds * 1000), bench_done_cb, self);
+    }
+  else if (self->screenshot_path != NULL)
+    self->timeout_id = g_timeout_add ((guint) (self->screenshot_delay_s * 1000), take_shot_cb, self);
+}
+
+static void
+on_map (GtkWidget     *widget,
+        BtlAutomation *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  if (clock != NULL && self->after_paint_id == 0)
+    self->after_paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), self);
+}
+
+void
+btl_automation_attach (BtlAutomation *self,
+                       BtlWindow     *window)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (BTL_IS_WINDOW (window));
+
+  self->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &self->window);
+
+  g_signal_connect (window, "map", G_CALLBACK (on_map), self);
+  g_signal_connect (window, "dataset-loaded", G_CALLBACK (on_dataset_loaded), self);
+  if (btl_window_is_dataset_loaded (window))
+    on_dataset_loaded (window, self);
+  else
+    self->fallback_id = g_timeout_add_seconds (FALLBACK_TIMEOUT_S, fallback_cb, self);
+}

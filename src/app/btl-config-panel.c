@@ -1,0 +1,642 @@
+/* btl-config-panel.c — the configuration sidebar.
+ *
+ * The panel keeps the last configuration that passed every per-key check
+ * (`config`). On any edit it re-reads all controls onto a copy, key by key,
+ * through nn_config_set(): a key the engine refuses keeps its previous value
+ * and shows the engine's message under its control, so what the sidebar
+ * accepts and what the CLI accepts can never drift apart.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "btl-config-panel.h"
+
+struct _BtlConfigPanel
+{
+  GtkWidget       parent_instance;
+
+  /* template widgets */
+  GtkWidget      *box;
+  GtkDropDown    *kind;
+  GtkEntry       *arch;
+  GtkSpinButton  *latent;
+  GtkDropDown    *activation;
+  GtkDropDown    *loss;
+  GtkCheckButton *batch_norm;
+  GtkSpinButton  *dropout;
+  GtkDropDown    *noise;
+  GtkSpinButton  *noise_level;
+  GtkDropDown    *sparsity;
+  GtkEntry       *sparsity_param;
+  GtkEntry       *beta;
+  GtkDropDown    *optimizer;
+  GtkEntry       *lr;
+  GtkSpinButton  *batch;
+  GtkSpinButton  *epochs;
+  GtkSpinButton  *seed;
+  GtkSpinButton  *threads;
+  GtkSpinButton  *limit;
+  GtkLabel       *summary_error;
+  GtkLabel       *preview;
+  GtkLabel       *param_count;
+
+  /* state */
+  NnConfig        config;          /* last accepted values, key by key */
+  char           *last_arch;       /* to tell an arch edit from a latent edit */
+  int             last_latent;
+  guint           updating : 1;    /* controls being set from code */
+  guint           valid : 1;
+  guint           training : 1;
+};
+
+G_DEFINE_FINAL_TYPE (BtlConfigPanel, btl_config_panel, GTK_TYPE_WIDGET)
+
+enum {
+  CHANGED,
+  LIVE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Dropdown rows ↔ the engine's text form, in the order of the .ui lists. */
+static const char *const kind_keys[] = { "plain", "denoising", "sparse", "vae" };
+static const NnKind kind_values[] = { NN_KIND_PLAIN, NN_KIND_DENOISING, NN_KIND_SPARSE, NN_KIND_VAE };
+static const char *const act_keys[] = { "relu", "leaky_relu", "tanh", "sigmoid", "identity" };
+static const NnActivation act_values[] = {
+  NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_IDENTITY
+};
+static const char *const loss_keys[] = { "mse", "bce" };
+static const NnLoss loss_values[] = { NN_LOSS_MSE, NN_LOSS_BCE };
+static const char *const optim_keys[] = { "adam", "sgd" };
+static const NnOptimizer optim_values[] = { NN_OPTIM_ADAM, NN_OPTIM_SGD };
+static const NnNoise noise_values[] = { NN_NOISE_NONE, NN_NOISE_GAUSSIAN, NN_NOISE_MASK };
+static const NnSparsity sparsity_values[] = { NN_SPARSITY_NONE, NN_SPARSITY_L1, NN_SPARSITY_KL };
+
+static const char *const error_label_ids[] = {
+  "kind_error", "arch_error", "latent_error", "activation_error", "loss_error",
+  "batch_norm_error", "dropout_error", "noise_error", "sparsity_error", "beta_error",
+  "optimizer_error", "lr_error", "batch_error", "epochs_error", "seed_error",
+  "threads_error", "limit_error",
+};
+
+#define FIND_INDEX(values, v) find_index ((const int *) (values), G_N_ELEMENTS (values), (int) (v))
+
+static guint
+find_index (const int *values,
+            guint      n,
+            int        v)
+{
+  for (guint i = 0; i < n; i++)
+    if (values[i] == v)
+      return i;
+  return 0;
+}
+
+static const char *
+key_at (const char *const *keys,
+        guint              n,
+        guint              i)
+{
+  return keys[MIN (i, n - 1)];
+}
+
+/* Locale-independent: the engine parses C-locale numbers. */
+static char *
+format_double (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v));
+}
+
+/* The code size is the architecture's last item when that item is a plain
+ * number ("…-32") or a dense item ("…,d32"); -1 otherwise. */
+static int
+arch_latent (const char *arch)
+{
+  const char *last = strrchr (arch, '-');
+  const char *comma = strrchr (arch, ',');
+
+  if (comma > last)
+    last = comma;
+  last = last ? last + 1 : arch;
+  if (*last == 'd')
+    last++;
+  if (*last == '\0')
+    return -1;
+  for (const char *p = last; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      return -1;
+  return (int) g_ascii_strtoll (last, NULL, 10);
+}
+
+static char *
+arch_with_latent (const char *arch,
+                  int         latent)
+{
+  const char *end = arch + strlen (arch);
+  const char *p = end;
+
+  while (p > arch && g_ascii_isdigit (p[-1]))
+    p--;
+  return g_strdup_printf ("%.*s%d", (int) (p - arch), arch, latent);
+}
+
+static void
+show_field_error (GtkWidget  *control,
+                  GtkWidget  *error_label,
+                  const char *message)
+{
+  gtk_label_set_text (GTK_LABEL (error_label), message ? message : "");
+  gtk_widget_set_visible (error_label, message != NULL);
+  if (message != NULL)
+    gtk_widget_add_css_class (control, "error");
+  else
+    gtk_widget_remove_css_class (control, "error");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  message ? message : "",
+                                  -1);
+}
+
+static GtkWidget *
+error_label_for (BtlConfigPanel *self,
+                 const char     *key)
+{
+  g_autofree char *id = g_strdup_printf ("%s_error", key);
+
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL, id));
+}
+
+/* Applies one key to cfg; shows or clears its error. */
+static void
+apply_key (BtlConfigPanel *self,
+           NnConfig       *cfg,
+           const char     *key,
+           GtkWidget      *control,
+           const char     *value)
+{
+  NnConfig tmp = *cfg;
+  NnError err = { 0 };
+
+  if (nn_config_set (&tmp, key, value, &err) == NN_OK)
+    {
+      *cfg = tmp;
+      show_field_error (control, error_label_for (self, key), NULL);
+    }
+  else
+    show_field_error (control, error_label_for (self, key),
+                      err.message[0] ? err.message : _("Invalid value"));
+}
+
+static void
+format_thousands (GString *out,
+                  guint64  n)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+  gsize len = strlen (digits);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+}
+
+static void
+update_preview (BtlConfigPanel *self)
+{
+  NnError err = { 0 };
+  NnModel *model;
+  const char *message = NULL;
+
+  self->valid = FALSE;
+  if (nn_config_validate (&self->config, &err) != NN_OK)
+    message = err.message;
+  else if ((model = nn_model_new (&self->config, &err)) == NULL)
+    message = err.message[0] ? err.message : _("The model cannot be built");
+  else
+    {
+      size_t len = nn_model_describe (model, NULL, 0);
+      g_autofree char *text = g_malloc (len + 1);
+      g_autoptr(GString) count = g_string_new (NULL);
+
+      nn_model_describe (model, text, len + 1);
+      g_strchomp (text);
+      gtk_label_set_text (self->preview, text);
+
+      format_thousands (count, nn_model_n_params (model));
+      g_string_prepend (count, " ");
+      /* Translators: preceded by a number such as "1,234,567" */
+      g_string_append (count, _(" parameters"));
+      g_string_erase (count, 0, 1);
+      gtk_label_set_text (self->param_count, count->str);
+      nn_model_free (model);
+      self->valid = TRUE;
+    }
+
+  gtk_label_set_text (self->summary_error, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_error), message != NULL);
+  if (message != NULL)
+    {
+      gtk_label_set_text (self->preview, "");
+      gtk_label_set_text (self->param_count, "");
+    }
+}
+
+static void
+on_control_changed (BtlConfigPanel *self)
+{
+  NnConfig cfg = self->config;
+  NnConfig before = self->config;
+  const char *arch_text;
+  int latent;
+  guint i;
+
+  if (self->updating)
+    return;
+
+  /* An edit of the latent size rewrites the architecture's last item; an edit
+   * of the architecture moves the latent spin. */
+  self->updating = TRUE;
+  arch_text = gtk_editable_get_text (GTK_EDITABLE (self->arch));
+  latent = gtk_spin_button_get_value_as_int (self->latent);
+  if (g_strcmp0 (arch_text, self->last_arch) != 0)
+    {
+      int l = arch_latent (arch_text);
+
+      gtk_widget_set_sensitive (GTK_WIDGET (self->latent), l > 0 && !self->training);
+      if (l > 0)
+        gtk_spin_button_set_value (self->latent, l);
+    }
+  else if (latent != self->last_latent && arch_latent (arch_text) > 0)
+    {
+      g_autofree char *new_arch = arch_with_latent (arch_text, latent);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->arch), new_arch);
+    }
+  self->updating = FALSE;
+
+  arch_text = gtk_editable_get_text (GTK_EDITABLE (self->arch));
+  g_free (self->last_arch);
+  self->last_arch = g_strdup (arch_text);
+  self->last_latent = gtk_spin_button_get_value_as_int (self->latent);
+
+  i = gtk_drop_down_get_selected (self->kind);
+  apply_key (self, &cfg, "kind", GTK_WIDGET (self->kind),
+             key_at (kind_keys, G_N_ELEMENTS (kind_keys), i));
+  apply_key (self, &cfg, "arch", GTK_WIDGET (self->arch), arch_text);
+  i = gtk_drop_down_get_selected (self->activation);
+  apply_key (self, &cfg, "activation", GTK_WIDGET (self->activation),
+             key_at (act_keys, G_N_ELEMENTS (act_keys), i));
+  i = gtk_drop_down_get_selected (self->loss);
+  apply_key (self, &cfg, "loss", GTK_WIDGET (self->loss),
+             key_at (loss_keys, G_N_ELEMENTS (loss_keys), i));
+  apply_key (self, &cfg, "batch_norm", GTK_WIDGET (self->batch_norm),
+             gtk_check_button_get_active (self->batch_norm) ? "true" : "false");
+
+  {
+    g_autofree char *dropout = format_double (gtk_spin_button_get_value (self->dropout));
+    g_autofree char *level = format_double (gtk_spin_button_get_value (self->noise_level));
+    g_autofree char *noise = NULL;
+    g_autofree char *sparsity = NULL;
+    const char *param = gtk_editable_get_text (GTK_EDITABLE (self->sparsity_param));
+
+    apply_key (self, &cfg, "dropout", GTK_WIDGET (self->dropout), dropout);
+
+    switch (gtk_drop_down_get_selected (self->noise))
+      {
+      case 1:  noise = g_strdup_printf ("gaussian:%s", level); break;
+      case 2:  noise = g_strdup_printf ("mask:%s", level); break;
+      default: noise = g_strdup ("none"); break;
+      }
+    gtk_widget_set_sensitive (GTK_WIDGET (self->noise_level),
+                              gtk_drop_down_get_selected (self->noise) != 0);
+    apply_key (self, &cfg, "noise", GTK_WIDGET (self->noise), noise);
+
+    switch (gtk_drop_down_get_selected (self->sparsity))
+      {
+      case 1:  sparsity = g_strdup_printf ("l1:%s", param); break;
+      case 2:  sparsity = g_strdup_printf ("kl:%s", param); break;
+      default: sparsity = g_strdup ("none"); break;
+      }
+    gtk_widget_set_sensitive (GTK_WIDGET (self->sparsity_param),
+                              gtk_drop_down_get_selected (self->sparsity) != 0 && !self->training);
+    apply_key (self, &cfg, "sparsity", GTK_WIDGET (self->sparsity), sparsity);
+  }
+
+  apply_key (self, &cfg, "beta", GTK_WIDGET (self->beta),
+             gtk_editable_get_text (GTK_EDITABLE (self->beta)));
+  i = gtk_drop_down_get_selected (self->optimizer);
+  apply_key (self, &cfg, "optimizer", GTK_WIDGET (self->optimizer),
+             key_at (optim_keys, G_N_ELEMENTS (optim_keys), i));
+  apply_key (self, &cfg, "lr", GTK_WIDGET (self->lr),
+             gtk_editable_get_text (GTK_EDITABLE (self->lr)));
+
+  {
+    struct { const char *key; GtkSpinButton *spin; } ints[] = {
+      { "batch", self->batch }, { "epochs", self->epochs },
+      { "seed", self->seed }, { "threads", self->threads },
+    };
+
+    for (i = 0; i < G_N_ELEMENTS (ints); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (ints[i].spin));
+
+        apply_key (self, &cfg, ints[i].key, GTK_WIDGET (ints[i].spin), text);
+      }
+  }
+
+  self->config = cfg;
+  update_preview (self);
+
+  g_signal_emit (self, signals[CHANGED], 0);
+
+  if (self->training)
+    {
+      if (cfg.lr != before.lr)
+        g_signal_emit (self, signals[LIVE_CHANGED], 0, "lr");
+      if (cfg.noise_level != before.noise_level)
+        g_signal_emit (self, signals[LIVE_CHANGED], 0, "noise");
+      if (cfg.beta != before.beta)
+        g_signal_emit (self, signals[LIVE_CHANGED], 0, "beta");
+    }
+}
+
+static void
+btl_config_panel_dispose (GObject *object)
+{
+  BtlConfigPanel *self = BTL_CONFIG_PANEL (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL);
+  g_clear_pointer (&self->last_arch, g_free);
+
+  G_OBJECT_CLASS (btl_config_panel_parent_class)->dispose (object);
+}
+
+static void
+btl_config_panel_class_init (BtlConfigPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = btl_config_panel_dispose;
+
+  /**
+   * BtlConfigPanel::changed:
+   *
+   * Any edit, accepted or not; see btl_config_panel_is_valid().
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * BtlConfigPanel::live-changed:
+   * @key: "lr", "noise" or "beta"
+   *
+   * A live key was changed to a valid value while training.
+   */
+  signals[LIVE_CHANGED] =
+    g_signal_new ("live-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-config-panel.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "btlconfigpanel");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, box);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, kind);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, arch);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, latent);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, activation);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, loss);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, batch_norm);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, dropout);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, noise);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, noise_level);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, sparsity);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, sparsity_param);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, beta);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, optimizer);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, lr);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, batch);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, epochs);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, seed);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, threads);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, limit);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, summary_error);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, preview);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, param_count);
+  gtk_widget_class_bind_template_callback (widget_class, on_control_changed);
+
+  /* The error line under each control, looked up by name (offset 0: no field). */
+  for (guint i = 0; i < G_N_ELEMENTS (error_label_ids); i++)
+    gtk_widget_class_bind_template_child_full (widget_class, error_label_ids[i], FALSE, 0);
+}
+
+static void
+btl_config_panel_init (BtlConfigPanel *self)
+{
+  NnConfig cfg;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  nn_config_init_default (&cfg);
+  btl_config_panel_set_config (self, &cfg);
+}
+
+GtkWidget *
+btl_config_panel_new (void)
+{
+  return g_object_new (BTL_TYPE_CONFIG_PANEL, NULL);
+}
+
+gboolean
+btl_config_panel_get_config (BtlConfigPanel *self,
+                             NnConfig       *cfg)
+{
+  g_return_val_if_fail (BTL_IS_CONFIG_PANEL (self), FALSE);
+  g_return_val_if_fail (cfg != NULL, FALSE);
+
+  *cfg = self->config;
+  return self->valid;
+}
+
+gboolean
+btl_config_panel_is_valid (BtlConfigPanel *self)
+{
+  g_return_val_if_fail (BTL_IS_CONFIG_PANEL (self), FALSE);
+
+  return self->valid;
+}
+
+void
+btl_config_panel_set_config (BtlConfigPanel *self,
+                             const NnConfig *cfg)
+{
+  g_autofree char *beta = NULL;
+  g_autofree char *lr = NULL;
+  g_autofree char *param = NULL;
+  int latent;
+
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+  g_return_if_fail (cfg != NULL);
+
+  self->config = *cfg;
+  self->updating = TRUE;
+
+  gtk_drop_down_set_selected (self->kind, FIND_INDEX (kind_values, cfg->kind));
+  gtk_editable_set_text (GTK_EDITABLE (self->arch), cfg->arch);
+  latent = arch_latent (cfg->arch);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->latent), latent > 0 && !self->training);
+  if (latent > 0)
+    gtk_spin_button_set_value (self->latent, latent);
+  gtk_drop_down_set_selected (self->activation, FIND_INDEX (act_values, cfg->activation));
+  gtk_drop_down_set_selected (self->loss, FIND_INDEX (loss_values, cfg->loss));
+  gtk_check_button_set_active (self->batch_norm, cfg->batch_norm);
+  gtk_spin_button_set_value (self->dropout, cfg->dropout);
+  gtk_drop_down_set_selected (self->noise, FIND_INDEX (noise_values, cfg->noise));
+  gtk_spin_button_set_value (self->noise_level,
+                             cfg->noise != NN_NOISE_NONE ? cfg->noise_level : 0.3);
+  gtk_drop_down_set_selected (self->sparsity, FIND_INDEX (sparsity_values, cfg->sparsity));
+  if (cfg->sparsity == NN_SPARSITY_KL)
+    {
+      g_autofree char *rho = format_double (cfg->sparsity_rho);
+      g_autofree char *w = format_double (cfg->sparsity_lambda);
+
+      param = g_strdup_printf ("%s,%s", rho, w);
+    }
+  else if (cfg->sparsity == NN_SPARSITY_L1)
+    param = format_double (cfg->sparsity_lambda);
+  else
+    param = g_strdup ("1e-3");
+  gtk_editable_set_text (GTK_EDITABLE (self->sparsity_param), param);
+  beta = format_double (cfg->beta);
+  gtk_editable_set_text (GTK_EDITABLE (self->beta), beta);
+  gtk_drop_down_set_selected (self->optimizer, FIND_INDEX (optim_values, cfg->optimizer));
+  lr = format_double (cfg->lr);
+  gtk_editable_set_text (GTK_EDITABLE (self->lr), lr);
+  gtk_spin_button_set_value (self->batch, cfg->batch);
+  gtk_spin_button_set_value (self->epochs, cfg->epochs);
+  gtk_spin_button_set_value (self->seed, (double) cfg->seed);
+  gtk_spin_button_set_value (self->threads, cfg->threads);
+
+  g_free (self->last_arch);
+  self->last_arch = g_strdup (cfg->arch);
+  self->last_latent = gtk_spin_button_get_value_as_int (self->latent);
+  self->updating = FALSE;
+
+  /* Re-read everything so errors and the preview match the new values. */
+  on_control_changed (self);
+}
+
+void
+btl_config_panel_set_input_shape (BtlConfigPanel *self,
+                                  int             channels,
+                                  int             height,
+                                  int             width)
+{
+  NnConfig cfg;
+  char buf[32];
+
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  cfg = self->config;
+  cfg.in_channels = channels;
+  cfg.in_height = height;
+  cfg.in_width = width;
+
+  /* A dense architecture starts with the input size: keep it in step. */
+  if (g_ascii_isdigit (cfg.arch[0]) && strchr (cfg.arch, '-') != NULL)
+    {
+      const char *rest = strchr (cfg.arch, '-');
+      g_autofree char *arch = NULL;
+
+      g_snprintf (buf, sizeof buf, "%d", channels * height * width);
+      arch = g_strconcat (buf, rest, NULL);
+      g_strlcpy (cfg.arch, arch, sizeof cfg.arch);
+    }
+
+  btl_config_panel_set_config (self, &cfg);
+}
+
+void
+btl_config_panel_set_training (BtlConfigPanel *self,
+                               gboolean        training)
+{
+  GtkWidget *live[3];
+
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  self->training = !!training;
+
+  /* Everything but the live keys is frozen while a run uses it. */
+  for (GtkWidget *child = gtk_widget_get_first_child (self->box);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_GRID (child))
+        for (GtkWidget *c = gtk_widget_get_first_child (child); c; c = gtk_widget_get_next_sibling (c))
+          if (!GTK_IS_LABEL (c))
+            gtk_widget_set_sensitive (c, !training);
+    }
+
+  live[0] = GTK_WIDGET (self->lr);
+  live[1] = GTK_WIDGET (self->beta);
+  live[2] = GTK_WIDGET (self->noise_level);
+  for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+    {
+      GtkWidget *w = live[i];
+
+      gtk_widget_set_sensitive (w, TRUE);
+      /* noise_level sits in a box with the noise type: keep the box on. */
+      if (gtk_widget_get_parent (w) != NULL && GTK_IS_BOX (gtk_widget_get_parent (w)))
+        gtk_widget_set_sensitive (gtk_widget_get_parent (w), TRUE);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->noise), !training);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->noise_level),
+                            self->config.noise != NN_NOISE_NONE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sparsity), !training);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sparsity_param), FALSE);
+  if (!training)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->sparsity_param),
+                                self->config.sparsity != NN_SPARSITY_NONE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->latent), arch_latent (self->config.arch) > 0);
+    }
+  /* The sparsity box holds no live key. */
+  gtk_widget_set_sensitive (gtk_widget_get_parent (GTK_WIDGET (self->sparsity)), !training);
+}
+
+int
+btl_config_panel_get_train_limit (BtlConfigPanel *self)
+{
+  g_return_val_if_fail (BTL_IS_CONFIG_PANEL (self), 0);
+
+  return gtk_spin_button_get_value_as_int (self->limit);
+}
+
+void
+btl_config_panel_set_train_limit (BtlConfigPanel *self,
+                                  int             limit)
+{
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  gtk_spin_button_set_value (self->limit, MAX (limit, 0));
+}
+
+GtkWidget *
+btl_config_panel_get_control (BtlConfigPanel *self,
+                              const char     *key)
+{
+  g_return_val_if_fail (BTL_IS_CONFIG_PANEL (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL, key));
+}

@@ -1,0 +1,1151 @@
+/* btl-train-page.c — the Train page.
+ *
+ * The page owns the loss history, the training worker and the small set of
+ * showcase test images. The worker's coalesced "progress" feeds the history
+ * (and through its "changed" signal the plot) and the status line; each new
+ * parameter snapshot is decoded on the main thread into the reconstruction
+ * grid: for 24 images of the default dense model that is one ~1 ms forward
+ * pass with the page's own NnInference, measured in
+ * btl_train_page_get_grid_timing(). Test PSNR over 1,000 test images is
+ * computed from the same snapshot in a short-lived GTask thread, one at a time.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "btl-config-panel.h"
+#include "btl-error.h"
+#include "btl-evaluate.h"
+#include "btl-image-grid.h"
+#include "btl-loss-plot.h"
+#include "btl-model-file.h"
+#include "btl-train-page.h"
+
+#define N_SHOWCASE   24
+#define N_EVAL_TEST  1000
+
+struct _BtlTrainPage
+{
+  GtkWidget          parent_instance;
+
+  /* template widgets */
+  GtkWidget         *root;
+  BtlConfigPanel    *config_panel;
+  GtkRevealer       *message_revealer;
+  GtkLabel          *message_label;
+  GtkPaned          *paned;
+  BtlLossPlot       *plot;
+  BtlImageGrid      *grid;
+  GtkScale          *smoothing;
+  GtkAdjustment     *smoothing_adjustment;
+  GtkToggleButton   *log_scale;
+  GtkToggleButton   *x_by_epoch;
+  GtkToggleButton   *show_difference;
+  GtkButton         *restore_best;
+  GtkButton         *continue_button;
+  GtkSpinButton     *more_epochs;
+  GtkLabel          *status_label;
+  GtkLabel          *psnr_label;
+  GtkProgressBar    *progress;
+
+  /* owned */
+  BtlLossHistory    *history;
+  BtlDataset        *train;
+  BtlDataset        *test;
+  BtlTrainingWorker *worker;
+  NnModel           *pending_model;   /* opened before the data set was loaded */
+  NnInference       *inference;       /* for the grid; built for inference_model */
+  NnSnapshot        *eval_next;       /* newest snapshot waiting for a PSNR run */
+  GCancellable      *cancellable;     /* cancelled in dispose */
+  float             *showcase_x;      /* (n_showcase, dim) */
+  float             *showcase_y;      /* (n_showcase, dim) */
+  char             **showcase_labels;
+
+  /* borrowed */
+  const NnModel     *inference_model;
+
+  /* state */
+  int                n_showcase;
+  NnProgress         last;
+  gboolean           have_last;
+  double             test_psnr;
+  int                target_epochs;
+  BtlTrainState      state;
+  guint              eval_running : 1;
+  guint              n_grid_refreshes;
+  gint64             grid_us_total;
+  gint64             grid_us_max;
+};
+
+G_DEFINE_FINAL_TYPE (BtlTrainPage, btl_train_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_CAN_TRAIN,
+  N_PROPS
+};
+
+enum {
+  SNAPSHOT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void start_eval (BtlTrainPage *self);
+
+static NnModel *
+current_model (BtlTrainPage *self)
+{
+  if (self->worker != NULL)
+    return btl_training_worker_get_model (self->worker);
+  return NULL;
+}
+
+static void
+set_state (BtlTrainPage  *self,
+           BtlTrainState  state)
+{
+  gboolean idle = state == BTL_TRAIN_STATE_IDLE;
+
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  btl_config_panel_set_training (self->config_panel, !idle);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),
+                            idle && self->worker != NULL &&
+                            btl_loss_history_get_best_epoch (self->history) >= 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), idle && self->worker != NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
+}
+
+/* "1:02:03" or "2:03" */
+static char *
+format_duration (double seconds)
+{
+  gint64 s = (gint64) MAX (0, seconds + 0.5);
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d",
+                            s / 3600, (int) (s / 60 % 60), (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+static void
+update_psnr_label (BtlTrainPage *self)
+{
+  g_autofree char *text = NULL;
+
+  if (isnan (self->test_psnr))
+    text = g_strdup (_("Test PSNR —"));
+  else
+    /* Translators: peak signal-to-noise ratio of the test images, in decibels */
+    text = g_strdup_printf (_("Test PSNR %.2f dB"), self->test_psnr);
+  gtk_label_set_text (self->psnr_label, text);
+}
+
+static void
+update_status (BtlTrainPage *self)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  const NnProgress *p = &self->last;
+  gint64 total_steps;
+
+  if (!self->have_last)
+    return;
+
+  total_steps = (gint64) self->target_epochs * MAX (p->steps_per_epoch, 1);
+
+  if (self->state == BTL_TRAIN_STATE_PAUSED)
+    g_string_append_printf (s, "%s · ", _("Paused"));
+
+  g_string_append_printf (s, _("Epoch %d of %d"), MIN (p->epoch + 1, self->target_epochs),
+                          self->target_epochs);
+  g_string_append (s, " · ");
+  g_string_append_printf (s, _("step %" G_GINT64_FORMAT), p->step);
+  g_string_append (s, " · ");
+  g_string_append_printf (s, _("loss %.4f"), p->train_loss);
+  if (p->samples_per_s > 0)
+    {
+      g_string_append (s, " · ");
+      g_string_append_printf (s, _("%.0f images/s"), p->samples_per_s);
+    }
+  if (self->state == BTL_TRAIN_STATE_RUNNING && p->samples_per_s > 0 && total_steps > p->step)
+    {
+      NnConfig cfg;
+      g_autofree char *eta = NULL;
+
+      btl_config_panel_get_config (self->config_panel, &cfg);
+      eta = format_duration ((double) (total_steps - p->step) * cfg.batch / p->samples_per_s);
+      g_string_append (s, " · ");
+      /* Translators: estimated time left, e.g. "1:23 left" */
+      g_string_append_printf (s, _("%s left"), eta);
+    }
+
+  gtk_label_set_text (self->status_label, s->str);
+  if (total_steps > 0)
+    gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
+}
+
+/* Decodes the showcase with params/stats and shows it (main thread). */
+static void
+refresh_grid (BtlTrainPage *self,
+              NnModel      *model,
+              const float  *params,
+              const float  *stats)
+{
+  NnError nerr = { 0 };
+  gint64 t0;
+  gint64 dt;
+
+  if (self->test == NULL || self->n_showcase == 0 || model == NULL)
+    return;
+  if (nn_model_input_dim (model) != btl_dataset_dim (self->test))
+    return;
+
+  t0 = g_get_monotonic_time ();
+
+  if (self->inference == NULL || self->inference_model != model)
+    {
+      g_clear_pointer (&self->inference, nn_inference_free);
+      self->inference = nn_inference_new (model, self->n_showcase, &nerr);
+      self->inference_model = model;
+      if (self->inference == NULL)
+        {
+          btl_train_page_show_message (self, nerr.message);
+          return;
+        }
+    }
+
+  if (nn_inference_reconstruct (self->inference, params, stats, self->showcase_x,
+                                self->n_showcase, self->showcase_y, &nerr) != NN_OK)
+    {
+      btl_train_page_show_message (self, nerr.message);
+      return;
+    }
+
+  btl_image_grid_set_images (self->grid, self->showcase_x, self->showcase_y, self->n_showcase,
+                             self->test->channels, self->test->height, self->test->width);
+
+  dt = g_get_monotonic_time () - t0;
+  self->n_grid_refreshes++;
+  self->grid_us_total += dt;
+  self->grid_us_max = MAX (self->grid_us_max, dt);
+}
+
+/* Shows the model's current weights (while no thread writes them). */
+static void
+show_model_weights (BtlTrainPage *self)
+{
+  NnModel *model = current_model (self);
+  NnSnapshot *snap;
+
+  if (model == NULL)
+    return;
+
+  snap = nn_snapshot_new_from_model (model, self->have_last ? self->last.step : 0,
+                                     self->have_last ? self->last.epoch : 0);
+  if (snap == NULL)
+    return;
+  refresh_grid (self, model, snap->params, snap->stats);
+  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
+  self->eval_next = snap;
+  start_eval (self);
+  g_signal_emit (self, signals[SNAPSHOT], 0, model, snap);
+}
+
+/* ------------------------------------------------------------ test PSNR */
+
+typedef struct
+{
+  BtlTrainingWorker *worker;    /* keeps the model alive */
+  NnSnapshot        *snapshot;
+  BtlDataset        *test;
+  double             psnr;
+} EvalData;
+
+static void
+eval_data_free (gpointer data)
+{
+  EvalData *d = data;
+
+  g_clear_object (&d->worker);
+  g_clear_pointer (&d->snapshot, nn_snapshot_unref);
+  g_clear_pointer (&d->test, btl_dataset_unref);
+  g_free (d);
+}
+
+static void
+eval_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  EvalData *d = task_data;
+  BtlEvalResult res = { 0 };
+  GError *error = NULL;
+
+  if (!btl_evaluate (btl_training_worker_get_model (d->worker), d->snapshot->params,
+                     d->snapshot->stats, d->test, N_EVAL_TEST, &res, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  d->psnr = res.psnr_db;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+eval_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+  EvalData *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->eval_running = FALSE;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("Test PSNR: %s", error->message);
+  else if (d->worker == self->worker)
+    {
+      self->test_psnr = d->psnr;
+      update_psnr_label (self);
+    }
+
+  start_eval (self);
+}
+
+static void
+start_eval (BtlTrainPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  EvalData *d;
+
+  if (self->eval_running || self->eval_next == NULL || self->worker == NULL || self->test == NULL)
+    return;
+
+  d = g_new0 (EvalData, 1);
+  d->worker = g_object_ref (self->worker);
+  d->snapshot = g_steal_pointer (&self->eval_next);
+  d->test = btl_dataset_ref (self->test);
+  d->psnr = NAN;
+
+  self->eval_running = TRUE;
+  task = g_task_new (self, self->cancellable, eval_done, NULL);
+  g_task_set_name (task, "[bottleneck] test PSNR");
+  g_task_set_task_data (task, d, eval_data_free);
+  g_task_run_in_thread (task, eval_thread);
+}
+
+/* ------------------------------------------------------------ worker signals */
+
+static void
+on_worker_progress (BtlTrainingWorker *worker,
+                    gpointer           records,
+                    guint              n_records,
+                    BtlTrainPage      *self)
+{
+  const NnProgress *p = records;
+
+  for (guint i = 0; i < n_records; i++)
+    {
+      if (p[i].epoch_end)
+        {
+          btl_loss_history_add_epoch (self->history, p[i].epoch, p[i].step, p[i].train_loss,
+                                      p[i].val_loss, p[i].val_recon_loss, p[i].val_reg_loss,
+                                      self->test_psnr);
+          if (p[i].best_epoch >= 0)
+            btl_loss_history_set_best_epoch (self->history, p[i].best_epoch);
+        }
+      else
+        btl_loss_history_add_step (self->history, p[i].step, p[i].epoch, p[i].train_loss,
+                                   p[i].recon_loss, p[i].reg_loss);
+    }
+
+  if (n_records > 0)
+    {
+      self->last = p[n_records - 1];
+      self->have_last = TRUE;
+      update_status (self);
+    }
+}
+
+static void
+on_worker_snapshot (BtlTrainingWorker *worker,
+                    gpointer           snapshot,
+                    BtlTrainPage      *self)
+{
+  NnSnapshot *snap = snapshot;
+
+  refresh_grid (self, btl_training_worker_get_model (worker), snap->params, snap->stats);
+
+  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
+  self->eval_next = nn_snapshot_ref (snap);
+  start_eval (self);
+
+  g_signal_emit (self, signals[SNAPSHOT], 0, btl_training_worker_get_model (worker), snap);
+}
+
+static void
+on_worker_finished (BtlTrainingWorker *worker,
+                    const GError      *error,
+                    BtlTrainPage      *self)
+{
+  g_autofree char *took = format_duration (btl_training_worker_get_seconds (worker));
+  g_autofree char *status = NULL;
+
+  set_state (self, BTL_TRAIN_STATE_IDLE);
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    status = g_strdup_printf (_("Stopped after %d epochs (%s)"),
+                              btl_training_worker_epochs_done (worker), took);
+  else if (error != NULL)
+    {
+      status = g_strdup_printf (_("Training failed after %d epochs"),
+                                btl_training_worker_epochs_done (worker));
+      btl_train_page_show_message (self, error->message);
+    }
+  else
+    status = g_strdup_printf (_("Finished %d epochs in %s"),
+                              btl_training_worker_epochs_done (worker), took);
+
+  gtk_label_set_text (self->status_label, status);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),
+                            btl_loss_history_get_best_epoch (self->history) >= 0);
+
+  /* The last snapshot may be a few steps old: show the final weights. */
+  show_model_weights (self);
+}
+
+static void
+drop_worker (BtlTrainPage *self)
+{
+  if (self->worker == NULL)
+    return;
+
+  /* The thread may still run for one step; it keeps its own reference and
+   * its late deliveries reach no handler of ours. */
+  g_signal_handlers_disconnect_by_data (self->worker, self);
+  btl_training_worker_stop (self->worker);
+  g_clear_object (&self->worker);
+  g_clear_pointer (&self->inference, nn_inference_free);
+  self->inference_model = NULL;
+}
+
+static void
+adopt_model (BtlTrainPage *self,
+             NnModel      *model)
+{
+  g_autoptr(GError) error = NULL;
+  BtlDataset *train = self->train;
+  int limit = btl_config_panel_get_train_limit (self->config_panel);
+  g_autoptr(BtlDataset) subset = NULL;
+
+  drop_worker (self);
+
+  if (limit > 0 && limit < train->n)
+    train = subset = btl_dataset_subset (self->train, 0, limit);
+
+  self->worker = btl_training_worker_new (model, train, &error);
+  if (self->worker == NULL)
+    {
+      btl_train_page_show_message (self, error->message);
+      return;
+    }
+
+  g_signal_connect (self->worker, "progress", G_CALLBACK (on_worker_progress), self);
+  g_signal_connect (self->worker, "snapshot", G_CALLBACK (on_worker_snapshot), self);
+  g_signal_connect (self->worker, "finished", G_CALLBACK (on_worker_finished), self);
+}
+
+/* ------------------------------------------------------------ template callbacks */
+
+static void
+on_config_changed (BtlTrainPage *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
+}
+
+static void
+on_live_changed (BtlTrainPage   *self,
+                 const char     *key,
+                 BtlConfigPanel *panel)
+{
+  NnConfig cfg;
+  g_autofree char *label = NULL;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->worker == NULL || self->state == BTL_TRAIN_STATE_IDLE)
+    return;
+
+  btl_config_panel_get_config (self->config_panel, &cfg);
+
+  if (g_str_equal (key, "lr"))
+    {
+      btl_training_worker_set_lr (self->worker, cfg.lr);
+      /* Translators: a marker on the loss plot, e.g. "lr → 0.0003" */
+      label = g_strdup_printf (_("lr → %s"), g_ascii_formatd (buf, sizeof buf, "%g", cfg.lr));
+    }
+  else if (g_str_equal (key, "noise"))
+    {
+      btl_training_worker_set_noise_level (self->worker, cfg.noise_level);
+      label = g_strdup_printf (_("noise → %s"),
+                               g_ascii_formatd (buf, sizeof buf, "%g", cfg.noise_level));
+    }
+  else if (g_str_equal (key, "beta"))
+    {
+      btl_training_worker_set_beta (self->worker, cfg.beta);
+      label = g_strdup_printf (_("β → %s"), g_ascii_formatd (buf, sizeof buf, "%g", cfg.beta));
+    }
+  else
+    return;
+
+  btl_loss_history_add_marker (self->history, self->have_last ? self->last.step : 0, label);
+}
+
+static void
+on_message_close (BtlTrainPage *self)
+{
+  btl_train_page_show_message (self, NULL);
+}
+
+static void
+on_restore_best (BtlTrainPage *self)
+{
+  if (self->worker == NULL || self->state != BTL_TRAIN_STATE_IDLE)
+    return;
+
+  btl_training_worker_restore_best (self->worker);
+  gtk_label_set_text (self->status_label, _("Restored the weights of the best epoch"));
+  show_model_weights (self);
+}
+
+static void
+on_continue (BtlTrainPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!btl_train_page_continue (self, gtk_spin_button_get_value_as_int (self->more_epochs), &error))
+    btl_train_page_show_message (self, error->message);
+}
+
+/* ------------------------------------------------------------ GObject */
+
+static void
+btl_train_page_dispose (GObject *object)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  drop_worker (self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_TRAIN_PAGE);
+
+  g_clear_object (&self->history);
+  g_clear_pointer (&self->pending_model, nn_model_free);
+  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
+  g_clear_pointer (&self->train, btl_dataset_unref);
+  g_clear_pointer (&self->test, btl_dataset_unref);
+
+  G_OBJECT_CLASS (btl_train_page_parent_class)->dispose (object);
+}
+
+static void
+btl_train_page_finalize (GObject *object)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->showcase_x, g_free);
+  g_clear_pointer (&self->showcase_y, g_free);
+  g_clear_pointer (&self->showcase_labels, g_strfreev);
+
+  G_OBJECT_CLASS (btl_train_page_parent_class)->finalize (object);
+}
+
+static void
+btl_train_page_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+
+    case PROP_CAN_TRAIN:
+      g_value_set_boolean (value, btl_train_page_can_train (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+btl_train_page_class_init (BtlTrainPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = btl_train_page_dispose;
+  object_class->finalize = btl_train_page_finalize;
+  object_class->get_property = btl_train_page_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      BTL_TRAIN_STATE_IDLE, BTL_TRAIN_STATE_PAUSED, BTL_TRAIN_STATE_IDLE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_TRAIN] =
+    g_param_spec_boolean ("can-train", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BtlTrainPage::snapshot:
+   * @model: (type gpointer): the NnModel the parameters belong to
+   * @snapshot: (type gpointer): an NnSnapshot; ref it to keep it
+   *
+   * New weights to show (live while training, and after a run or an open).
+   */
+  signals[SNAPSHOT] =
+    g_signal_new ("snapshot", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
+
+  g_type_ensure (BTL_TYPE_CONFIG_PANEL);
+  g_type_ensure (BTL_TYPE_LOSS_PLOT);
+  g_type_ensure (BTL_TYPE_IMAGE_GRID);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-train-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "btltrainpage");
+
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, root);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, config_panel);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, paned);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, plot);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, grid);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, smoothing);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, smoothing_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, log_scale);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, x_by_epoch);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, show_difference);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, restore_best);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, continue_button);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, more_epochs);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, psnr_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, progress);
+  gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_live_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_message_close);
+  gtk_widget_class_bind_template_callback (widget_class, on_restore_best);
+  gtk_widget_class_bind_template_callback (widget_class, on_continue);
+}
+
+static void
+btl_train_page_init (BtlTrainPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->history = btl_loss_history_new ();
+  self->test_psnr = NAN;
+  self->target_epochs = 1;
+  btl_loss_plot_set_history (self->plot, self->history);
+
+  g_object_bind_property (self->smoothing_adjustment, "value", self->plot, "smoothing",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->log_scale, "active", self->plot, "log-scale",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->x_by_epoch, "active", self->plot, "x-by-epoch",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->show_difference, "active", self->grid, "show-difference",
+                          G_BINDING_SYNC_CREATE);
+
+  gtk_label_set_text (self->status_label, _("Loading the data set…"));
+  update_psnr_label (self);
+}
+
+/* ------------------------------------------------------------ public API */
+
+void
+btl_train_page_set_dataset (BtlTrainPage *self,
+                            BtlDataset   *train,
+                            BtlDataset   *test)
+{
+  int idx[N_SHOWCASE];
+  int dim;
+
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+  g_return_if_fail (train != NULL && test != NULL);
+
+  if (self->state != BTL_TRAIN_STATE_IDLE)
+    btl_train_page_stop (self);
+  drop_worker (self);
+
+  g_clear_pointer (&self->train, btl_dataset_unref);
+  g_clear_pointer (&self->test, btl_dataset_unref);
+  self->train = btl_dataset_ref (train);
+  self->test = btl_dataset_ref (test);
+
+  /* A fixed showcase that covers the classes. */
+  dim = btl_dataset_dim (test);
+  self->n_showcase = btl_dataset_pick_showcase (test, N_SHOWCASE, idx);
+  g_free (self->showcase_x);
+  g_free (self->showcase_y);
+  g_strfreev (self->showcase_labels);
+  self->showcase_x = g_new (float, (gsize) self->n_showcase * dim);
+  self->showcase_y = g_new0 (float, (gsize) self->n_showcase * dim);
+  self->showcase_labels = g_new0 (char *, self->n_showcase + 1);
+  for (int i = 0; i < self->n_showcase; i++)
+    {
+      memcpy (self->showcase_x + (gsize) i * dim, btl_dataset_image (test, idx[i]),
+              sizeof (float) * dim);
+      if (test->labels != NULL)
+        self->showcase_labels[i] = g_strdup (btl_dataset_class_name (test, test->labels[idx[i]]));
+      else
+        self->showcase_labels[i] = g_strdup_printf (_("Test image %d"), idx[i] + 1);
+    }
+
+  btl_image_grid_set_images (self->grid, self->showcase_x, NULL, self->n_showcase,
+                             test->channels, test->height, test->width);
+  btl_image_grid_set_labels (self->grid, (const char *const *) self->showcase_labels);
+
+  btl_config_panel_set_input_shape (self->config_panel, train->channels, train->height,
+                                    train->width);
+
+  {
+    g_autofree char *status =
+      g_strdup_printf (_("%s: %d training and %d test images of %d×%d — ready to train"),
+                       train->name, train->n, test->n, train->width, train->height);
+
+    gtk_label_set_text (self->status_label, status);
+  }
+
+  if (self->pending_model != NULL)
+    {
+      adopt_model (self, g_steal_pointer (&self->pending_model));
+      show_model_weights (self);
+      set_state (self, BTL_TRAIN_STATE_IDLE);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
+}
+
+BtlDataset *
+btl_train_page_get_test_dataset (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return self->test;
+}
+
+void
+btl_train_page_set_settings (BtlTrainPage *self,
+                             GSettings    *settings)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (settings == NULL)
+    return;
+
+  g_settings_bind (settings, "smoothing", self->smoothing_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "log-scale", self->log_scale, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "x-by-epoch", self->x_by_epoch, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+BtlTrainState
+btl_train_page_get_state (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), BTL_TRAIN_STATE_IDLE);
+
+  return self->state;
+}
+
+gboolean
+btl_train_page_can_train (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+
+  return self->train != NULL && self->state == BTL_TRAIN_STATE_IDLE &&
+         btl_config_panel_is_valid (self->config_panel);
+}
+
+gboolean
+btl_train_page_train (BtlTrainPage  *self,
+                      GError       **error)
+{
+  NnConfig cfg;
+  NnError nerr = { 0 };
+  NnModel *model;
+
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+
+  if (self->state != BTL_TRAIN_STATE_IDLE)
+    return TRUE;
+
+  if (self->train == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID, _("No data set is loaded yet"));
+      return FALSE;
+    }
+  if (!btl_config_panel_get_config (self->config_panel, &cfg))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("The configuration is not valid: see the sidebar"));
+      return FALSE;
+    }
+
+  g_strlcpy (cfg.dataset, self->train->name, sizeof cfg.dataset);
+  model = nn_model_new (&cfg, &nerr);
+  if (model == NULL)
+    return btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_INVALID, &nerr, error);
+  nn_model_init_params (model, cfg.seed);
+
+  btl_train_page_show_message (self, NULL);
+  adopt_model (self, model);
+  if (self->worker == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE, "%s",
+                   gtk_label_get_text (self->message_label));
+      return FALSE;
+    }
+
+  btl_loss_history_clear (self->history);
+  self->have_last = FALSE;
+  self->test_psnr = NAN;
+  self->target_epochs = cfg.epochs;
+  update_psnr_label (self);
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  gtk_label_set_text (self->status_label, _("Starting…"));
+
+  btl_training_worker_start (self->worker, 0);
+  set_state (self, BTL_TRAIN_STATE_RUNNING);
+
+  return TRUE;
+}
+
+gboolean
+btl_train_page_continue (BtlTrainPage  *self,
+                         int            extra_epochs,
+                         GError       **error)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (extra_epochs > 0, FALSE);
+
+  if (self->state != BTL_TRAIN_STATE_IDLE)
+    return TRUE;
+  if (self->worker == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID, _("There is no model to continue training"));
+      return FALSE;
+    }
+
+  btl_train_page_show_message (self, NULL);
+  self->target_epochs = btl_training_worker_epochs_done (self->worker) + extra_epochs;
+  btl_training_worker_start (self->worker, extra_epochs);
+  set_state (self, BTL_TRAIN_STATE_RUNNING);
+
+  return TRUE;
+}
+
+gboolean
+btl_train_page_has_model (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+
+  return self->worker != NULL;
+}
+
+void
+btl_train_page_set_paused (BtlTrainPage *self,
+                           gboolean      paused)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (self->worker == NULL || self->state == BTL_TRAIN_STATE_IDLE)
+    return;
+
+  btl_training_worker_set_paused (self->worker, paused);
+  set_state (self, paused ? BTL_TRAIN_STATE_PAUSED : BTL_TRAIN_STATE_RUNNING);
+  update_status (self);
+}
+
+void
+btl_train_page_single_step (BtlTrainPage *self)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (self->worker != NULL && self->state == BTL_TRAIN_STATE_PAUSED)
+    btl_training_worker_single_step (self->worker);
+}
+
+void
+btl_train_page_stop (BtlTrainPage *self)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (self->worker != NULL && self->state != BTL_TRAIN_STATE_IDLE)
+    {
+      gtk_label_set_text (self->status_label, _("Stopping…"));
+      btl_training_worker_stop (self->worker);
+    }
+}
+
+static void
+fill_model_info (BtlTrainPage *self,
+                 BtlModelInfo *info)
+{
+  guint n_epochs = btl_loss_history_get_n_epochs (self->history);
+
+  info->epochs_trained = btl_training_worker_epochs_done (self->worker);
+  info->best_epoch = btl_loss_history_get_best_epoch (self->history);
+  info->created = g_get_real_time () / G_USEC_PER_SEC;
+  info->train_seconds = btl_training_worker_get_seconds (self->worker);
+  info->test_psnr_db = self->test_psnr;
+  if (self->have_last)
+    {
+      info->train_loss = self->last.train_loss;
+      info->samples_per_s = self->last.samples_per_s;
+    }
+  if (n_epochs > 0)
+    {
+      BtlLossEpoch e;
+
+      btl_loss_history_get_epoch (self->history, n_epochs - 1, &e);
+      info->val_loss = e.val;
+    }
+}
+
+gboolean
+btl_train_page_save_model (BtlTrainPage  *self,
+                           const char    *path,
+                           GError       **error)
+{
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+  g_autoptr(GBytes) history = NULL;
+  NnModel *model;
+
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  model = current_model (self);
+  if (model == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("There is no model to save yet: train one first"));
+      return FALSE;
+    }
+
+  fill_model_info (self, &info);
+  history = btl_loss_history_to_bytes (self->history);
+
+  if (self->state == BTL_TRAIN_STATE_IDLE)
+    return btl_model_file_save (path, model, history, &info, error);
+  else
+    {
+      /* The thread writes the live buffer: save the latest snapshot instead. */
+      NnSnapshot *snap = btl_training_worker_dup_snapshot (self->worker);
+      gboolean ok;
+
+      if (snap == NULL)
+        {
+          g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                       _("No weights have been published yet: try again in a moment"));
+          return FALSE;
+        }
+      ok = btl_model_file_save_buffers (path, nn_model_get_config (model),
+                                        snap->params, snap->n_params,
+                                        snap->stats, snap->n_stats,
+                                        history, &info, error);
+      nn_snapshot_unref (snap);
+      return ok;
+    }
+}
+
+gboolean
+btl_train_page_open_model (BtlTrainPage  *self,
+                           const char    *path,
+                           GError       **error)
+{
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+  g_autoptr(GBytes) history_bytes = NULL;
+  g_autoptr(BtlLossHistory) history = NULL;
+  NnModel *model;
+
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  model = btl_model_file_load (path, &history_bytes, &info, error);
+  if (model == NULL)
+    return FALSE;
+
+  if (history_bytes != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      history = btl_loss_history_new_from_bytes (history_bytes, &local_error);
+      if (history == NULL)
+        g_warning ("%s: loss history ignored: %s", path, local_error->message);
+    }
+
+  btl_train_page_stop (self);
+  drop_worker (self);
+  set_state (self, BTL_TRAIN_STATE_IDLE);
+  btl_train_page_show_message (self, NULL);
+
+  g_clear_object (&self->history);
+  self->history = history ? g_steal_pointer (&history) : btl_loss_history_new ();
+  btl_loss_plot_set_history (self->plot, self->history);
+
+  btl_config_panel_set_config (self->config_panel, nn_model_get_config (model));
+  self->have_last = FALSE;
+  self->test_psnr = info.test_psnr_db;
+  self->target_epochs = MAX (info.epochs_trained, 1);
+  update_psnr_label (self);
+  gtk_progress_bar_set_fraction (self->progress, 0);
+
+  {
+    g_autofree char *base = g_path_get_basename (path);
+    g_autofree char *status = g_strdup_printf (_("Opened %s: trained for %d epochs"),
+                                               base, MAX (info.epochs_trained, 0));
+
+    gtk_label_set_text (self->status_label, status);
+  }
+
+  if (self->train == NULL)
+    {
+      g_clear_pointer (&self->pending_model, nn_model_free);
+      self->pending_model = model;
+    }
+  else
+    {
+      adopt_model (self, model);
+      show_model_weights (self);
+    }
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
+
+  return TRUE;
+}
+
+gboolean
+btl_train_page_export_plot (BtlTrainPage  *self,
+                            const char    *path,
+                            GError       **error)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
+    return btl_loss_history_save_csv (self->history, path, error);
+  return btl_loss_plot_export (self->plot, path, error);
+}
+
+gboolean
+btl_train_page_export_grid (BtlTrainPage  *self,
+                            const char    *path,
+                            GError       **error)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  return btl_image_grid_export_png (self->grid, path, error);
+}
+
+void
+btl_train_page_show_message (BtlTrainPage *self,
+                             const char   *message)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (message != NULL)
+    {
+      gtk_label_set_text (self->message_label, message);
+      g_printerr ("bottleneck: %s\n", message);
+    }
+  gtk_revealer_set_reveal_child (self->message_revealer, message != NULL);
+}
+
+const char *
+btl_train_page_get_message (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  if (!gtk_revealer_get_reveal_child (self->message_revealer))
+    return NULL;
+  return gtk_label_get_text (self->message_label);
+}
+
+void
+btl_train_page_set_status (BtlTrainPage *self,
+                           const char   *status)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  gtk_label_set_text (self->status_label, status ? status : "");
+}
+
+BtlLossHistory *
+btl_train_page_get_history (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return self->history;
+}
+
+BtlTrainingWorker *
+btl_train_page_get_worker (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return self->worker;
+}
+
+GtkWidget *
+btl_train_page_get_config_panel (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return GTK_WIDGET (self->config_panel);
+}
+
+guint
+btl_train_page_get_n_grid_refreshes (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), 0);
+
+  return self->n_grid_refreshes;
+}
+
+void
+btl_train_page_get_grid_timing (BtlTrainPage *self,
+                                double       *mean_us,
+                                double       *max_us)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  if (mean_us != NULL)
+    *mean_us = self->n_grid_refreshes ? (double) self->grid_us_total / self->n_grid_refreshes : 0;
+  if (max_us != NULL)
+    *max_us = (double) self->grid_us_max;
+}

@@ -1,0 +1,59 @@
+/* btl-training-worker.h — runs an NnTrainer in one worker thread.
+ *
+ * The worker never touches a widget. Progress records from the training
+ * thread are queued under a mutex and delivered on the main thread by one
+ * timeout source at most once per frame (16 ms), together with any new
+ * parameter snapshot. All signals are emitted on the main thread.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "btl-dataset.h"
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+#define BTL_TYPE_TRAINING_WORKER (btl_training_worker_get_type ())
+
+G_DECLARE_FINAL_TYPE (BtlTrainingWorker, btl_training_worker, BTL, TRAINING_WORKER, GObject)
+
+/* Takes ownership of model. train is borrowed by reference (ref'd). */
+BtlTrainingWorker *btl_training_worker_new            (NnModel            *model,
+                                                       BtlDataset         *train,
+                                                       GError            **error);
+
+/* The model the trainer writes; read its parameters only while not running. */
+NnModel           *btl_training_worker_get_model      (BtlTrainingWorker  *self);
+
+/* Starts a run of the configuration's epochs in the worker thread
+ * (extra_epochs > 0: that many instead, continuing where training stopped). */
+void               btl_training_worker_start          (BtlTrainingWorker  *self,
+                                                       int                 extra_epochs);
+gboolean           btl_training_worker_is_running     (BtlTrainingWorker  *self);
+gboolean           btl_training_worker_is_paused      (BtlTrainingWorker  *self);
+void               btl_training_worker_set_paused     (BtlTrainingWorker  *self,
+                                                       gboolean            paused);
+void               btl_training_worker_single_step    (BtlTrainingWorker  *self);
+/* Asks the thread to stop between two steps; "finished" follows. */
+void               btl_training_worker_stop           (BtlTrainingWorker  *self);
+
+void               btl_training_worker_set_lr         (BtlTrainingWorker  *self,
+                                                       float               lr);
+void               btl_training_worker_set_noise_level(BtlTrainingWorker  *self,
+                                                       float               level);
+void               btl_training_worker_set_beta       (BtlTrainingWorker  *self,
+                                                       float               beta);
+void               btl_training_worker_restore_best   (BtlTrainingWorker  *self);
+int                btl_training_worker_epochs_done    (BtlTrainingWorker  *self);
+
+/* Latest snapshot (caller unrefs) or NULL. */
+NnSnapshot        *btl_training_worker_dup_snapshot   (BtlTrainingWorker  *self);
+
+/* Wall-clock seconds spent running (pauses excluded is not attempted). */
+double             btl_training_worker_get_seconds    (BtlTrainingWorker  *self);
+
+/* Progress deliveries so far (for tests and benchmarks). */
+guint              btl_training_worker_get_n_deliveries (BtlTrainingWorker *self);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* btl-window.h — the explorer window: header bar, pages, actions. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "btl-application.h"
+#include "btl-train-page.h"
+
+G_BEGIN_DECLS
+
+#define BTL_TYPE_WINDOW (btl_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (BtlWindow, btl_window, BTL, WINDOW, GtkApplicationWindow)
+
+BtlWindow    *btl_window_new            (BtlApplication *application);
+/* Loads "fashion-mnist" or an IDX folder off the main thread. */
+void          btl_window_load_dataset   (BtlWindow      *self,
+                                         const char     *spec);
+gboolean      btl_window_is_dataset_loaded (BtlWindow   *self);
+/* Opens a .btl model; errors show in the window. */
+void          btl_window_open_model     (BtlWindow      *self,
+                                         GFile          *file);
+BtlTrainPage *btl_window_get_train_page (BtlWindow      *self);
+
+G_END_DECLS
