@@ -42,6 +42,9 @@ struct _BtlConfigPanel
   GtkLabel       *preview;
   GtkLabel       *param_count;
 
+  /* owned */
+  GHashTable     *error_labels;    /* "lr_error" → the error line under lr */
+
   /* state */
   NnConfig        config;          /* last accepted values, key by key */
   char           *last_arch;       /* to tell an arch edit from a latent edit */
@@ -74,13 +77,6 @@ static const char *const optim_keys[] = { "adam", "sgd" };
 static const NnOptimizer optim_values[] = { NN_OPTIM_ADAM, NN_OPTIM_SGD };
 static const NnNoise noise_values[] = { NN_NOISE_NONE, NN_NOISE_GAUSSIAN, NN_NOISE_MASK };
 static const NnSparsity sparsity_values[] = { NN_SPARSITY_NONE, NN_SPARSITY_L1, NN_SPARSITY_KL };
-
-static const char *const error_label_ids[] = {
-  "kind_error", "arch_error", "latent_error", "activation_error", "loss_error",
-  "batch_norm_error", "dropout_error", "noise_error", "sparsity_error", "beta_error",
-  "optimizer_error", "lr_error", "batch_error", "epochs_error", "seed_error",
-  "threads_error", "limit_error",
-};
 
 #define FIND_INDEX(values, v) find_index ((const int *) (values), G_N_ELEMENTS (values), (int) (v))
 
@@ -166,9 +162,11 @@ static GtkWidget *
 error_label_for (BtlConfigPanel *self,
                  const char     *key)
 {
-  g_autofree char *id = g_strdup_printf ("%s_error", key);
+  g_autofree char *name = g_strdup_printf ("%s_error", key);
+  GtkWidget *label = g_hash_table_lookup (self->error_labels, name);
 
-  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL, id));
+  g_assert (label != NULL);
+  return label;
 }
 
 /* Applies one key to cfg; shows or clears its error. */
@@ -213,10 +211,21 @@ update_preview (BtlConfigPanel *self)
   NnError err = { 0 };
   NnModel *model;
   const char *message = NULL;
+  gboolean shown_in_place = FALSE;
 
   self->valid = FALSE;
   if (nn_config_validate (&self->config, &err) != NN_OK)
-    message = err.message;
+    {
+      message = err.message;
+      /* Most whole-configuration problems are the architecture not fitting
+       * the input: say so where it was typed. */
+      if (strstr (message, "arch") != NULL &&
+          !gtk_widget_get_visible (error_label_for (self, "arch")))
+        {
+          show_field_error (GTK_WIDGET (self->arch), error_label_for (self, "arch"), message);
+          shown_in_place = TRUE;
+        }
+    }
   else if ((model = nn_model_new (&self->config, &err)) == NULL)
     message = err.message[0] ? err.message : _("The model cannot be built");
   else
@@ -240,7 +249,7 @@ update_preview (BtlConfigPanel *self)
     }
 
   gtk_label_set_text (self->summary_error, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->summary_error), message != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_error), message != NULL && !shown_in_place);
   if (message != NULL)
     {
       gtk_label_set_text (self->preview, "");
@@ -374,6 +383,7 @@ btl_config_panel_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL);
   g_clear_pointer (&self->last_arch, g_free);
+  g_clear_pointer (&self->error_labels, g_hash_table_unref);
 
   G_OBJECT_CLASS (btl_config_panel_parent_class)->dispose (object);
 }
@@ -434,10 +444,6 @@ btl_config_panel_class_init (BtlConfigPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, preview);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, param_count);
   gtk_widget_class_bind_template_callback (widget_class, on_control_changed);
-
-  /* The error line under each control, looked up by name (offset 0: no field). */
-  for (guint i = 0; i < G_N_ELEMENTS (error_label_ids); i++)
-    gtk_widget_class_bind_template_child_full (widget_class, error_label_ids[i], FALSE, 0);
 }
 
 static void
@@ -446,6 +452,14 @@ btl_config_panel_init (BtlConfigPanel *self)
   NnConfig cfg;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The error line under each control carries the name "<key>_error". */
+  self->error_labels = g_hash_table_new (g_str_hash, g_str_equal);
+  for (GtkWidget *grid = gtk_widget_get_first_child (self->box); grid; grid = gtk_widget_get_next_sibling (grid))
+    if (GTK_IS_GRID (grid))
+      for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
+        if (g_str_has_suffix (gtk_widget_get_name (c), "_error"))
+          g_hash_table_insert (self->error_labels, (gpointer) gtk_widget_get_name (c), c);
 
   nn_config_init_default (&cfg);
   btl_config_panel_set_config (self, &cfg);

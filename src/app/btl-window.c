@@ -658,8 +658,9 @@ btl_window_dispose (GObject *object)
 {
   BtlWindow *self = BTL_WINDOW (object);
 
+  /* No gtk_widget_dispose_template() here: GtkWindow already destroys its
+   * titlebar and child, and unparenting them again is a critical. */
   g_cancellable_cancel (self->cancellable);
-  gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (btl_window_parent_class)->dispose (object);

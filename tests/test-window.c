@@ -1,0 +1,376 @@
+/* test-window.c — the explorer window, in process, under Xvfb.
+ *
+ * Builds the real application and window, loads the data set from
+ * BTL_DATA_DIR, trains on a small subset, and checks what a person would see:
+ * loss points arrive, the reconstruction grid refreshes from snapshots,
+ * pause holds the step count, single step advances it by one, a live
+ * learning-rate change is marked on the plot, a bad value is refused in
+ * place, Stop ends the run, a model round-trips through a .btl file, and
+ * closing the window mid-training stops the worker thread cleanly.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <glib/gstdio.h>
+
+#include "btl-application.h"
+#include "btl-config-panel.h"
+#include "btl-train-page.h"
+#include "btl-window.h"
+
+#define TIMEOUT_MS 20000
+
+typedef struct
+{
+  BtlApplication *app;
+  BtlWindow      *window;
+  BtlTrainPage   *page;
+  BtlConfigPanel *panel;
+} Fixture;
+
+static gboolean
+flag_true (gpointer p)
+{
+  *(gboolean *) p = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+spin_until (gboolean (*cond) (gpointer), gpointer data, guint ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (ms, flag_true, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return !timed_out;
+}
+
+static void
+spin_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, flag_true, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+dataset_loaded (gpointer data)
+{
+  return btl_window_is_dataset_loaded (data);
+}
+
+static guint
+n_steps (Fixture *f)
+{
+  return btl_loss_history_get_n_steps (btl_train_page_get_history (f->page));
+}
+
+typedef struct { Fixture *f; guint n; } StepsAtLeast;
+
+static gboolean
+steps_at_least (gpointer data)
+{
+  StepsAtLeast *s = data;
+
+  return n_steps (s->f) >= s->n;
+}
+
+static gboolean
+grid_refreshed (gpointer data)
+{
+  Fixture *f = data;
+
+  return btl_train_page_get_n_grid_refreshes (f->page) >= 2;
+}
+
+static gboolean
+is_idle (gpointer data)
+{
+  Fixture *f = data;
+
+  return btl_train_page_get_state (f->page) == BTL_TRAIN_STATE_IDLE;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static void
+set_spin (Fixture *f, const char *key, double value)
+{
+  GtkWidget *w = btl_config_panel_get_control (f->panel, key);
+
+  g_assert_true (GTK_IS_SPIN_BUTTON (w));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), value);
+}
+
+static void
+set_text (Fixture *f, const char *key, const char *text)
+{
+  GtkWidget *w = btl_config_panel_get_control (f->panel, key);
+
+  g_assert_true (GTK_IS_EDITABLE (w));
+  gtk_editable_set_text (GTK_EDITABLE (w), text);
+}
+
+static gboolean
+action_enabled (Fixture *f, const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), name);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+
+  /* A small, quick run; the memory backend is shared with the app. */
+  g_settings_reset (settings, "config");
+  g_settings_set_int (settings, "train-limit", 3000);
+
+  f->app = btl_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (f->app));
+
+  f->window = BTL_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_true (BTL_IS_WINDOW (f->window));
+  f->page = btl_window_get_train_page (f->window);
+  f->panel = BTL_CONFIG_PANEL (btl_train_page_get_config_panel (f->page));
+
+  g_assert_true (spin_until (dataset_loaded, f->window, TIMEOUT_MS));
+  set_spin (f, "epochs", 3);
+  set_spin (f, "batch", 32);
+  g_assert_true (btl_config_panel_is_valid (f->panel));
+  g_assert_true (action_enabled (f, "train"));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
+    gtk_window_destroy (windows->data);
+  /* Let the worker thread finish and drop its references. */
+  spin_for (200);
+  g_clear_object (&f->app);
+}
+
+static void
+test_window_shell (Fixture *f, gconstpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+
+  gtk_widget_set_visible (w, TRUE);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (w)), ==, "Bottleneck");
+  /* Nothing to pause, step or stop before training. */
+  g_assert_false (action_enabled (f, "pause"));
+  g_assert_false (action_enabled (f, "step"));
+  g_assert_false (action_enabled (f, "stop"));
+  g_assert_false (action_enabled (f, "save"));
+  g_assert_true (action_enabled (f, "open"));
+  g_assert_null (btl_train_page_get_message (f->page));
+}
+
+static void
+test_window_refuses_bad_values (Fixture *f, gconstpointer data)
+{
+  NnConfig cfg;
+
+  set_text (f, "lr", "-1");
+  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
+  g_assert_cmpfloat (cfg.lr, >, 0);   /* the old value stays */
+  g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
+
+  set_text (f, "lr", "2e-3");
+  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
+  g_assert_cmpfloat_with_epsilon (cfg.lr, 2e-3, 1e-9);
+  g_assert_false (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
+
+  /* An architecture that does not fit the 28×28 input: Train is off and
+   * the reason shows under the architecture. */
+  set_text (f, "arch", "100-50-10");
+  g_assert_false (btl_config_panel_is_valid (f->panel));
+  g_assert_false (action_enabled (f, "train"));
+  g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "arch"), "error"));
+  /* Not even the syntax: refused, the old value stays. */
+  set_text (f, "arch", "784-abc");
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpstr (cfg.arch, ==, "100-50-10");
+
+  set_text (f, "arch", "784-64-16");
+  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
+  g_assert_cmpstr (cfg.arch, ==, "784-64-16");
+  /* The latent spin follows the architecture, and the other way round. */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (btl_config_panel_get_control (f->panel, "latent"))), ==, 16);
+  set_spin (f, "latent", 8);
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpstr (cfg.arch, ==, "784-64-8");
+  g_assert_true (action_enabled (f, "train"));
+}
+
+static void
+test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
+{
+  StepsAtLeast s = { f, 5 };
+  BtlLossHistory *history = btl_train_page_get_history (f->page);
+  BtlLossMarker marker;
+  NnConfig cfg;
+  guint before, after;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
+  g_assert_false (action_enabled (f, "train"));
+  g_assert_true (action_enabled (f, "stop"));
+  g_assert_true (action_enabled (f, "pause"));
+
+  /* Plot points and at least two grid refreshes from snapshots. */
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+  g_assert_true (spin_until (grid_refreshed, f, TIMEOUT_MS));
+
+  /* Pause: the step count holds once the last queued records are in. */
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "pause", g_variant_new_boolean (TRUE));
+  g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_PAUSED);
+  g_assert_true (action_enabled (f, "step"));
+  spin_for (300);
+  before = n_steps (f);
+  spin_for (300);
+  g_assert_cmpuint (n_steps (f), ==, before);
+
+  /* Single step: exactly one more. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "step", NULL);
+  s.n = before + 1;
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+  spin_for (200);
+  g_assert_cmpuint (n_steps (f), ==, before + 1);
+
+  /* Resume. */
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "pause", g_variant_new_boolean (FALSE));
+  g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
+  s.n = before + 4;
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+
+  /* Live learning-rate change: accepted, marked on the plot. */
+  g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 0);
+  set_text (f, "lr", "3e-4");
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpfloat_with_epsilon (cfg.lr, 3e-4, 1e-9);
+  g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
+  btl_loss_history_get_marker (history, 0, &marker);
+  g_assert_nonnull (strstr (marker.label, "0.0003"));
+  g_assert_cmpint (marker.step, >=, (gint64) before);
+  /* A refused value changes nothing and adds no marker. */
+  set_text (f, "lr", "fast");
+  g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
+  /* The frozen keys are frozen. */
+  g_assert_false (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "arch")));
+  g_assert_true (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "lr")));
+
+  /* Stop acts within a step. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
+  g_assert_true (spin_until (is_idle, f, 5000));
+  after = n_steps (f);
+  spin_for (200);
+  g_assert_cmpuint (n_steps (f), ==, after);
+  g_assert_true (action_enabled (f, "train"));
+  g_assert_true (action_enabled (f, "save"));
+  g_assert_null (btl_train_page_get_message (f->page));
+}
+
+static void
+test_window_save_open (Fixture *f, gconstpointer data)
+{
+  StepsAtLeast s = { f, 20 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bottleneck-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "m.btl", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.btl", NULL);
+  g_autofree char *csv = g_build_filename (dir, "loss.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+  guint steps;
+
+  g_assert_no_error (error);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+
+  /* Saving while training takes the latest snapshot. */
+  g_assert_true (btl_train_page_save_model (f->page, path, &error));
+  g_assert_no_error (error);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
+  g_assert_true (spin_until (is_idle, f, 5000));
+  g_assert_true (btl_train_page_save_model (f->page, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (btl_train_page_export_plot (f->page, csv, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+  steps = n_steps (f);
+
+  /* A damaged file: a message in the window, the app keeps its model. */
+  g_assert_true (g_file_set_contents (bad, "BTLMODEL and then nonsense", -1, NULL));
+  btl_window_open_model (f->window, bad_file);
+  g_assert_nonnull (btl_train_page_get_message (f->page));
+  g_assert_nonnull (strstr (btl_train_page_get_message (f->page), "bad.btl"));
+  g_assert_cmpuint (n_steps (f), ==, steps);
+
+  /* The good file brings back its history and shows reconstructions. */
+  btl_window_open_model (f->window, file);
+  g_assert_null (btl_train_page_get_message (f->page));
+  g_assert_cmpuint (n_steps (f), ==, steps);
+  g_assert_true (btl_train_page_has_model (f->page));
+  g_assert_true (action_enabled (f, "save"));
+
+  g_unlink (path);
+  g_unlink (bad);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+static void
+test_window_close_mid_training (Fixture *f, gconstpointer data)
+{
+  StepsAtLeast s = { f, 3 };
+  BtlTrainingWorker *worker;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+
+  worker = btl_train_page_get_worker (f->page);
+  g_assert_true (BTL_IS_TRAINING_WORKER (worker));
+  g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+
+  /* The thread stops within a step and the worker is freed. */
+  g_assert_true (spin_until (is_null, &worker, 10000));
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (f->app)));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/app/window/shell", test_window_shell);
+  ADD ("/app/window/refuses-bad-values", test_window_refuses_bad_values);
+  ADD ("/app/window/train-pause-step-stop", test_window_train_pause_step_stop);
+  ADD ("/app/window/save-open", test_window_save_open);
+  ADD ("/app/window/close-mid-training", test_window_close_mid_training);
+#undef ADD
+
+  return g_test_run ();
+}
