@@ -317,17 +317,38 @@ test_check (void)
   g_assert_nonnull (strstr (err.message, "output padding"));
   g_assert_cmpint (nn_conv_transpose2d_check (1, 1, 1, 1, 1, 1, 1, 1, 0, &err), ==,
                    NN_ERR_SHAPE);
-  /* A batch whose columns would not fit an int GEMM dimension. */
-  g_assert_cmpint (nn_conv2d_check (1 << 20, 3, 64, 64, 8, 3, 1, 1, &err), ==, NN_ERR_SHAPE);
+  /* Sizes whose buffers would overflow: a batch of 2^42 input floats, an
+   * image whose column count does not fit an int GEMM dimension. */
+  g_assert_cmpint (nn_conv2d_check (1 << 20, 16, 512, 512, 8, 3, 1, 1, &err), ==,
+                   NN_ERR_SHAPE);
   g_assert_nonnull (strstr (err.message, "too large"));
+  g_assert_cmpint (nn_conv2d_check (1, 1, 50000, 50000, 1, 1, 1, 0, &err), ==, NN_ERR_SHAPE);
+  g_assert_cmpint (nn_conv_transpose2d_check (1, 1, 50000, 50000, 1, 1, 1, 0, 0, &err), ==,
+                   NN_ERR_SHAPE);
   /* NULL err is allowed. */
   g_assert_cmpint (nn_conv2d_check (1, 1, 3, 3, 2, 5, 1, 0, NULL), ==, NN_ERR_SHAPE);
 
-  g_assert_cmpuint (nn_conv2d_scratch_floats (128, 16, 14, 14, 32, 3, 2, 1), ==,
-                    (gsize) 16 * 9 * 128 * 49 + (gsize) 32 * 128 * 49);
-  g_assert_cmpuint (nn_conv_transpose2d_scratch_floats (128, 32, 7, 7, 16, 3, 2, 1, 1), ==,
-                    (gsize) 16 * 9 * 128 * 49 + (gsize) 32 * 128 * 49);
+  /* Scratch: one image's columns + channel-major output at batch 1; at most
+   * that per image for a whole batch (the kernels work in chunks); never
+   * shrinking with the batch, so a buffer sized for the largest batch serves
+   * every smaller one. */
+  g_assert_cmpuint (nn_conv2d_scratch_floats (1, 16, 14, 14, 32, 3, 2, 1), ==,
+                    (gsize) 16 * 9 * 49 + (gsize) 32 * 49);
+  g_assert_cmpuint (nn_conv_transpose2d_scratch_floats (1, 32, 7, 7, 16, 3, 2, 1, 1), ==,
+                    (gsize) 16 * 9 * 49 + (gsize) 32 * 49);
+  for (int b = 1; b < 300; b++)
+    {
+      gsize s1 = nn_conv2d_scratch_floats (b, 16, 14, 14, 32, 3, 2, 1);
+      gsize s2 = nn_conv2d_scratch_floats (b + 1, 16, 14, 14, 32, 3, 2, 1);
+      gsize t1 = nn_conv_transpose2d_scratch_floats (b, 32, 7, 7, 16, 3, 2, 1, 1);
+      gsize t2 = nn_conv_transpose2d_scratch_floats (b + 1, 32, 7, 7, 16, 3, 2, 1, 1);
+
+      g_assert_cmpuint (s1, <=, s2);
+      g_assert_cmpuint (t1, <=, t2);
+      g_assert_cmpuint (s1, <=, (gsize) b * (16 * 9 * 49 + 32 * 49));
+    }
   g_assert_cmpuint (nn_conv2d_scratch_floats (1, 1, 2, 2, 1, 3, 1, 0), ==, 0);
+  g_assert_cmpuint (nn_conv_transpose2d_scratch_floats (0, 1, 2, 2, 1, 3, 1, 0, 0), ==, 0);
 }
 
 /* <col2im(c), x> = <c, im2col(x)>: col2im is exactly im2col's adjoint, which
@@ -458,6 +479,61 @@ test_convt_naive (void)
         continue;
       check_against_naive (&g, TRUE, rng);
       done++;
+    }
+}
+
+/* The kernels walk the batch in chunks sized to stay in cache (a few to a
+ * few dozen images for these layers); batches that split into several
+ * chunks with a partial last one must give the same as the direct sums. */
+static void
+test_chunks (void)
+{
+  static const struct { Geom g; int transposed; } cases[] = {
+    { { 40, 1, 28, 28, 16, 3, 2, 1, 0 }, FALSE },
+    { { 21, 16, 14, 14, 32, 3, 2, 1, 0 }, FALSE },
+    { { 21, 32, 7, 7, 16, 3, 2, 1, 1 }, TRUE },
+    { { 40, 16, 14, 14, 1, 3, 2, 1, 1 }, TRUE },
+    { { 5, 3, 40, 36, 8, 5, 1, 2, 0 }, FALSE },  /* one image per chunk */
+    { { 5, 8, 36, 40, 3, 5, 1, 2, 0 }, TRUE },
+  };
+  g_autoptr (GRand) rng = g_rand_new_with_seed (19);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Geom *g = &cases[i].g;
+      Geom one = *g;
+      Layer l, l1;
+
+      g_assert_true (geom_valid (g, cases[i].transposed));
+      layer_init (&l, g, cases[i].transposed);
+      one.b = 1;
+      layer_init (&l1, &one, cases[i].transposed);
+      /* Less scratch than the whole batch at once would need: chunks happen,
+       * and the last one is partial. */
+      g_assert_cmpuint (l.nscratch, <, g->b * l1.nscratch);
+      if (l.nscratch / l1.nscratch > 1)
+        g_assert_cmpuint (g->b % (l.nscratch / l1.nscratch), !=, 0);
+      check_against_naive (g, cases[i].transposed, rng);
+    }
+}
+
+/* Planes too large for the padded stack buffer (64×64 with padding) take
+ * the clipping path of im2col/col2im; it must agree with the direct sums too. */
+static void
+test_large_planes (void)
+{
+  static const struct { Geom g; int transposed; } cases[] = {
+    { { 2, 2, 70, 66, 3, 3, 1, 1, 0 }, FALSE },
+    { { 1, 2, 67, 75, 2, 4, 2, 2, 0 }, FALSE },
+    { { 2, 2, 36, 33, 2, 3, 2, 1, 1 }, TRUE },
+    { { 1, 1, 66, 70, 2, 3, 1, 0, 0 }, TRUE },
+  };
+  g_autoptr (GRand) rng = g_rand_new_with_seed (37);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_true (geom_valid (&cases[i].g, cases[i].transposed));
+      check_against_naive (&cases[i].g, cases[i].transposed, rng);
     }
 }
 
@@ -800,6 +876,8 @@ main (int   argc,
   g_test_add_func ("/nn/conv/conv_transpose2d/gradcheck", test_convt_gradcheck);
   g_test_add_func ("/nn/conv/conv2d/parity", test_conv2d_parity);
   g_test_add_func ("/nn/conv/conv_transpose2d/parity", test_convt_parity);
+  g_test_add_func ("/nn/conv/chunks", test_chunks);
+  g_test_add_func ("/nn/conv/large-planes", test_large_planes);
   g_test_add_func ("/nn/conv/scratch-shared", test_scratch_shared);
   g_test_add_func ("/nn/conv/no-alloc", test_no_alloc);
 

@@ -1,28 +1,46 @@
-/* nn-conv.c — conv2d and conv_transpose2d as im2col/col2im + one GEMM over
- * the whole minibatch.
+/* nn-conv.c — conv2d and conv_transpose2d as im2col/col2im + sgemm over
+ * chunks of the minibatch.
  *
- * Why one GEMM for the whole batch: the small autoencoder convolutions have
- * OH·OW of 49–196, far too few columns for sgemm to run near its peak one
- * image at a time. Putting the columns of all B images side by side gives
- * N = B·OH·OW (6,272–25,088 at batch 128). The price is that the GEMM result
- * comes out channel-major, (OC, B·OH·OW), and has to be brought back to NCHW;
- * that pass is fused with the bias add (forward) or the bias-gradient sum
- * (backward), so it costs no extra sweep over memory.
+ * Why chunks of several images: the small autoencoder convolutions have
+ * OH·OW of 49–196, too few columns for sgemm to run well one image at a
+ * time, while the columns of a whole batch of 128 (3.6 MB for 16→32 channels
+ * at 7×7) fall out of L2, so im2col, the GEMM's packing and col2im would all
+ * stream through slower memory. A chunk puts the columns of several images
+ * side by side (N = images·OH·OW) and sizes them to stay in cache
+ * (CONV_CHUNK_FLOATS) between im2col and the GEMMs that read them.
  *
- * Notation in the GEMM comments: Yc is Y in channel-major order (C, B·H·W),
- * "cols" are the im2col columns, P = OH·OW.
+ * The price is that a GEMM result comes out channel-major, (OC, images·OH·OW),
+ * and has to be brought back to NCHW; that pass is fused with the bias add
+ * (forward) or the bias-gradient sum (backward) and runs on cache-resident
+ * data.
+ *
+ * Notation in the GEMM comments: Yc is Y in channel-major order (C, m·H·W)
+ * for the m images of a chunk, "cols" are the im2col columns, P = OH·OW.
  */
 #include "nn-conv.h"
 
 #include <limits.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <cblas.h>
 
-/* Largest element count we let one buffer have: keeps every size_t product
- * below far from overflow and every GEMM dimension an int. */
+/* Largest element count we let one tensor have: keeps every size_t product
+ * far from overflow. */
 #define CONV_MAX_FLOATS ((uint64_t) 1 << 40)
+
+/* The channel rows moved here are 49–784 floats: a call to memcpy per row
+ * costs about as much as the copy. Keep GCC from turning the copy loops back
+ * into such calls. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INLINE_COPIES __attribute__ ((optimize ("no-tree-loop-distribute-patterns")))
+#else
+#define INLINE_COPIES
+#endif
+
+/* Target size of one chunk's columns, in floats (256 KiB): with the chunk's
+ * input and output it stays within a 512 KiB–2 MiB L2. A chunk always holds
+ * at least one image. */
+#define CONV_CHUNK_FLOATS ((size_t) 1 << 16)
 
 /* ------------------------------------------------------------ GEMM */
 
@@ -81,24 +99,26 @@ nn_conv_transpose2d_out_size (int in,
   return (int) out;
 }
 
-/* Shared by both checks: the column matrix is (rows, batch·cells) and the
- * channel-major copy is (chans, batch·cells). */
+/* Shared by both checks. Per image the columns are (rows, cells) and the
+ * channel-major copy is (chans, cells); whole tensors are batch·in_size and
+ * batch·out_size floats. Every GEMM dimension must be an int. */
 static NnStatus
 check_buffers (const char *what,
                int         batch,
                int64_t     rows,
                int64_t     cells,
                int64_t     chans,
+               int64_t     in_size,
+               int64_t     out_size,
                NnError    *err)
 {
-  uint64_t ncols = (uint64_t) batch * (uint64_t) cells;
-
-  if (rows > INT_MAX || ncols > INT_MAX
-      || (uint64_t) rows * ncols > CONV_MAX_FLOATS
-      || (uint64_t) chans * ncols > CONV_MAX_FLOATS)
+  if (rows > INT_MAX || cells > INT_MAX / 2
+      || (uint64_t) rows * (uint64_t) cells > CONV_MAX_FLOATS
+      || (uint64_t) chans * (uint64_t) cells > CONV_MAX_FLOATS
+      || (uint64_t) batch * (uint64_t) in_size > CONV_MAX_FLOATS
+      || (uint64_t) batch * (uint64_t) out_size > CONV_MAX_FLOATS)
     return nn_error_set (err, NN_ERR_SHAPE,
-                         "%s: batch %d of this size is too large for one buffer",
-                         what, batch);
+                         "%s: batch %d of this size is too large", what, batch);
   return NN_OK;
 }
 
@@ -157,7 +177,9 @@ nn_conv2d_check (int      batch,
                          "conv2d: kernel %d does not fit a %d×%d input with padding %d",
                          k, in_h, in_w, pad);
   return check_buffers ("conv2d", batch, (int64_t) in_channels * k * k,
-                        (int64_t) oh * ow, out_channels, err);
+                        (int64_t) oh * ow, out_channels,
+                        (int64_t) in_channels * in_h * in_w,
+                        (int64_t) out_channels * oh * ow, err);
 }
 
 NnStatus
@@ -191,14 +213,28 @@ nn_conv_transpose2d_check (int      batch,
                          "conv_transpose2d: padding %d leaves no output for a "
                          "%d×%d input with kernel %d and stride %d",
                          pad, in_h, in_w, k, stride);
-  if ((int64_t) oh * ow > INT_MAX)
-    return nn_error_set (err, NN_ERR_SHAPE,
-                         "conv_transpose2d: output %d×%d is too large", oh, ow);
   return check_buffers ("conv_transpose2d", batch, (int64_t) out_channels * k * k,
-                        (int64_t) in_h * in_w, in_channels, err);
+                        (int64_t) in_h * in_w, in_channels,
+                        (int64_t) in_channels * in_h * in_w,
+                        (int64_t) out_channels * oh * ow, err);
 }
 
 /* ------------------------------------------------------------ scratch */
+
+/* Images per chunk for columns of col_floats floats per image. The same
+ * function sizes the scratch and drives the kernels, so they always agree. */
+static int
+chunk_images (int    batch,
+              size_t col_floats)
+{
+  size_t nb = col_floats > 0 ? CONV_CHUNK_FLOATS / col_floats : 1;
+
+  if (nb < 1)
+    nb = 1;
+  if (nb > (size_t) batch)
+    nb = (size_t) batch;
+  return (int) nb;
+}
 
 size_t
 nn_conv2d_scratch_floats (int batch,
@@ -212,12 +248,13 @@ nn_conv2d_scratch_floats (int batch,
 {
   int oh = nn_conv2d_out_size (in_h, k, stride, pad);
   int ow = nn_conv2d_out_size (in_w, k, stride, pad);
-  size_t np;
+  size_t cells, rows;
 
-  if (oh < 1 || ow < 1 || batch < 1)
+  if (oh < 1 || ow < 1 || batch < 1 || in_channels < 1 || out_channels < 1)
     return 0;
-  np = (size_t) batch * oh * ow;
-  return (size_t) in_channels * k * k * np + (size_t) out_channels * np;
+  cells = (size_t) oh * ow;
+  rows = (size_t) in_channels * k * k;
+  return (size_t) chunk_images (batch, rows * cells) * cells * (rows + out_channels);
 }
 
 size_t
@@ -231,204 +268,114 @@ nn_conv_transpose2d_scratch_floats (int batch,
                                     int pad,
                                     int output_padding)
 {
-  size_t np;
+  size_t cells, rows;
 
   if (nn_conv_transpose2d_out_size (in_h, k, stride, pad, output_padding) < 1
       || nn_conv_transpose2d_out_size (in_w, k, stride, pad, output_padding) < 1
-      || batch < 1)
+      || batch < 1 || in_channels < 1 || out_channels < 1)
     return 0;
-  np = (size_t) batch * in_h * in_w;
-  return (size_t) out_channels * k * k * np + (size_t) in_channels * np;
-}
-
-/* ------------------------------------------------------------ im2col / col2im */
-
-/* The output columns [lo, hi) whose tap kw lands inside a row of width w:
- * 0 <= ow·stride − pad + kw < w. Everything outside reads padding. */
-static inline void
-valid_range (int  out_w,
-             int  w,
-             int  kw,
-             int  stride,
-             int  pad,
-             int *lo,
-             int *hi)
-{
-  int first = pad - kw;      /* smallest ow·stride allowed */
-  int last = w - 1 + pad - kw; /* largest ow·stride allowed */
-
-  *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
-  *hi = last < 0 ? 0 : last / stride + 1;
-  if (*lo > out_w)
-    *lo = out_w;
-  if (*hi > out_w)
-    *hi = out_w;
-  if (*hi < *lo)
-    *hi = *lo;
-}
-
-void
-nn_im2col (float       *cols,
-           const float *x,
-           int          batch,
-           int          channels,
-           int          h,
-           int          w,
-           int          k,
-           int          stride,
-           int          pad,
-           int          out_h,
-           int          out_w)
-{
-  const size_t cells = (size_t) out_h * out_w;
-  const size_t ncols = (size_t) batch * cells;
-  const size_t plane = (size_t) h * w;
-
-  for (int c = 0; c < channels; c++)
-    for (int kh = 0; kh < k; kh++)
-      for (int kw = 0; kw < k; kw++)
-        {
-          float *row = cols + ((size_t) (c * k + kh) * k + kw) * ncols;
-          const int off = kw - pad;
-          int lo, hi;
-
-          valid_range (out_w, w, kw, stride, pad, &lo, &hi);
-          for (int n = 0; n < batch; n++)
-            {
-              const float *xc = x + ((size_t) n * channels + c) * plane;
-              float *dst = row + (size_t) n * cells;
-
-              for (int oh = 0; oh < out_h; oh++, dst += out_w)
-                {
-                  int ih = oh * stride - pad + kh;
-                  const float *src;
-
-                  if (ih < 0 || ih >= h)
-                    {
-                      memset (dst, 0, (size_t) out_w * sizeof *dst);
-                      continue;
-                    }
-                  /* Tap (ih, ow·stride − pad + kw); for ow in [lo, hi) the
-                   * column index is inside the row. */
-                  src = xc + (size_t) ih * w;
-                  for (int ow = 0; ow < lo; ow++)
-                    dst[ow] = 0.0f;
-                  if (stride == 1)
-                    memcpy (dst + lo, src + lo + off, (size_t) (hi - lo) * sizeof *dst);
-                  else
-                    for (int ow = lo; ow < hi; ow++)
-                      dst[ow] = src[ow * stride + off];
-                  for (int ow = hi; ow < out_w; ow++)
-                    dst[ow] = 0.0f;
-                }
-            }
-        }
-}
-
-void
-nn_col2im (float       *x,
-           const float *cols,
-           int          batch,
-           int          channels,
-           int          h,
-           int          w,
-           int          k,
-           int          stride,
-           int          pad,
-           int          out_h,
-           int          out_w)
-{
-  const size_t cells = (size_t) out_h * out_w;
-  const size_t ncols = (size_t) batch * cells;
-  const size_t plane = (size_t) h * w;
-
-  /* Same traversal as nn_im2col with the copy reversed into a sum; taps in
-   * the padding are simply not visited. */
-  for (int c = 0; c < channels; c++)
-    for (int kh = 0; kh < k; kh++)
-      for (int kw = 0; kw < k; kw++)
-        {
-          const float *row = cols + ((size_t) (c * k + kh) * k + kw) * ncols;
-          const int off = kw - pad;
-          int lo, hi;
-
-          valid_range (out_w, w, kw, stride, pad, &lo, &hi);
-          if (lo == hi)
-            continue;
-          for (int n = 0; n < batch; n++)
-            {
-              float *xc = x + ((size_t) n * channels + c) * plane;
-              const float *src = row + (size_t) n * cells;
-
-              for (int oh = 0; oh < out_h; oh++, src += out_w)
-                {
-                  int ih = oh * stride - pad + kh;
-                  float *dst;
-
-                  if (ih < 0 || ih >= h)
-                    continue;
-                  dst = xc + (size_t) ih * w;
-                  if (stride == 1)
-                    for (int ow = lo; ow < hi; ow++)
-                      dst[ow + off] += src[ow];
-                  else
-                    for (int ow = lo; ow < hi; ow++)
-                      dst[ow * stride + off] += src[ow];
-                }
-            }
-        }
+  cells = (size_t) in_h * in_w;
+  rows = (size_t) out_channels * k * k;
+  return (size_t) chunk_images (batch, rows * cells) * cells * (rows + in_channels);
 }
 
 /* ------------------------------------------------------------ layout moves */
 
-/* dst (C, B·S) ← src (B, C, S). */
-static void
+/* Σ src[0..n) in double with eight independent lanes: the terms of a bias
+ * gradient largely cancel (it is often 100× smaller than the partial sums),
+ * which a float sum turns into 1e-4 relative error; one double chain would
+ * be latency-bound. If dst is non-NULL the values are copied there too. */
+static inline double
+copy_sum (float       *restrict dst,
+          const float *restrict src,
+          size_t                n)
+{
+  double lane[8] = { 0 }, tail = 0.0;
+  size_t i = 0;
+
+  if (dst != NULL)
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; j++)
+        {
+          dst[i + j] = src[i + j];
+          lane[j] += src[i + j];
+        }
+  else
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; j++)
+        lane[j] += src[i + j];
+  for (; i < n; i++)
+    {
+      if (dst != NULL)
+        dst[i] = src[i];
+      tail += src[i];
+    }
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3]))
+         + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
+}
+
+/* dst (C, m·S) ← src (m, C, S); if db is non-NULL, db (C) += Σ src per channel. */
+INLINE_COPIES static void
 nchw_to_cnhw (float       *dst,
+              float       *db,
               const float *src,
-              int          batch,
+              int          m,
               int          channels,
               size_t       cells)
 {
-  const size_t ncols = (size_t) batch * cells;
+  const size_t ld = (size_t) m * cells;
 
-  for (int n = 0; n < batch; n++)
-    for (int c = 0; c < channels; c++)
-      memcpy (dst + (size_t) c * ncols + (size_t) n * cells,
-              src + ((size_t) n * channels + c) * cells,
-              cells * sizeof *dst);
+  for (int c = 0; c < channels; c++)
+    {
+      double total = 0.0;
+
+      for (int n = 0; n < m; n++)
+        {
+          const float *s = src + ((size_t) n * channels + c) * cells;
+          float *d = dst + (size_t) c * ld + (size_t) n * cells;
+
+          if (db != NULL)
+            total += copy_sum (d, s, cells);
+          else
+            for (size_t i = 0; i < cells; i++)
+              d[i] = s[i];
+        }
+      if (db != NULL)
+        db[c] += (float) total;
+    }
 }
 
-/* dst (B, C, S) ← src (C, B·S) + bias (C), bias may be NULL. */
-static void
-cnhw_to_nchw_bias (float       *dst,
-                   const float *src,
+/* dst (m, C, S) ← src (C, m·S) + bias (C); bias may be NULL. */
+INLINE_COPIES static void
+cnhw_to_nchw_bias (float       *restrict dst,
+                   const float *restrict src,
                    const float *bias,
-                   int          batch,
+                   int          m,
                    int          channels,
                    size_t       cells)
 {
-  const size_t ncols = (size_t) batch * cells;
+  const size_t ld = (size_t) m * cells;
 
-  for (int n = 0; n < batch; n++)
-    for (int c = 0; c < channels; c++)
-      {
-        float *d = dst + ((size_t) n * channels + c) * cells;
-        const float *s = src + (size_t) c * ncols + (size_t) n * cells;
-        const float bc = bias != NULL ? bias[c] : 0.0f;
+  for (int c = 0; c < channels; c++)
+    {
+      const float bc = bias != NULL ? bias[c] : 0.0f;
 
-        for (size_t i = 0; i < cells; i++)
-          d[i] = s[i] + bc;
-      }
+      for (int n = 0; n < m; n++)
+        {
+          float *restrict d = dst + ((size_t) n * channels + c) * cells;
+          const float *restrict s = src + (size_t) c * ld + (size_t) n * cells;
+
+          for (size_t i = 0; i < cells; i++)
+            d[i] = s[i] + bc;
+        }
+    }
 }
 
-/* db (C) += Σ over batch and cells of dy (B, C, S), summed in double: the
- * terms largely cancel (a bias gradient is often 100× smaller than the
- * partial sums of a 784-cell row), which float sums turn into 1e-4 relative
- * error. One pass over dy, negligible next to the GEMMs. */
-static void
+/* db (C) += Σ over the m images and the cells of dy (m, C, S). */
+INLINE_COPIES static void
 bias_grad (float       *db,
            const float *dy,
-           int          batch,
+           int          m,
            int          channels,
            size_t       cells)
 {
@@ -436,13 +383,8 @@ bias_grad (float       *db,
     {
       double total = 0.0;
 
-      for (int n = 0; n < batch; n++)
-        {
-          const float *s = dy + ((size_t) n * channels + c) * cells;
-
-          for (size_t i = 0; i < cells; i++)
-            total += s[i];
-        }
+      for (int n = 0; n < m; n++)
+        total += copy_sum (NULL, dy + ((size_t) n * channels + c) * cells, cells);
       db[c] += (float) total;
     }
 }
@@ -466,16 +408,24 @@ nn_conv2d_forward (float       *y,
 {
   const int oh = nn_conv2d_out_size (in_h, k, stride, pad);
   const int ow = nn_conv2d_out_size (in_w, k, stride, pad);
-  const size_t cells = (size_t) oh * ow;
-  const int np = (int) (batch * cells);            /* B·OH·OW */
-  const int ckk = in_channels * k * k;             /* IC·K·K */
-  float *cols = scratch;                           /* (IC·K·K, B·OH·OW) */
-  float *yc = scratch + (size_t) ckk * np;         /* (OC, B·OH·OW) */
+  const size_t cells = (size_t) oh * ow;                      /* P */
+  const int ckk = in_channels * k * k;                        /* IC·K·K */
+  const int nb = chunk_images (batch, (size_t) ckk * cells);
+  const size_t x_img = (size_t) in_channels * in_h * in_w;
+  const size_t y_img = (size_t) out_channels * cells;
+  float *cols = scratch;                                      /* (IC·K·K, nb·P) */
+  float *yc = scratch + (size_t) ckk * nb * cells;            /* (OC, nb·P) */
 
-  nn_im2col (cols, x, batch, in_channels, in_h, in_w, k, stride, pad, oh, ow);
-  /* Yc = W · cols : (OC, IC·K·K) · (IC·K·K, B·P) */
-  conv_sgemm (0, 0, out_channels, np, ckk, w, ckk, cols, np, 0.0f, yc, np);
-  cnhw_to_nchw_bias (y, yc, b, batch, out_channels, cells);
+  for (int n0 = 0; n0 < batch; n0 += nb)
+    {
+      const int m = batch - n0 < nb ? batch - n0 : nb;
+      const int np = (int) (m * cells);                       /* m·P */
+
+      nn_im2col (cols, x + n0 * x_img, m, in_channels, in_h, in_w, k, stride, pad, oh, ow);
+      /* Yc = W · cols : (OC, IC·K·K) · (IC·K·K, m·P) */
+      conv_sgemm (0, 0, out_channels, np, ckk, w, ckk, cols, np, 0.0f, yc, np);
+      cnhw_to_nchw_bias (y + n0 * y_img, yc, b, m, out_channels, cells);
+    }
 }
 
 void
@@ -498,27 +448,31 @@ nn_conv2d_backward (float       *dx,
   const int oh = nn_conv2d_out_size (in_h, k, stride, pad);
   const int ow = nn_conv2d_out_size (in_w, k, stride, pad);
   const size_t cells = (size_t) oh * ow;
-  const int np = (int) (batch * cells);
   const int ckk = in_channels * k * k;
-  float *cols = scratch;                           /* (IC·K·K, B·OH·OW) */
-  float *dyc = scratch + (size_t) ckk * np;        /* (OC, B·OH·OW) */
+  const int nb = chunk_images (batch, (size_t) ckk * cells);
+  const size_t x_img = (size_t) in_channels * in_h * in_w;
+  const size_t y_img = (size_t) out_channels * cells;
+  float *cols = scratch;                                      /* (IC·K·K, nb·P) */
+  float *dyc = scratch + (size_t) ckk * nb * cells;           /* (OC, nb·P) */
 
-  nchw_to_cnhw (dyc, dy, batch, out_channels, cells);
-  if (db != NULL)
-    bias_grad (db, dy, batch, out_channels, cells);
+  for (int n0 = 0; n0 < batch; n0 += nb)
+    {
+      const int m = batch - n0 < nb ? batch - n0 : nb;
+      const int np = (int) (m * cells);
 
-  /* The columns are recomputed rather than kept from forward, so that one
-   * scratch buffer can serve every layer of a model. */
-  nn_im2col (cols, x, batch, in_channels, in_h, in_w, k, stride, pad, oh, ow);
-  /* dW += dYc · colsᵀ : (OC, B·P) · (B·P, IC·K·K) */
-  conv_sgemm (0, 1, out_channels, ckk, np, dyc, np, cols, np, 1.0f, dw, ckk);
-
-  if (dx == NULL)
-    return;
-  /* dcols = Wᵀ · dYc : (IC·K·K, OC) · (OC, B·P), over the columns just used */
-  conv_sgemm (1, 0, ckk, np, out_channels, w, ckk, dyc, np, 0.0f, cols, np);
-  memset (dx, 0, (size_t) batch * in_channels * in_h * in_w * sizeof *dx);
-  nn_col2im (dx, cols, batch, in_channels, in_h, in_w, k, stride, pad, oh, ow);
+      nchw_to_cnhw (dyc, db, dy + n0 * y_img, m, out_channels, cells);
+      /* The columns are recomputed rather than kept from forward, so that one
+       * small scratch buffer serves every layer of a model. */
+      nn_im2col (cols, x + n0 * x_img, m, in_channels, in_h, in_w, k, stride, pad, oh, ow);
+      /* dW += dYc · colsᵀ : (OC, m·P) · (m·P, IC·K·K) */
+      conv_sgemm (0, 1, out_channels, ckk, np, dyc, np, cols, np, 1.0f, dw, ckk);
+      if (dx == NULL)
+        continue;
+      /* dcols = Wᵀ · dYc : (IC·K·K, OC) · (OC, m·P), over the columns just used */
+      conv_sgemm (1, 0, ckk, np, out_channels, w, ckk, dyc, np, 0.0f, cols, np);
+      nn_col2im_bias (dx + n0 * x_img, cols, NULL, m, in_channels, in_h, in_w,
+                      k, stride, pad, oh, ow);
+    }
 }
 
 /* ------------------------------------------------------------ conv_transpose2d */
@@ -541,28 +495,26 @@ nn_conv_transpose2d_forward (float       *y,
 {
   const int oh = nn_conv_transpose2d_out_size (in_h, k, stride, pad, output_padding);
   const int ow = nn_conv_transpose2d_out_size (in_w, k, stride, pad, output_padding);
-  const size_t cells = (size_t) in_h * in_w;       /* input cells: the conv2d "output" grid */
-  const size_t out_cells = (size_t) oh * ow;
-  const int np = (int) (batch * cells);            /* B·H·W */
-  const int okk = out_channels * k * k;            /* OC·K·K */
-  float *cols = scratch;                           /* (OC·K·K, B·H·W) */
-  float *xc = scratch + (size_t) okk * np;         /* (IC, B·H·W) */
+  const size_t cells = (size_t) in_h * in_w;  /* input cells: the conv2d "output" grid */
+  const int okk = out_channels * k * k;                       /* OC·K·K */
+  const int nb = chunk_images (batch, (size_t) okk * cells);
+  const size_t x_img = (size_t) in_channels * cells;
+  const size_t y_img = (size_t) out_channels * oh * ow;
+  float *cols = scratch;                                      /* (OC·K·K, nb·H·W) */
+  float *xc = scratch + (size_t) okk * nb * cells;            /* (IC, nb·H·W) */
 
-  nchw_to_cnhw (xc, x, batch, in_channels, cells);
-  /* cols = Wᵀ · Xc : (OC·K·K, IC) · (IC, B·H·W), W seen as (IC, OC·K·K) */
-  conv_sgemm (1, 0, okk, np, in_channels, w, okk, xc, np, 0.0f, cols, np);
+  for (int n0 = 0; n0 < batch; n0 += nb)
+    {
+      const int m = batch - n0 < nb ? batch - n0 : nb;
+      const int np = (int) (m * cells);                       /* m·H·W */
 
-  /* y = b, then scatter-add the columns: the adjoint of conv2d's im2col. */
-  for (int n = 0; n < batch; n++)
-    for (int c = 0; c < out_channels; c++)
-      {
-        float *d = y + ((size_t) n * out_channels + c) * out_cells;
-        const float bc = b != NULL ? b[c] : 0.0f;
-
-        for (size_t i = 0; i < out_cells; i++)
-          d[i] = bc;
-      }
-  nn_col2im (y, cols, batch, out_channels, oh, ow, k, stride, pad, in_h, in_w);
+      nchw_to_cnhw (xc, NULL, x + n0 * x_img, m, in_channels, cells);
+      /* cols = Wᵀ · Xc : (OC·K·K, IC) · (IC, m·H·W), W seen as (IC, OC·K·K) */
+      conv_sgemm (1, 0, okk, np, in_channels, w, okk, xc, np, 0.0f, cols, np);
+      /* y = b + scatter-add of the columns: the adjoint of conv2d's im2col. */
+      nn_col2im_bias (y + n0 * y_img, cols, b, m, out_channels, oh, ow, k, stride,
+                      pad, in_h, in_w);
+    }
 }
 
 void
@@ -586,23 +538,29 @@ nn_conv_transpose2d_backward (float       *dx,
   const int oh = nn_conv_transpose2d_out_size (in_h, k, stride, pad, output_padding);
   const int ow = nn_conv_transpose2d_out_size (in_w, k, stride, pad, output_padding);
   const size_t cells = (size_t) in_h * in_w;
-  const int np = (int) (batch * cells);
   const int okk = out_channels * k * k;
-  float *cols = scratch;                           /* (OC·K·K, B·H·W) */
-  float *xc = scratch + (size_t) okk * np;         /* (IC, B·H·W) */
+  const int nb = chunk_images (batch, (size_t) okk * cells);
+  const size_t x_img = (size_t) in_channels * cells;
+  const size_t y_img = (size_t) out_channels * oh * ow;
+  float *cols = scratch;                                      /* (OC·K·K, nb·H·W) */
+  float *xc = scratch + (size_t) okk * nb * cells;            /* (IC, nb·H·W) */
 
-  if (db != NULL)
-    bias_grad (db, dy, batch, out_channels, (size_t) oh * ow);
+  for (int n0 = 0; n0 < batch; n0 += nb)
+    {
+      const int m = batch - n0 < nb ? batch - n0 : nb;
+      const int np = (int) (m * cells);
 
-  /* The gradient of a col2im is an im2col of the incoming gradient. */
-  nn_im2col (cols, dy, batch, out_channels, oh, ow, k, stride, pad, in_h, in_w);
-  nchw_to_cnhw (xc, x, batch, in_channels, cells);
-  /* dW += Xc · colsᵀ : (IC, B·H·W) · (B·H·W, OC·K·K) */
-  conv_sgemm (0, 1, in_channels, okk, np, xc, np, cols, np, 1.0f, dw, okk);
-
-  if (dx == NULL)
-    return;
-  /* dXc = W · cols : (IC, OC·K·K) · (OC·K·K, B·H·W), over Xc (no longer needed) */
-  conv_sgemm (0, 0, in_channels, np, okk, w, okk, cols, np, 0.0f, xc, np);
-  cnhw_to_nchw_bias (dx, xc, NULL, batch, in_channels, cells);
+      if (db != NULL)
+        bias_grad (db, dy + n0 * y_img, m, out_channels, (size_t) oh * ow);
+      /* The gradient of a col2im is an im2col of the incoming gradient. */
+      nn_im2col (cols, dy + n0 * y_img, m, out_channels, oh, ow, k, stride, pad, in_h, in_w);
+      nchw_to_cnhw (xc, NULL, x + n0 * x_img, m, in_channels, cells);
+      /* dW += Xc · colsᵀ : (IC, m·H·W) · (m·H·W, OC·K·K) */
+      conv_sgemm (0, 1, in_channels, okk, np, xc, np, cols, np, 1.0f, dw, okk);
+      if (dx == NULL)
+        continue;
+      /* dXc = W · cols : (IC, OC·K·K) · (OC·K·K, m·H·W), over Xc (no longer needed) */
+      conv_sgemm (0, 0, in_channels, np, okk, w, okk, cols, np, 0.0f, xc, np);
+      cnhw_to_nchw_bias (dx + n0 * x_img, xc, NULL, m, in_channels, cells);
+    }
 }

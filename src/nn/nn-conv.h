@@ -204,6 +204,21 @@ void     nn_col2im (float       *x,      /* (B, C, H, W) */
                     int          out_h,
                     int          out_w);
 
+/* x = col2im(cols) + bias per channel (bias may be NULL): overwrites x, so
+ * no separate zeroing or bias pass is needed. */
+void     nn_col2im_bias (float       *x,      /* (B, C, H, W) */
+                         const float *cols,   /* (C·K·K, B·OH·OW) */
+                         const float *bias,   /* (C) or NULL */
+                         int          batch,
+                         int          channels,
+                         int          h,
+                         int          w,
+                         int          k,
+                         int          stride,
+                         int          pad,
+                         int          out_h,
+                         int          out_w);
+
 #ifdef __cplusplus
 }
 #endif
