@@ -1,0 +1,777 @@
+/* nn-trainer.c — epochs, minibatches, validation, schedules, early stopping,
+ * divergence, pause/step/cancel and snapshot publication.
+ *
+ * Everything a step touches is allocated in nn_trainer_new. The controls
+ * other threads may call (cancel, pause, lr, …) only write fields under a
+ * small mutex (or an atomic); the training thread reads them between steps,
+ * so no lock is ever held across a GEMM.
+ */
+#include "nn-private.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <threads.h>
+#include <time.h>
+
+struct NnTrainer
+{
+  NnModel      *model;      /* borrowed */
+  const float  *x;          /* (n, input_dim), borrowed */
+  int           n;
+  int          *order;      /* (n) seeded permutation: training rows, then validation rows */
+  int           n_train;
+  int           n_val;
+  int           batch;      /* rows per step */
+  int           steps_per_epoch;
+
+  NnWork        work;
+  float        *grads;      /* (n_params) */
+  float        *m;          /* (n_params) optimizer moment 1 / momentum buffer */
+  float        *v;          /* (n_params) optimizer moment 2 */
+  float        *backup;     /* (n_params) parameters before the last update */
+  float        *stats_backup; /* (n_stats) */
+  float        *best;       /* (n_params) best-validation parameters */
+  float        *best_stats; /* (n_stats) */
+  float        *xb;         /* (batch, input_dim) the step's input (noisy for denoising) */
+  float        *tb;         /* (batch, input_dim) clean target when the input is noisy */
+  bool          have_backup;
+  bool          have_best;
+
+  NnOptimState  opt;
+  NnRng         shuffle_rng, dropout_rng, noise_rng;
+
+  /* progress of training */
+  int64_t       step;       /* steps done */
+  int           epoch;      /* epochs done */
+  int           pos;        /* steps done in the current epoch */
+  int           target_epoch;
+  double        epoch_loss, epoch_recon, epoch_reg;
+  float         lr_factor;  /* schedule multiplier for this epoch */
+  float         plateau_factor;
+  double        plateau_best;
+  int           plateau_bad;
+  double        best_loss;
+  int           best_epoch;
+  int           since_best;
+  bool          stop_early;
+  double        samples_per_s;
+
+  /* training-thread parameters, refreshed from the controls between steps */
+  float         base_lr;
+  float         noise_level;
+  float         beta;
+
+  /* controls (any thread) */
+  mtx_t         lock;
+  cnd_t         wake;
+  bool          paused;
+  int           single_steps;
+  bool          running;
+  float         want_lr;          /* NAN = no request */
+  float         want_noise;
+  float         want_beta;
+  int           want_extra;       /* -1 = no request */
+  atomic_bool   cancel;
+
+  /* snapshots */
+  mtx_t         snap_lock;
+  NnSnapshot   *latest;
+  int           snapshot_ms;
+  struct timespec last_publish;
+};
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Fisher–Yates with the given stream. */
+static void
+shuffle (int   *a,
+         int    n,
+         NnRng *rng)
+{
+  int i;
+
+  for (i = n - 1; i > 0; i--)
+    {
+      int j = (int) nn_rng_below (rng, (uint32_t) i + 1);
+      int t = a[i];
+
+      a[i] = a[j];
+      a[j] = t;
+    }
+}
+
+NnTrainer *
+nn_trainer_new (NnModel     *model,
+                const float *x,
+                int          n,
+                NnError     *err)
+{
+  const NnConfig *cfg;
+  NnTrainer *tr;
+  NnRng split_rng;
+  size_t np;
+  int i;
+
+  if (model == NULL || x == NULL || n < 1)
+    {
+      nn_error_set (err, NN_ERR_INVALID, "trainer: no model or no training data");
+      return NULL;
+    }
+  cfg = &model->cfg;
+  tr = nn_calloc (1, sizeof *tr);
+  if (tr == NULL)
+    {
+      nn_error_set (err, NN_ERR_NOMEM, "out of memory for the trainer");
+      return NULL;
+    }
+  tr->model = model;
+  tr->x = x;
+  tr->n = n;
+  tr->n_val = (int) ((double) n * cfg->val_split);
+  tr->n_train = n - tr->n_val;
+  if (tr->n_train < 1)
+    {
+      nn_free (tr);
+      nn_error_set (err, NN_ERR_INVALID, "trainer: %d samples leave none for training after a %.0f %% validation split",
+                    n, cfg->val_split * 100.0);
+      return NULL;
+    }
+  /* The last partial batch is dropped (every step has the same shape), but a
+   * set smaller than one batch still trains, on all of it. */
+  tr->batch = tr->n_train < cfg->batch ? tr->n_train : cfg->batch;
+  tr->steps_per_epoch = tr->n_train / tr->batch;
+
+  mtx_init (&tr->lock, mtx_plain);
+  cnd_init (&tr->wake);
+  mtx_init (&tr->snap_lock, mtx_plain);
+  tr->want_lr = tr->want_noise = tr->want_beta = NAN;
+  tr->want_extra = -1;
+  atomic_init (&tr->cancel, false);
+  tr->snapshot_ms = 250;
+
+  np = model->n_params;
+  tr->order = nn_malloc ((size_t) n * sizeof (int));
+  tr->grads = nn_alloc_floats (np);
+  tr->m = nn_alloc_floats (np);
+  tr->v = nn_alloc_floats (np);
+  tr->backup = nn_alloc_floats (np);
+  tr->best = nn_alloc_floats (np);
+  tr->stats_backup = nn_alloc_floats (model->n_stats);
+  tr->best_stats = nn_alloc_floats (model->n_stats);
+  tr->xb = nn_alloc_floats ((size_t) tr->batch * model->input_dim);
+  tr->tb = nn_alloc_floats ((size_t) tr->batch * model->input_dim);
+  if (tr->order == NULL || tr->grads == NULL || tr->m == NULL || tr->v == NULL
+      || tr->backup == NULL || tr->best == NULL || tr->stats_backup == NULL
+      || tr->best_stats == NULL || tr->xb == NULL || tr->tb == NULL)
+    {
+      nn_trainer_free (tr);
+      nn_error_set (err, NN_ERR_NOMEM, "out of memory for the trainer's buffers");
+      return NULL;
+    }
+  if (nn_work_init (&tr->work, model, tr->batch, true, err) != NN_OK)
+    {
+      nn_trainer_free (tr);
+      return NULL;
+    }
+
+  /* Validation rows: the end of a seeded permutation. */
+  for (i = 0; i < n; i++)
+    tr->order[i] = i;
+  nn_rng_seed (&split_rng, cfg->seed, NN_STREAM_SPLIT);
+  shuffle (tr->order, n, &split_rng);
+  nn_rng_seed (&tr->shuffle_rng, cfg->seed, NN_STREAM_SHUFFLE);
+  nn_rng_seed (&tr->dropout_rng, cfg->seed, NN_STREAM_DROPOUT);
+  nn_rng_seed (&tr->noise_rng, cfg->seed, NN_STREAM_NOISE);
+
+  tr->opt.kind = cfg->optimizer;
+  tr->opt.momentum = cfg->momentum;
+  tr->opt.beta1 = cfg->beta1;
+  tr->opt.beta2 = cfg->beta2;
+  tr->opt.eps = cfg->eps;
+  tr->opt.weight_decay = cfg->weight_decay;
+  tr->base_lr = cfg->lr;
+  tr->noise_level = cfg->noise_level;
+  tr->beta = cfg->beta;
+  tr->lr_factor = 1.0f;
+  tr->plateau_factor = 1.0f;
+  tr->plateau_best = INFINITY;
+  tr->best_loss = INFINITY;
+  tr->best_epoch = -1;
+  tr->target_epoch = cfg->epochs;
+  return tr;
+}
+
+void
+nn_trainer_free (NnTrainer *tr)
+{
+  if (tr == NULL)
+    return;
+  nn_work_clear (&tr->work);
+  nn_free (tr->order);
+  nn_free (tr->grads);
+  nn_free (tr->m);
+  nn_free (tr->v);
+  nn_free (tr->backup);
+  nn_free (tr->best);
+  nn_free (tr->stats_backup);
+  nn_free (tr->best_stats);
+  nn_free (tr->xb);
+  nn_free (tr->tb);
+  nn_snapshot_unref (tr->latest);
+  mtx_destroy (&tr->lock);
+  cnd_destroy (&tr->wake);
+  mtx_destroy (&tr->snap_lock);
+  nn_free (tr);
+}
+
+/* ---------------------------------------------------------------- controls */
+
+void
+nn_trainer_cancel (NnTrainer *tr)
+{
+  atomic_store (&tr->cancel, true);
+  mtx_lock (&tr->lock);
+  cnd_broadcast (&tr->wake);
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_paused (NnTrainer *tr,
+                       bool       paused)
+{
+  mtx_lock (&tr->lock);
+  tr->paused = paused;
+  if (!paused)
+    tr->single_steps = 0;
+  cnd_broadcast (&tr->wake);
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_request_single_step (NnTrainer *tr)
+{
+  mtx_lock (&tr->lock);
+  if (tr->paused)
+    tr->single_steps++;
+  cnd_broadcast (&tr->wake);
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_lr (NnTrainer *tr,
+                   float      lr)
+{
+  if (!(lr > 0.0f) || !isfinite (lr))
+    return;
+  mtx_lock (&tr->lock);
+  tr->want_lr = lr;
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_noise_level (NnTrainer *tr,
+                            float      level)
+{
+  if (!(level >= 0.0f) || !isfinite (level))
+    return;
+  mtx_lock (&tr->lock);
+  tr->want_noise = level;
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_beta (NnTrainer *tr,
+                     float      beta)
+{
+  if (!(beta >= 0.0f) || !isfinite (beta))
+    return;
+  mtx_lock (&tr->lock);
+  tr->want_beta = beta;
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_extra_epochs (NnTrainer *tr,
+                             int        epochs)
+{
+  if (epochs < 0)
+    return;
+  mtx_lock (&tr->lock);
+  tr->want_extra = epochs;
+  mtx_unlock (&tr->lock);
+}
+
+void
+nn_trainer_set_snapshot_interval (NnTrainer *tr,
+                                  int        ms)
+{
+  mtx_lock (&tr->snap_lock);
+  tr->snapshot_ms = ms > 0 ? ms : 1;
+  mtx_unlock (&tr->snap_lock);
+}
+
+/* Takes over the requests made since the last step (training thread only). */
+static void
+apply_requests (NnTrainer *tr)
+{
+  mtx_lock (&tr->lock);
+  if (!isnan (tr->want_lr))
+    {
+      tr->base_lr = tr->want_lr;
+      tr->want_lr = NAN;
+    }
+  if (!isnan (tr->want_noise))
+    {
+      tr->noise_level = tr->want_noise;
+      tr->want_noise = NAN;
+    }
+  if (!isnan (tr->want_beta))
+    {
+      tr->beta = tr->want_beta;
+      tr->want_beta = NAN;
+    }
+  if (tr->want_extra >= 0 && tr->running)
+    {
+      /* While running: this many epochs after the one in progress. */
+      tr->target_epoch = tr->epoch + (tr->pos > 0 ? 1 : 0) + tr->want_extra;
+      tr->want_extra = -1;
+    }
+  mtx_unlock (&tr->lock);
+}
+
+/* ---------------------------------------------------------------- snapshots */
+
+static void
+publish (NnTrainer *tr)
+{
+  NnSnapshot *snap = nn_snapshot_new_from_model (tr->model, tr->step, tr->epoch);
+  NnSnapshot *old;
+
+  clock_gettime (CLOCK_MONOTONIC, &tr->last_publish);
+  if (snap == NULL)
+    return;   /* out of memory: readers keep the previous one */
+  mtx_lock (&tr->snap_lock);
+  old = tr->latest;
+  tr->latest = snap;
+  mtx_unlock (&tr->snap_lock);
+  nn_snapshot_unref (old);
+}
+
+static bool
+snapshot_due (NnTrainer *tr)
+{
+  struct timespec now;
+  double ms;
+  int interval;
+
+  mtx_lock (&tr->snap_lock);
+  interval = tr->snapshot_ms;
+  mtx_unlock (&tr->snap_lock);
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  ms = (now.tv_sec - tr->last_publish.tv_sec) * 1e3
+       + (now.tv_nsec - tr->last_publish.tv_nsec) * 1e-6;
+  return tr->latest == NULL || ms >= interval;
+}
+
+NnSnapshot *
+nn_trainer_dup_snapshot (NnTrainer *tr)
+{
+  NnSnapshot *snap;
+
+  mtx_lock (&tr->snap_lock);
+  snap = nn_snapshot_ref (tr->latest);
+  mtx_unlock (&tr->snap_lock);
+  return snap;
+}
+
+/* ---------------------------------------------------------------- losses */
+
+float
+nn_trainer_eval_loss (NnTrainer   *tr,
+                      const float *x,
+                      int          n)
+{
+  const NnModel *model = tr->model;
+  size_t dim = (size_t) model->input_dim;
+  double total = 0.0;
+  int done, rows;
+
+  if (x == NULL || n < 1)
+    return NAN;
+  for (done = 0; done < n; done += rows)
+    {
+      NnLosses l;
+
+      rows = n - done < tr->batch ? n - done : tr->batch;
+      nn_model_pass (model, &tr->work, model->params, model->stats, NULL, x + done * dim,
+                     x + done * dim, rows, NULL, tr->beta, &l);
+      total += (l.recon + l.reg) * rows;
+    }
+  return (float) (total / n);
+}
+
+/* Mean validation losses over the held-out rows (gathered batch by batch). */
+static void
+validation_loss (NnTrainer *tr,
+                 double    *loss,
+                 double    *recon,
+                 double    *reg)
+{
+  const NnModel *model = tr->model;
+  size_t dim = (size_t) model->input_dim;
+  const int *rows_idx = tr->order + tr->n_train;
+  double sr = 0.0, sg = 0.0;
+  int done, rows, r;
+
+  for (done = 0; done < tr->n_val; done += rows)
+    {
+      NnLosses l;
+
+      rows = tr->n_val - done < tr->batch ? tr->n_val - done : tr->batch;
+      for (r = 0; r < rows; r++)
+        memcpy (tr->xb + r * dim, tr->x + (size_t) rows_idx[done + r] * dim, dim * sizeof (float));
+      nn_model_pass (model, &tr->work, model->params, model->stats, NULL, tr->xb, tr->xb,
+                     rows, NULL, tr->beta, &l);
+      sr += l.recon * rows;
+      sg += l.reg * rows;
+    }
+  *recon = sr / tr->n_val;
+  *reg = sg / tr->n_val;
+  *loss = *recon + *reg;
+}
+
+/* ---------------------------------------------------------------- schedule */
+
+static float
+schedule_factor (const NnTrainer *tr)
+{
+  const NnConfig *cfg = &tr->model->cfg;
+
+  switch (cfg->schedule)
+    {
+    case NN_SCHEDULE_STEP:
+      return powf (cfg->lr_gamma, (float) (tr->epoch / cfg->lr_step));
+    case NN_SCHEDULE_COSINE:
+      {
+        /* Cosine annealing to 0 over this run's epochs (PyTorch
+         * CosineAnnealingLR with T_max = epochs, stepped per epoch). */
+        int span = tr->target_epoch > 0 ? tr->target_epoch : 1;
+        int e = tr->epoch < span ? tr->epoch : span;
+
+        return (float) (0.5 * (1.0 + cos (M_PI * e / span)));
+      }
+    case NN_SCHEDULE_PLATEAU:
+      return tr->plateau_factor;
+    case NN_SCHEDULE_CONSTANT:
+    default:
+      return 1.0f;
+    }
+}
+
+/* ReduceLROnPlateau: lr ×= gamma after lr_step epochs without a relative
+ * improvement of 1e-4 in the monitored loss. */
+static void
+plateau_update (NnTrainer *tr,
+                double     monitored)
+{
+  const NnConfig *cfg = &tr->model->cfg;
+
+  if (monitored < tr->plateau_best * (1.0 - 1e-4))
+    {
+      tr->plateau_best = monitored;
+      tr->plateau_bad = 0;
+    }
+  else if (++tr->plateau_bad > cfg->lr_step)
+    {
+      tr->plateau_factor *= cfg->lr_gamma;
+      tr->plateau_bad = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- a step */
+
+static void
+add_noise (NnTrainer *tr,
+           size_t     count)
+{
+  const NnConfig *cfg = &tr->model->cfg;
+  float level = tr->noise_level;
+  size_t i;
+
+  memcpy (tr->tb, tr->xb, count * sizeof (float));
+  if (cfg->noise == NN_NOISE_GAUSSIAN)
+    for (i = 0; i < count; i++)
+      {
+        float v = tr->xb[i] + level * nn_rng_normal (&tr->noise_rng);
+
+        /* Clamped: the input keeps the [0, 1] range the model expects. */
+        tr->xb[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+      }
+  else if (cfg->noise == NN_NOISE_MASK)
+    {
+      uint32_t threshold = (uint32_t) ((double) level * 16777216.0);
+
+      for (i = 0; i < count; i++)
+        if ((uint32_t) (nn_rng_next (&tr->noise_rng) >> 40) < threshold)
+          tr->xb[i] = 0.0f;
+    }
+}
+
+static NnStatus
+diverged (NnTrainer  *tr,
+          double      loss,
+          NnError    *err)
+{
+  NnModel *model = tr->model;
+
+  /* Back to the weights that still gave a finite loss; the optimizer state
+   * was fed the bad gradients, so it starts afresh. */
+  if (tr->have_backup)
+    {
+      memcpy (model->params, tr->backup, model->n_params * sizeof (float));
+      if (model->n_stats > 0)
+        memcpy (model->stats, tr->stats_backup, model->n_stats * sizeof (float));
+    }
+  memset (tr->grads, 0, model->n_params * sizeof (float));
+  memset (tr->m, 0, model->n_params * sizeof (float));
+  memset (tr->v, 0, model->n_params * sizeof (float));
+  tr->opt.t = 0;
+  tr->have_backup = false;
+  return nn_error_set (err, NN_ERR_DIVERGED,
+                       "Training diverged at step %lld (loss is %s): lower the learning rate",
+                       (long long) tr->step + 1, isnan (loss) ? "NaN" : "infinite");
+}
+
+static void
+note_best (NnTrainer *tr,
+           double     monitored)
+{
+  NnModel *model = tr->model;
+
+  if (monitored < tr->best_loss)
+    {
+      tr->best_loss = monitored;
+      tr->best_epoch = tr->epoch;
+      tr->since_best = 0;
+      memcpy (tr->best, model->params, model->n_params * sizeof (float));
+      if (model->n_stats > 0)
+        memcpy (tr->best_stats, model->stats, model->n_stats * sizeof (float));
+      tr->have_best = true;
+    }
+  else
+    tr->since_best++;
+  if (model->cfg.patience > 0 && tr->since_best >= model->cfg.patience)
+    tr->stop_early = true;
+}
+
+static NnStatus
+step_internal (NnTrainer     *tr,
+               NnProgressFunc progress,
+               void          *user_data,
+               NnError       *err)
+{
+  NnModel *model = tr->model;
+  const NnConfig *cfg = &model->cfg;
+  size_t dim = (size_t) model->input_dim;
+  const int *rows_idx;
+  NnProgress p;
+  NnLosses l;
+  double loss, t0, dt;
+  int r;
+
+  t0 = now_s ();
+  apply_requests (tr);
+  if (tr->pos == 0)
+    {
+      /* Epoch start: fresh order of the training rows, this epoch's lr. */
+      shuffle (tr->order, tr->n_train, &tr->shuffle_rng);
+      tr->lr_factor = schedule_factor (tr);
+      tr->epoch_loss = tr->epoch_recon = tr->epoch_reg = 0.0;
+    }
+  tr->opt.lr = tr->base_lr * tr->lr_factor;
+
+  rows_idx = tr->order + (size_t) tr->pos * tr->batch;
+  for (r = 0; r < tr->batch; r++)
+    memcpy (tr->xb + r * dim, tr->x + (size_t) rows_idx[r] * dim, dim * sizeof (float));
+  if (cfg->kind == NN_KIND_DENOISING && cfg->noise != NN_NOISE_NONE)
+    add_noise (tr, (size_t) tr->batch * dim);
+
+  if (model->n_stats > 0)
+    memcpy (tr->stats_backup, model->stats, model->n_stats * sizeof (float));
+  nn_model_pass (model, &tr->work, model->params, model->stats, tr->grads, tr->xb,
+                 cfg->kind == NN_KIND_DENOISING ? tr->tb : tr->xb, tr->batch,
+                 &tr->dropout_rng, tr->beta, &l);
+  loss = l.recon + l.reg;
+  if (!isfinite (loss))
+    return diverged (tr, loss, err);
+
+  nn_optim_step (&tr->opt, model->params, tr->grads, tr->m, tr->v, tr->backup,
+                 model->n_params);
+  tr->have_backup = true;
+
+  tr->step++;
+  tr->pos++;
+  tr->epoch_loss += loss;
+  tr->epoch_recon += l.recon;
+  tr->epoch_reg += l.reg;
+  dt = now_s () - t0;
+  if (dt > 0.0)
+    {
+      double inst = tr->batch / dt;
+
+      tr->samples_per_s = tr->samples_per_s == 0.0 ? inst : 0.95 * tr->samples_per_s + 0.05 * inst;
+    }
+
+  memset (&p, 0, sizeof p);
+  p.step = tr->step;
+  p.epoch = tr->epoch;
+  p.steps_per_epoch = tr->steps_per_epoch;
+  p.train_loss = (float) loss;
+  p.recon_loss = (float) l.recon;
+  p.reg_loss = (float) l.reg;
+  p.val_loss = p.val_recon_loss = p.val_reg_loss = NAN;
+  p.lr = tr->opt.lr;
+  p.samples_per_s = tr->samples_per_s;
+  p.best_epoch = tr->best_epoch;
+  if (progress != NULL)
+    progress (&p, user_data);
+
+  if (tr->pos == tr->steps_per_epoch)
+    {
+      double vl, vr, vg, monitored;
+      size_t j;
+
+      if (tr->n_val > 0)
+        validation_loss (tr, &vl, &vr, &vg);
+      else
+        {
+          vl = tr->epoch_loss / tr->pos;
+          vr = tr->epoch_recon / tr->pos;
+          vg = tr->epoch_reg / tr->pos;
+        }
+      monitored = vl;
+      if (!isfinite (vl))
+        return diverged (tr, vl, err);
+      if (tr->n_val == 0)
+        /* No validation forward saw the updated weights: check them here. */
+        for (j = 0; j < model->n_params; j++)
+          if (!isfinite (model->params[j]))
+            return diverged (tr, NAN, err);
+
+      note_best (tr, monitored);
+      if (cfg->schedule == NN_SCHEDULE_PLATEAU)
+        plateau_update (tr, monitored);
+      p.epoch_end = true;
+      p.train_loss = (float) (tr->epoch_loss / tr->pos);
+      p.recon_loss = (float) (tr->epoch_recon / tr->pos);
+      p.reg_loss = (float) (tr->epoch_reg / tr->pos);
+      p.val_loss = (float) vl;
+      p.val_recon_loss = (float) vr;
+      p.val_reg_loss = (float) vg;
+      p.best_epoch = tr->best_epoch;
+      tr->epoch++;
+      tr->pos = 0;
+      if (progress != NULL)
+        progress (&p, user_data);
+    }
+  return NN_OK;
+}
+
+NnStatus
+nn_trainer_step (NnTrainer *tr,
+                 NnError   *err)
+{
+  if (tr == NULL)
+    return nn_error_set (err, NN_ERR_INVALID, "trainer is NULL");
+  return step_internal (tr, NULL, NULL, err);
+}
+
+/* ---------------------------------------------------------------- run */
+
+NnStatus
+nn_trainer_run (NnTrainer     *tr,
+                NnProgressFunc progress,
+                void          *user_data,
+                NnError       *err)
+{
+  NnStatus st = NN_OK;
+
+  if (tr == NULL)
+    return nn_error_set (err, NN_ERR_INVALID, "trainer is NULL");
+
+  nn_set_threads (tr->model->cfg.threads);
+  mtx_lock (&tr->lock);
+  tr->running = true;
+  tr->target_epoch = tr->epoch + (tr->want_extra >= 0 ? tr->want_extra : tr->model->cfg.epochs);
+  tr->want_extra = -1;
+  mtx_unlock (&tr->lock);
+  tr->stop_early = false;
+  tr->since_best = 0;
+
+  while (tr->epoch < tr->target_epoch)
+    {
+      bool epoch_done;
+
+      /* Paused: sleep until resumed, asked for one step, or cancelled. */
+      mtx_lock (&tr->lock);
+      while (tr->paused && tr->single_steps == 0 && !atomic_load (&tr->cancel))
+        cnd_wait (&tr->wake, &tr->lock);
+      if (tr->paused && tr->single_steps > 0)
+        tr->single_steps--;
+      mtx_unlock (&tr->lock);
+
+      if (atomic_load (&tr->cancel))
+        {
+          st = nn_error_set (err, NN_ERR_CANCELLED, "Training cancelled at step %lld",
+                             (long long) tr->step);
+          break;
+        }
+
+      st = step_internal (tr, progress, user_data, err);
+      if (st != NN_OK)
+        break;
+      epoch_done = tr->pos == 0;
+      if (epoch_done || snapshot_due (tr))
+        publish (tr);
+      if (epoch_done && tr->stop_early)
+        {
+          nn_trainer_restore_best (tr);
+          break;
+        }
+    }
+
+  /* Readers see the final (or restored) weights. */
+  publish (tr);
+  atomic_store (&tr->cancel, false);
+  mtx_lock (&tr->lock);
+  tr->running = false;
+  mtx_unlock (&tr->lock);
+  return st;
+}
+
+void
+nn_trainer_restore_best (NnTrainer *tr)
+{
+  NnModel *model = tr->model;
+
+  if (!tr->have_best)
+    return;
+  memcpy (model->params, tr->best, model->n_params * sizeof (float));
+  if (model->n_stats > 0)
+    memcpy (model->stats, tr->best_stats, model->n_stats * sizeof (float));
+}
+
+int
+nn_trainer_epochs_done (const NnTrainer *tr)
+{
+  return tr->epoch;
+}
