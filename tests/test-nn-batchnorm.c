@@ -210,6 +210,102 @@ test_gradcheck (void)
   gradcheck (3, 4, 2, FALSE);     /* affine=False */
 }
 
+/* ------------------------------------------------------------ many channels */
+
+/* Direct double-precision batch norm (train mode) and its backward. */
+static void
+naive_bn (int          b,
+          int          c,
+          int          s,
+          const float *x,
+          const float *gamma,
+          const float *beta,
+          const float *dy,
+          double      *y,
+          double      *mean,
+          double      *invstd,
+          double      *dx,
+          double      *dgamma,
+          double      *dbeta)
+{
+  const double n = (double) b * s;
+
+  for (int ch = 0; ch < c; ch++)
+    {
+      double sum = 0.0, sq = 0.0, sdy = 0.0, sdyx = 0.0;
+
+#define AT(i, j) (((gsize) (i) * c + ch) * s + (j))
+      for (int i = 0; i < b; i++)
+        for (int j = 0; j < s; j++)
+          sum += x[AT (i, j)];
+      mean[ch] = sum / n;
+      for (int i = 0; i < b; i++)
+        for (int j = 0; j < s; j++)
+          sq += (x[AT (i, j)] - mean[ch]) * (x[AT (i, j)] - mean[ch]);
+      invstd[ch] = 1.0 / sqrt (sq / n + NN_BATCHNORM_EPS);
+      for (int i = 0; i < b; i++)
+        for (int j = 0; j < s; j++)
+          {
+            double xh = (x[AT (i, j)] - mean[ch]) * invstd[ch];
+
+            y[AT (i, j)] = gamma[ch] * xh + beta[ch];
+            sdy += dy[AT (i, j)];
+            sdyx += dy[AT (i, j)] * xh;
+          }
+      dbeta[ch] = sdy;
+      dgamma[ch] = sdyx;
+      for (int i = 0; i < b; i++)
+        for (int j = 0; j < s; j++)
+          {
+            double xh = (x[AT (i, j)] - mean[ch]) * invstd[ch];
+
+            dx[AT (i, j)] = gamma[ch] * invstd[ch] * (dy[AT (i, j)] - sdy / n - xh * sdyx / n);
+          }
+#undef AT
+    }
+}
+
+/* More channels than one block of the kernels (64), with short runs (dense,
+ * spatial 1 and 3: summed across channels) and long ones (spatial 9). */
+static void
+test_many_channels (void)
+{
+  static const int shapes[][3] = { { 16, 130, 1 }, { 5, 130, 3 }, { 4, 70, 9 } };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    {
+      const int b = shapes[k][0], c = shapes[k][1], s = shapes[k][2];
+      const gsize n = (gsize) b * c * s;
+      g_autoptr (GRand) rng = g_rand_new_with_seed (47 + k);
+      g_autofree float *x = rand_floats (rng, n, -2.0, 4.0);
+      g_autofree float *gamma = rand_floats (rng, c, 0.5, 1.5);
+      g_autofree float *beta = rand_floats (rng, c, -1.0, 1.0);
+      g_autofree float *dy = rand_floats (rng, n, -1.0, 1.0);
+      g_autofree float *y = g_new (float, n), *dx = g_new (float, n);
+      g_autofree float *mean = g_new (float, c), *invstd = g_new (float, c);
+      g_autofree float *dg = g_new0 (float, c), *db = g_new0 (float, c);
+      g_autofree double *ry = g_new (double, n), *rdx = g_new (double, n);
+      g_autofree double *rmean = g_new (double, c), *rinv = g_new (double, c);
+      g_autofree double *rdg = g_new (double, c), *rdb = g_new (double, c);
+      g_autofree float *f = g_new (float, n);
+      char label[64];
+
+      nn_batchnorm_forward_train (y, mean, invstd, NULL, NULL, x, gamma, beta, b, c, s,
+                                  NN_BATCHNORM_MOMENTUM, NN_BATCHNORM_EPS);
+      nn_batchnorm_backward (dx, dg, db, dy, x, mean, invstd, gamma, b, c, s);
+      naive_bn (b, c, s, x, gamma, beta, dy, ry, rmean, rinv, rdx, rdg, rdb);
+
+#define CMP(name, got, ref, count)                                             for (gsize i = 0; i < (count); i++)                                        f[i] = (float) (ref)[i];                                               g_snprintf (label, sizeof label, "bn %dx%dx%d %s", b, c, s, name);       conv_fixture_assert_close (label, got, f, count, 1e-5, 1e-4)
+      CMP ("y", y, ry, n);
+      CMP ("mean", mean, rmean, (gsize) c);
+      CMP ("invstd", invstd, rinv, (gsize) c);
+      CMP ("dx", dx, rdx, n);
+      CMP ("dgamma", dg, rdg, (gsize) c);
+      CMP ("dbeta", db, rdb, (gsize) c);
+#undef CMP
+    }
+}
+
 /* ------------------------------------------------------------ contracts */
 
 /* Eval mode with running stats equal to this batch's (biased) statistics is
@@ -357,6 +453,7 @@ main (int   argc,
   g_test_add_func ("/nn/batchnorm/check", test_check);
   g_test_add_func ("/nn/batchnorm/parity", test_parity);
   g_test_add_func ("/nn/batchnorm/gradcheck", test_gradcheck);
+  g_test_add_func ("/nn/batchnorm/many-channels", test_many_channels);
   g_test_add_func ("/nn/batchnorm/contracts", test_contracts);
   g_test_add_func ("/nn/batchnorm/constant-channel", test_constant_channel);
   g_test_add_func ("/nn/batchnorm/no-alloc", test_no_alloc);
