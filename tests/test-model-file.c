@@ -594,6 +594,20 @@ test_atomic (Fixture       *f,
   g_assert_cmpmem (contents, len, f->bytes, f->len);
   g_clear_pointer (&contents, g_free);
 
+  /* Latent statistics that do not fit the code size: refused at save time,
+   * since the file could never be loaded. */
+  {
+    g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+
+    btl_model_info_set_latent_stats (&info, 3, NULL, NULL, NULL, NULL);
+    g_assert_false (btl_model_file_save (f->path, f->model, NULL, &info, &error));
+    g_assert_error (error, BTL_ERROR, BTL_ERROR_MISMATCH);
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+    g_assert_cmpmem (contents, len, f->bytes, f->len);
+    g_clear_pointer (&contents, g_free);
+  }
+
   /* A read-only directory (meaningless for root, who may write anyway). */
   if (geteuid () != 0)
     {

@@ -158,6 +158,15 @@ btl_model_file_save_buffers (const char          *path,
       nn_model_free (check);
       return FALSE;
     }
+  if (info != NULL && info->latent_dim != 0
+      && info->latent_dim != nn_model_latent_dim (check))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
+                   "%s: latent statistics for %d dimensions but the model's code has %d",
+                   display, info->latent_dim, nn_model_latent_dim (check));
+      nn_model_free (check);
+      return FALSE;
+    }
   nn_model_free (check);
 
   if (info == NULL)
