@@ -18,11 +18,11 @@
  * for the m images of a chunk, "cols" are the im2col columns, P = OH·OW.
  */
 #include "nn-conv.h"
+#include "nn-private.h"   /* nn_sgemm: the engine's one door to BLAS */
 
 #include <limits.h>
 #include <stdint.h>
 
-#include <cblas.h>
 
 /* Largest element count we let one tensor have: keeps every size_t product
  * far from overflow. */
@@ -41,30 +41,6 @@
  * input and output it stays within a 512 KiB–2 MiB L2. A chunk always holds
  * at least one image. */
 #define CONV_CHUNK_FLOATS ((size_t) 1 << 16)
-
-/* ------------------------------------------------------------ GEMM */
-
-/* Row-major C = alpha·op(A)·op(B) + beta·C, m×k · k×n. The one place this
- * file calls BLAS. */
-static inline void
-conv_sgemm (int          trans_a,
-            int          trans_b,
-            int          m,
-            int          n,
-            int          k,
-            const float *a,
-            int          lda,
-            const float *b,
-            int          ldb,
-            float        beta,
-            float       *c,
-            int          ldc)
-{
-  cblas_sgemm (CblasRowMajor,
-               trans_a ? CblasTrans : CblasNoTrans,
-               trans_b ? CblasTrans : CblasNoTrans,
-               m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-}
 
 /* ------------------------------------------------------------ geometry */
 
@@ -423,7 +399,7 @@ nn_conv2d_forward (float       *y,
 
       nn_im2col (cols, x + n0 * x_img, m, in_channels, in_h, in_w, k, stride, pad, oh, ow);
       /* Yc = W · cols : (OC, IC·K·K) · (IC·K·K, m·P) */
-      conv_sgemm (0, 0, out_channels, np, ckk, w, ckk, cols, np, 0.0f, yc, np);
+      nn_sgemm (false, false, out_channels, np, ckk, 1.0f, w, ckk, cols, np, 0.0f, yc, np);
       cnhw_to_nchw_bias (y + n0 * y_img, yc, b, m, out_channels, cells);
     }
 }
@@ -465,11 +441,11 @@ nn_conv2d_backward (float       *dx,
        * small scratch buffer serves every layer of a model. */
       nn_im2col (cols, x + n0 * x_img, m, in_channels, in_h, in_w, k, stride, pad, oh, ow);
       /* dW += dYc · colsᵀ : (OC, m·P) · (m·P, IC·K·K) */
-      conv_sgemm (0, 1, out_channels, ckk, np, dyc, np, cols, np, 1.0f, dw, ckk);
+      nn_sgemm (false, true, out_channels, ckk, np, 1.0f, dyc, np, cols, np, 1.0f, dw, ckk);
       if (dx == NULL)
         continue;
       /* dcols = Wᵀ · dYc : (IC·K·K, OC) · (OC, m·P), over the columns just used */
-      conv_sgemm (1, 0, ckk, np, out_channels, w, ckk, dyc, np, 0.0f, cols, np);
+      nn_sgemm (true, false, ckk, np, out_channels, 1.0f, w, ckk, dyc, np, 0.0f, cols, np);
       nn_col2im_bias (dx + n0 * x_img, cols, NULL, m, in_channels, in_h, in_w,
                       k, stride, pad, oh, ow);
     }
@@ -510,7 +486,7 @@ nn_conv_transpose2d_forward (float       *y,
 
       nchw_to_cnhw (xc, NULL, x + n0 * x_img, m, in_channels, cells);
       /* cols = Wᵀ · Xc : (OC·K·K, IC) · (IC, m·H·W), W seen as (IC, OC·K·K) */
-      conv_sgemm (1, 0, okk, np, in_channels, w, okk, xc, np, 0.0f, cols, np);
+      nn_sgemm (true, false, okk, np, in_channels, 1.0f, w, okk, xc, np, 0.0f, cols, np);
       /* y = b + scatter-add of the columns: the adjoint of conv2d's im2col. */
       nn_col2im_bias (y + n0 * y_img, cols, b, m, out_channels, oh, ow, k, stride,
                       pad, in_h, in_w);
@@ -556,11 +532,11 @@ nn_conv_transpose2d_backward (float       *dx,
       nn_im2col (cols, dy + n0 * y_img, m, out_channels, oh, ow, k, stride, pad, in_h, in_w);
       nchw_to_cnhw (xc, NULL, x + n0 * x_img, m, in_channels, cells);
       /* dW += Xc · colsᵀ : (IC, m·H·W) · (m·H·W, OC·K·K) */
-      conv_sgemm (0, 1, in_channels, okk, np, xc, np, cols, np, 1.0f, dw, okk);
+      nn_sgemm (false, true, in_channels, okk, np, 1.0f, xc, np, cols, np, 1.0f, dw, okk);
       if (dx == NULL)
         continue;
       /* dXc = W · cols : (IC, OC·K·K) · (OC·K·K, m·H·W), over Xc (no longer needed) */
-      conv_sgemm (0, 0, in_channels, np, okk, w, okk, cols, np, 0.0f, xc, np);
+      nn_sgemm (false, false, in_channels, np, okk, 1.0f, w, okk, cols, np, 0.0f, xc, np);
       cnhw_to_nchw_bias (dx + n0 * x_img, xc, NULL, m, in_channels, cells);
     }
 }
