@@ -9,6 +9,7 @@
 
 #include "btl-anomaly.h"
 #include "btl-error.h"
+#include "btl-evaluate.h"
 
 /* A labelled data set of n 2×2 images (pixels unused here). */
 static BtlDataset *
@@ -130,6 +131,50 @@ test_anomaly_per_class_and_csv (void)
   g_rmdir (dir);
 }
 
+/* Scores from a real (untrained) model equal the per-image MSE that
+ * btl_evaluate_per_image reports, batched or not. */
+static void
+test_anomaly_scores_from_model (void)
+{
+  enum { N = 300 };
+  NnConfig cfg;
+  NnError nerr = { 0 };
+  NnModel *model;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) ds = btl_dataset_new ("toy", N, 1, 8, 8, 2, &error);
+  g_autoptr(BtlDataset) wrong = btl_dataset_new ("wrong", 2, 3, 8, 8, 0, &error);
+  g_autoptr(BtlAnomalyScores) s = NULL;
+  g_autofree float *mse = g_new (float, N);
+  BtlAnomalyScores *none;
+
+  nn_config_init_default (&cfg);
+  cfg.in_height = cfg.in_width = 8;
+  g_assert_cmpint (nn_config_set (&cfg, "arch", "64-16-4", &nerr), ==, NN_OK);
+  model = nn_model_new (&cfg, &nerr);
+  g_assert_nonnull (model);
+  nn_model_init_params (model, 9);
+  for (int i = 0; i < N * 64; i++)
+    ds->images[i] = (float) ((i * 7919) % 101) / 100.0f;
+  for (int i = 0; i < N; i++)
+    ds->labels[i] = (guint8) (i % 2);
+
+  s = btl_anomaly_scores_new (model, NULL, NULL, ds, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->n, ==, N);
+  g_assert_true (s->data == ds);
+  g_assert_true (btl_evaluate_per_image (model, NULL, NULL, ds, 0, mse, NULL, &error));
+  for (int i = 0; i < N; i++)
+    g_assert_cmpfloat_with_epsilon (s->errors[i], mse[i], 1e-6);
+  for (int r = 0; r + 1 < N; r++)
+    g_assert_cmpfloat (s->errors[s->by_error[r]], >=, s->errors[s->by_error[r + 1]]);
+
+  none = btl_anomaly_scores_new (model, NULL, NULL, wrong, 0, &error);
+  g_assert_null (none);
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_SHAPE);
+
+  nn_model_free (model);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -139,6 +184,7 @@ main (int    argc,
   g_test_add_func ("/anomaly/percentile", test_anomaly_percentile);
   g_test_add_func ("/anomaly/count-above", test_anomaly_count_above);
   g_test_add_func ("/anomaly/per-class-and-csv", test_anomaly_per_class_and_csv);
+  g_test_add_func ("/anomaly/scores-from-model", test_anomaly_scores_from_model);
 
   return g_test_run ();
 }

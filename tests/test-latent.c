@@ -341,6 +341,244 @@ test_latent_load_input (void)
   g_rmdir (dir);
 }
 
+/* ---------------------------------------------------------------- with the engine */
+
+/* A small dense model (1×8×8 → 16 → 4) with initialised weights. */
+static NnModel *
+make_model (NnKind kind)
+{
+  NnConfig cfg;
+  NnError nerr = { 0 };
+  NnModel *model;
+
+  nn_config_init_default (&cfg);
+  cfg.kind = kind;
+  cfg.in_height = cfg.in_width = 8;
+  g_assert_cmpint (nn_config_set (&cfg, "arch", "64-16-4", &nerr), ==, NN_OK);
+  cfg.batch = 32;
+  cfg.epochs = 1000;
+  model = nn_model_new (&cfg, &nerr);
+  if (model == NULL)
+    g_error ("nn_model_new: %s", nerr.message);
+  nn_model_init_params (model, 5);
+  return model;
+}
+
+/* n smooth 8×8 images in [0,1]: shifted gradients, so an autoencoder has
+ * something to learn. */
+static float *
+make_images (int n)
+{
+  float *x = g_new (float, (size_t) n * 64);
+
+  for (int i = 0; i < n; i++)
+    for (int p = 0; p < 64; p++)
+      x[i * 64 + p] = 0.5f + 0.5f * sinf (0.3f * (float) i + 0.4f * (float) (p % 8)
+                                          + 0.9f * (float) (p / 8) * (float) (i % 3));
+  return x;
+}
+
+static void
+check_end_points (NnKind kind)
+{
+  enum { STEPS = 6 };
+  NnModel *model = make_model (kind);
+  NnError nerr = { 0 };
+  NnInference *inf = nn_inference_new (model, 16, &nerr);
+  g_autofree float *x = make_images (2);
+  const float *params = nn_model_params (model), *stats = nn_model_stats (model);
+  float z[2 * 4], strip_z[STEPS * 4], recon[2 * 64], strip[STEPS * 64];
+
+  g_assert_nonnull (inf);
+  g_assert_cmpint (nn_inference_encode (inf, params, stats, x, 2, z, &nerr), ==, NN_OK);
+  g_assert_cmpint (nn_inference_reconstruct (inf, params, stats, x, 2, recon, &nerr), ==, NN_OK);
+  for (int spherical = 0; spherical < 2; spherical++)
+    {
+      btl_latent_interpolate (z, z + 4, 4, STEPS, spherical, strip_z);
+      g_assert_cmpint (nn_inference_decode (inf, params, stats, strip_z, STEPS, strip, &nerr),
+                       ==, NN_OK);
+      /* The strip starts and ends at the two reconstructions (a VAE's
+       * reconstruction decodes μ, which is what encode returns). */
+      assert_close (strip, recon, 64, 1e-6);
+      assert_close (strip + (STEPS - 1) * 64, recon + 64, 64, 1e-6);
+      /* …and moves in between. */
+      g_assert_cmpfloat (fabsf (strip[2 * 64 + 10] - recon[10])
+                         + fabsf (strip[2 * 64 + 30] - recon[30]), >, 0.0f);
+    }
+  nn_inference_free (inf);
+  nn_model_free (model);
+}
+
+static void
+test_latent_end_points_plain (void)
+{
+  check_end_points (NN_KIND_PLAIN);
+}
+
+static void
+test_latent_end_points_vae (void)
+{
+  check_end_points (NN_KIND_VAE);
+}
+
+static void
+test_latent_encode_dataset (void)
+{
+  NnModel *model = make_model (NN_KIND_PLAIN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) ds = btl_dataset_new ("toy", 300, 1, 8, 8, 3, &error);
+  g_autoptr(BtlDataset) wrong = btl_dataset_new ("wrong", 3, 1, 9, 9, 0, &error);
+  g_autoptr(BtlLatentSpace) space = NULL;
+  g_autofree float *x = make_images (300);
+  NnError nerr = { 0 };
+  NnInference *inf = nn_inference_new (model, 300, &nerr);
+  g_autofree float *z = g_new (float, 300 * 4);
+  BtlLatentSpace *none;
+
+  memcpy (ds->images, x, sizeof (float) * 300 * 64);
+  for (int i = 0; i < 300; i++)
+    ds->labels[i] = (guint8) (i % 3);
+  g_assert_cmpint (nn_inference_encode (inf, nn_model_params (model), nn_model_stats (model),
+                                        x, 300, z, &nerr), ==, NN_OK);
+
+  /* Batched internally (256 + 44): the same codes as one big call. */
+  space = btl_latent_space_encode (model, NULL, NULL, ds, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (space->n, ==, 300);
+  g_assert_cmpint (space->dim, ==, 4);
+  assert_close (space->codes, z, 300 * 4, 1e-6);
+  g_assert_cmpint (space->labels[299], ==, 2);
+  g_assert_nonnull (space->pca);
+  g_clear_pointer (&space, btl_latent_space_free);
+
+  space = btl_latent_space_encode (model, NULL, NULL, ds, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (space->n, ==, 10);
+
+  none = btl_latent_space_encode (model, NULL, NULL, wrong, 0, &error);
+  g_assert_null (none);
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_SHAPE);
+
+  nn_inference_free (inf);
+  nn_model_free (model);
+}
+
+typedef struct
+{
+  NnTrainer *trainer;
+  gint       steps;      /* atomic: last step reported */
+  NnStatus   status;
+} TrainRun;
+
+static void
+count_step (const NnProgress *progress,
+            void             *user_data)
+{
+  TrainRun *run = user_data;
+
+  if (!progress->epoch_end)
+    g_atomic_int_set (&run->steps, (gint) progress->step);
+}
+
+static gpointer
+train_thread (gpointer data)
+{
+  TrainRun *run = data;
+  NnError nerr = { 0 };
+
+  run->status = nn_trainer_run (run->trainer, count_step, run, &nerr);
+  return NULL;
+}
+
+/* The latent sliders decode from the trainer's published snapshots in the UI
+ * thread while the trainer keeps stepping in its own: the decoder takes no
+ * lock the trainer holds, and it sees the weights change. */
+static void
+test_latent_decode_under_training (void)
+{
+  enum { N = 512 };
+  NnModel *model = make_model (NN_KIND_PLAIN);
+  g_autofree float *x = make_images (N);
+  NnError nerr = { 0 };
+  NnInference *inf = nn_inference_new (model, 1, &nerr);
+  TrainRun run = { 0 };
+  GThread *thread;
+  const float z[4] = { 0.3f, -0.2f, 0.5f, 0.1f };
+  float y[64], first_y[64];
+  gint64 first_step = -1, last_step = -1, steps_before, steps_after, t_end;
+  double worst_us = 0.0, total_us = 0.0;
+  int decodes = 0, distinct = 0;
+  gboolean changed = FALSE;
+
+  run.trainer = nn_trainer_new (model, x, N, &nerr);
+  g_assert_nonnull (run.trainer);
+  nn_trainer_set_snapshot_interval (run.trainer, 5);
+  thread = g_thread_new ("trainer", train_thread, &run);
+
+  /* Wait for the first snapshot (bounded). */
+  for (int i = 0; i < 2000; i++)
+    {
+      NnSnapshot *snap = nn_trainer_dup_snapshot (run.trainer);
+
+      if (snap != NULL)
+        {
+          nn_snapshot_unref (snap);
+          break;
+        }
+      g_usleep (1000);
+    }
+
+  steps_before = g_atomic_int_get (&run.steps);
+  t_end = g_get_monotonic_time () + 400 * 1000;
+  while (g_get_monotonic_time () < t_end)
+    {
+      NnSnapshot *snap = nn_trainer_dup_snapshot (run.trainer);
+      gint64 t0, dt;
+
+      g_assert_nonnull (snap);
+      t0 = g_get_monotonic_time ();
+      g_assert_cmpint (nn_inference_decode (inf, snap->params, snap->stats, z, 1, y, &nerr),
+                       ==, NN_OK);
+      dt = g_get_monotonic_time () - t0;
+      worst_us = MAX (worst_us, (double) dt);
+      total_us += (double) dt;
+      decodes++;
+      for (int p = 0; p < 64; p++)
+        g_assert_true (isfinite (y[p]));
+      if (snap->step != last_step)
+        {
+          distinct++;
+          last_step = snap->step;
+        }
+      if (first_step < 0)
+        {
+          first_step = snap->step;
+          memcpy (first_y, y, sizeof y);
+        }
+      else if (snap->step != first_step && memcmp (first_y, y, sizeof y) != 0)
+        changed = TRUE;
+      nn_snapshot_unref (snap);
+      g_usleep (2000);
+    }
+  steps_after = g_atomic_int_get (&run.steps);
+
+  nn_trainer_cancel (run.trainer);
+  g_thread_join (thread);
+  g_assert_cmpint (run.status, ==, NN_ERR_CANCELLED);
+
+  g_test_message ("%d decodes from %d snapshots while the trainer ran %" G_GINT64_FORMAT
+                  " steps; decode mean %.0f µs, worst %.0f µs",
+                  decodes, distinct, steps_after - steps_before,
+                  total_us / decodes, worst_us);
+  g_assert_cmpint (steps_after - steps_before, >, 10);
+  g_assert_cmpint (distinct, >=, 2);
+  g_assert_true (changed);
+
+  nn_inference_free (inf);
+  nn_trainer_free (run.trainer);
+  nn_model_free (model);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -355,6 +593,10 @@ main (int    argc,
   g_test_add_func ("/latent/traversal", test_latent_traversal);
   g_test_add_func ("/latent/sample", test_latent_sample);
   g_test_add_func ("/latent/load-input", test_latent_load_input);
+  g_test_add_func ("/latent/engine/end-points/plain", test_latent_end_points_plain);
+  g_test_add_func ("/latent/engine/end-points/vae", test_latent_end_points_vae);
+  g_test_add_func ("/latent/engine/encode-dataset", test_latent_encode_dataset);
+  g_test_add_func ("/latent/engine/decode-under-training", test_latent_decode_under_training);
 
   return g_test_run ();
 }
