@@ -1,0 +1,492 @@
+/* test-widgets.c — the chart widgets, drawn for real under Xvfb.
+ *
+ * Each widget goes into a window, gets data, is drawn, then rendered
+ * in-process (GtkWidgetPaintable + the cairo renderer) so the test can look
+ * at its pixels. Exports are checked as files. Set BTL_WIDGETS_SHOTS=DIR to
+ * keep the renders as PNGs for a human to look at. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "btl-chart.h"
+#include "btl-loss-history.h"
+#include "btl-loss-plot.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static gboolean
+flag_true (gpointer p)
+{
+  *(gboolean *) p = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+after_paint (GdkFrameClock *clock,
+             gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits (with a timeout) until the window has painted once more. */
+static void
+wait_for_paint (GtkWidget *window)
+{
+  gboolean painted = FALSE, timed_out = FALSE;
+  GdkFrameClock *clock;
+  gulong id;
+  guint timeout;
+
+  while (!gtk_widget_get_mapped (window))
+    g_main_context_iteration (NULL, TRUE);
+  clock = gtk_widget_get_frame_clock (window);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
+  timeout = g_timeout_add (5000, flag_true, &timed_out);
+  gtk_widget_queue_draw (window);
+  while (!painted && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, id);
+  if (!timed_out)
+    g_source_remove (timeout);
+  g_assert_false (timed_out);
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child,
+                int        width,
+                int        height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_paint (window);
+  return window;
+}
+
+typedef struct
+{
+  int     width, height;
+  guint8 *pixels;   /* RGBA, straight */
+} Shot;
+
+static void
+shot_free (Shot *shot)
+{
+  g_free (shot->pixels);
+  g_free (shot);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Shot, shot_free)
+
+/* Renders one widget in-process (gtk-testing.md §5) and downloads its pixels. */
+static Shot *
+render_widget (GtkWidget  *widget,
+               const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GskRenderer *renderer;
+  GdkTexture *texture;
+  Shot *shot = g_new0 (Shot, 1);
+  const char *dir = g_getenv ("BTL_WIDGETS_SHOTS");
+  graphene_rect_t bounds;
+
+  shot->width = gtk_widget_get_width (widget);
+  shot->height = gtk_widget_get_height (widget);
+  g_assert_cmpint (shot->width, >, 0);
+  g_assert_cmpint (shot->height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, shot->width, shot->height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+
+  renderer = gsk_cairo_renderer_new ();
+  g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
+  bounds = GRAPHENE_RECT_INIT (0, 0, shot->width, shot->height);
+  texture = gsk_renderer_render_texture (renderer, node, &bounds);
+  shot->pixels = g_malloc ((gsize) shot->width * shot->height * 4);
+  /* gdk_texture_download gives premultiplied BGRA/ARGB32 in native order. */
+  gdk_texture_download (texture, shot->pixels, shot->width * 4);
+  for (gsize i = 0; i < (gsize) shot->width * shot->height; i++)
+    {
+      guint8 *p = shot->pixels + 4 * i, b = p[0], r = p[2];
+
+      p[0] = r;
+      p[2] = b;
+    }
+  if (dir != NULL)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/%s.png", dir, name);
+
+      g_mkdir_with_parents (dir, 0755);
+      gdk_texture_save_to_png (texture, file);
+    }
+
+  g_object_unref (texture);
+  gsk_renderer_unrealize (renderer);
+  g_object_unref (renderer);
+  gsk_render_node_unref (node);
+  return shot;
+}
+
+/* Pixels within tol of rgb (ignoring mostly transparent ones). */
+static guint
+count_color (const Shot *shot,
+             int         x0,
+             int         y0,
+             int         x1,
+             int         y1,
+             guint32     rgb,
+             int         tol)
+{
+  guint n = 0;
+  int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
+
+  x0 = MAX (x0, 0);
+  y0 = MAX (y0, 0);
+  x1 = MIN (x1, shot->width);
+  y1 = MIN (y1, shot->height);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        const guint8 *p = shot->pixels + 4 * ((gsize) y * shot->width + x);
+
+        if (p[3] > 200 && ABS (p[0] - r) <= tol && ABS (p[1] - g) <= tol && ABS (p[2] - b) <= tol)
+          n++;
+      }
+  return n;
+}
+
+static guint
+count_all (const Shot *shot,
+           guint32     rgb,
+           int         tol)
+{
+  return count_color (shot, 0, 0, shot->width, shot->height, rgb, tol);
+}
+
+static guint
+count_different (const Shot *a,
+                 const Shot *b)
+{
+  guint n = 0;
+
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  for (gsize i = 0; i < (gsize) a->width * a->height * 4; i++)
+    if (a->pixels[i] != b->pixels[i])
+      n++;
+  return n;
+}
+
+static char *
+tmp_path (const char *name)
+{
+  static char *dir = NULL;
+
+  if (dir == NULL)
+    {
+      GError *error = NULL;
+
+      dir = g_dir_make_tmp ("btl-widgets-XXXXXX", &error);
+      g_assert_no_error (error);
+    }
+  return g_build_filename (dir, name, NULL);
+}
+
+/* Loads a PNG and checks its size (exports are at 2× density). */
+static GdkTexture *
+load_png (const char *path,
+          int         width,
+          int         height)
+{
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture = gdk_texture_new_from_filename (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, height);
+  return texture;
+}
+
+static void
+assert_svg (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "<svg"));
+  g_assert_nonnull (strstr (text, "</svg>"));
+  /* Some real drawing, not just an empty page. */
+  g_assert_nonnull (strstr (text, "<path"));
+}
+
+/* ---- chart helpers ----------------------------------------------------- */
+
+static void
+test_chart_ticks (void)
+{
+  BtlAxis a = { 0 };
+  BtlTick t[64];
+  char buf[32];
+  int n;
+
+  btl_axis_set_range (&a, 0.013, 0.871, FALSE, FALSE);
+  g_assert_cmpfloat (a.min, <=, 0.013);
+  g_assert_cmpfloat (a.max, >=, 0.871);
+  n = btl_axis_ticks (&a, 6, t, G_N_ELEMENTS (t));
+  g_assert_cmpint (n, >=, 3);
+  g_assert_cmpint (n, <=, 12);
+  for (int i = 1; i < n; i++)
+    {
+      double step = t[i].value - t[i - 1].value;
+      double mant = step / pow (10, floor (log10 (step)));
+
+      /* 1-2-5 steps only. */
+      g_assert_true (fabs (mant - 1) < 1e-6 || fabs (mant - 2) < 1e-6 || fabs (mant - 5) < 1e-6);
+    }
+
+  btl_axis_set_range (&a, 0.0004, 2.5, TRUE, FALSE);
+  n = btl_axis_ticks (&a, 8, t, G_N_ELEMENTS (t));
+  {
+    int majors = 0;
+
+    for (int i = 0; i < n; i++)
+      if (t[i].major)
+        {
+          double l = log10 (t[i].value);
+
+          g_assert_cmpfloat (fabs (l - round (l)), <, 1e-9);
+          majors++;
+        }
+    g_assert_cmpint (majors, ==, 4); /* 0.001 0.01 0.1 1 */
+  }
+
+  btl_format_number (buf, sizeof buf, 0.25, 0.05);
+  g_assert_cmpstr (buf, ==, "0.25");
+  btl_format_number (buf, sizeof buf, 0.0002, 0.0001);
+  g_assert_cmpstr (buf, ==, "2e-4");
+  btl_format_number (buf, sizeof buf, -3, 1);
+  g_assert_cmpstr (buf, ==, "\xe2\x88\x92" "3");
+  btl_format_number (buf, sizeof buf, 1500, 500);
+  g_assert_cmpstr (buf, ==, "1500");
+  btl_format_number (buf, sizeof buf, 2e6, 1e6);
+  g_assert_cmpstr (buf, ==, "2e6");
+
+  /* Garbage in, a sane axis out. */
+  btl_axis_set_range (&a, NAN, INFINITY, FALSE, FALSE);
+  g_assert_cmpfloat (a.min, ==, 0);
+  g_assert_cmpfloat (a.max, ==, 1);
+  btl_axis_set_range (&a, -1, 5, TRUE, FALSE);
+  g_assert_cmpfloat (a.min, >, 0);
+  btl_axis_set_range (&a, 3, 3, FALSE, FALSE);
+  g_assert_cmpfloat (a.max, >, a.min);
+}
+
+/* ---- loss plot --------------------------------------------------------- */
+
+static BtlLossHistory *
+make_history (int      n_steps,
+              int      steps_per_epoch,
+              gboolean with_reg)
+{
+  BtlLossHistory *h = btl_loss_history_new ();
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int i = 0; i < n_steps; i++)
+    {
+      double base = 0.02 + 0.5 * exp (-i / 150.0);
+      double train = base * (1 + 0.3 * (g_rand_double (rand) - 0.5));
+      double reg = with_reg ? 0.15 * train : 0;
+
+      btl_loss_history_add_step (h, i + 1, i / steps_per_epoch, train, train - reg, reg);
+      if ((i + 1) % steps_per_epoch == 0)
+        {
+          int e = i / steps_per_epoch;
+
+          btl_loss_history_add_epoch (h, e, i + 1, base, base * 1.1 + 0.002 * e,
+                                      base, with_reg ? 0.1 * base : 0, 15 + e);
+        }
+      if (i + 1 == n_steps / 2)
+        btl_loss_history_add_marker (h, i + 1, "lr → 3e-4");
+    }
+  btl_loss_history_set_best_epoch (h, n_steps / steps_per_epoch - 2);
+  g_rand_free (rand);
+  return h;
+}
+
+static void
+test_loss_plot_draws (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (3000, 300, FALSE);
+  GtkWidget *plot = btl_loss_plot_new ();
+  GtkWidget *window = show_in_window (plot, 640, 400);
+  g_autoptr(Shot) empty = NULL, lin = NULL, log = NULL, by_epoch = NULL, hovered = NULL;
+  g_autoptr(BtlLossHistory) vae = make_history (800, 100, TRUE);
+  g_autoptr(Shot) vae_shot = NULL;
+  int changed = 0;
+
+  empty = render_widget (plot, "loss-plot-empty");
+  /* The empty state shows no series colour. */
+  g_assert_cmpuint (count_all (empty, 0x0072B2, 30), ==, 0);
+
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  g_assert_true (btl_loss_plot_get_history (BTL_LOSS_PLOT (plot)) == h);
+  g_assert_cmpfloat (btl_loss_plot_get_smoothing (BTL_LOSS_PLOT (plot)), ==, 0.9);
+  wait_for_paint (window);
+  lin = render_widget (plot, "loss-plot-linear");
+  /* The smoothed training line (Okabe–Ito blue, 2 px) and validation
+   * (vermillion) are there in quantity. */
+  g_assert_cmpuint (count_all (lin, 0x0072B2, 40), >, 500);
+  g_assert_cmpuint (count_all (lin, 0xD55E00, 40), >, 200);
+
+  /* "changed" on the history redraws; a new step moves pixels. */
+  btl_loss_history_add_step (h, 3001, 10, 5.0, 5.0, 0);
+  wait_for_paint (window);
+  {
+    g_autoptr(Shot) more = render_widget (plot, "loss-plot-more");
+
+    g_assert_cmpuint (count_different (lin, more), >, 100);
+  }
+
+  g_object_set (plot, "log-scale", TRUE, NULL);
+  g_assert_true (btl_loss_plot_get_log_scale (BTL_LOSS_PLOT (plot)));
+  wait_for_paint (window);
+  log = render_widget (plot, "loss-plot-log");
+  g_assert_cmpuint (count_different (lin, log), >, 1000);
+  g_assert_cmpuint (count_all (log, 0x0072B2, 40), >, 500);
+
+  btl_loss_plot_set_x_by_epoch (BTL_LOSS_PLOT (plot), TRUE);
+  btl_loss_plot_set_smoothing (BTL_LOSS_PLOT (plot), 5.0); /* clamped */
+  g_assert_cmpfloat (btl_loss_plot_get_smoothing (BTL_LOSS_PLOT (plot)), ==, 0.999);
+  g_object_get (plot, "x-by-epoch", &changed, NULL);
+  g_assert_true (changed);
+  wait_for_paint (window);
+  by_epoch = render_widget (plot, "loss-plot-by-epoch");
+  g_assert_cmpuint (count_different (log, by_epoch), >, 100);
+
+  /* Hover shows a readout box (drawn only on screen). */
+  {
+    GList *controllers = NULL;
+    GListModel *list = gtk_widget_observe_controllers (plot);
+
+    for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+      {
+        g_autoptr(GObject) c = g_list_model_get_item (list, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_MOTION (c))
+          controllers = g_list_prepend (controllers, c);
+      }
+    g_assert_nonnull (controllers);
+    g_signal_emit_by_name (controllers->data, "motion", 320.0, 200.0);
+    g_list_free (controllers);
+    g_object_unref (list);
+  }
+  wait_for_paint (window);
+  hovered = render_widget (plot, "loss-plot-hover");
+  g_assert_cmpuint (count_different (by_epoch, hovered), >, 500);
+
+  /* A VAE history shows reconstruction (green) and KL (purple). */
+  btl_loss_plot_set_x_by_epoch (BTL_LOSS_PLOT (plot), FALSE);
+  btl_loss_plot_set_log_scale (BTL_LOSS_PLOT (plot), TRUE);
+  btl_loss_plot_set_smoothing (BTL_LOSS_PLOT (plot), 0.6);
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), vae);
+  wait_for_paint (window);
+  vae_shot = render_widget (plot, "loss-plot-vae");
+  g_assert_cmpuint (count_all (vae_shot, 0x009E73, 40), >, 100);
+  g_assert_cmpuint (count_all (vae_shot, 0xCC79A7, 40), >, 100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_loss_plot_export (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (2000, 200, FALSE);
+  GtkWidget *plot = btl_loss_plot_new ();
+  GtkWidget *window = show_in_window (plot, 600, 360);
+  g_autofree char *png = tmp_path ("loss.png");
+  g_autofree char *svg = tmp_path ("loss.svg");
+  g_autofree char *csv = tmp_path ("loss.csv");
+  g_autofree char *bad = tmp_path ("loss.bmp");
+  g_autofree char *missing = tmp_path ("no/such/dir/loss.png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *csv_text = NULL;
+  int w, h_px;
+
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  wait_for_paint (window);
+  w = gtk_widget_get_width (plot);
+  h_px = gtk_widget_get_height (plot);
+
+  g_assert_true (btl_loss_plot_export (BTL_LOSS_PLOT (plot), png, &error));
+  g_assert_no_error (error);
+  texture = load_png (png, 2 * w, 2 * h_px);
+  {
+    /* Exports are dark ink on white with the same series colours. */
+    Shot s = { 2 * w, 2 * h_px, g_malloc ((gsize) 4 * w * 2 * h_px * 2) };
+
+    gdk_texture_download (texture, s.pixels, s.width * 4);
+    for (gsize i = 0; i < (gsize) s.width * s.height; i++)
+      {
+        guint8 t = s.pixels[4 * i];
+
+        s.pixels[4 * i] = s.pixels[4 * i + 2];
+        s.pixels[4 * i + 2] = t;
+      }
+    g_assert_cmpuint (count_all (&s, 0xFFFFFF, 0), >, (guint) (s.width * s.height / 2));
+    g_assert_cmpuint (count_all (&s, 0x0072B2, 40), >, 1000);
+    g_free (s.pixels);
+  }
+
+  g_assert_true (btl_loss_plot_export (BTL_LOSS_PLOT (plot), svg, &error));
+  g_assert_no_error (error);
+  assert_svg (svg);
+
+  g_assert_true (btl_loss_history_save_csv (h, csv, &error));
+  g_assert_true (g_file_get_contents (csv, &csv_text, NULL, &error));
+  g_assert_true (g_str_has_prefix (csv_text, "kind,step,epoch,"));
+
+  g_assert_false (btl_loss_plot_export (BTL_LOSS_PLOT (plot), bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  g_assert_false (btl_loss_plot_export (BTL_LOSS_PLOT (plot), missing, &error));
+  g_assert_nonnull (error);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_loss_plot_accessible (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (600, 100, FALSE);
+  GtkWidget *plot = g_object_ref_sink (btl_loss_plot_new ());
+
+  gtk_test_accessible_assert_role (plot, GTK_ACCESSIBLE_ROLE_IMG);
+  gtk_test_accessible_assert_property (plot, GTK_ACCESSIBLE_PROPERTY_LABEL, "Loss plot");
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (plot), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+  g_object_unref (plot);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/widgets/chart/ticks", test_chart_ticks);
+  g_test_add_func ("/widgets/loss-plot/draws", test_loss_plot_draws);
+  g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
+  g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
+
+  return g_test_run ();
+}
