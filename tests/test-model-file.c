@@ -545,6 +545,52 @@ test_unknown_chunk (Fixture       *f,
   nn_model_free (loaded);
 }
 
+/* Random damage behind a recomputed checksum (a hostile writer): the chunk
+ * walk and decoder must still refuse or accept cleanly, never crash. */
+static void
+test_mutations (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (2026);
+  g_autofree guint8 *copy = g_malloc (f->len);
+  int refused = 0;
+
+  for (int round = 0; round < 400; round++)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(GError) error = NULL;
+      int n_changes = g_rand_int_range (rand, 1, 4);
+      guint32 crc;
+      NnModel *model;
+
+      memcpy (copy, f->bytes, f->len);
+      for (int k = 0; k < n_changes; k++)
+        {
+          /* Mostly hit chunk headers (lengths, tags), where parsers break. */
+          gsize at = g_rand_boolean (rand)
+                     ? (gsize) g_rand_int_range (rand, 20, 40)
+                     : (gsize) g_rand_int_range (rand, 20, (gint32) f->len - 4);
+          copy[at] = (guint8) g_rand_int_range (rand, 0, 256);
+        }
+      crc = GUINT32_TO_LE ((guint32) crc32 (0, copy, (uInt) (f->len - 4)));
+      memcpy (copy + f->len - 4, &crc, 4);
+
+      path = write_bytes (f, "mutant.btl", copy, f->len);
+      model = btl_model_file_load (path, NULL, NULL, &error);
+      if (model != NULL)
+        {
+          g_assert_no_error (error);
+          nn_model_free (model);
+        }
+      else
+        {
+          g_assert_nonnull (error);
+          refused++;
+        }
+    }
+  g_assert_cmpint (refused, >, 0);
+}
+
 static gboolean
 dir_has_only (const char *dir,
               guint       n_expected)
@@ -643,6 +689,7 @@ main (int    argc,
   ADD ("/core/model-file/params-mismatch", test_params_mismatch);
   ADD ("/core/model-file/structure", test_structure);
   ADD ("/core/model-file/unknown-chunk", test_unknown_chunk);
+  ADD ("/core/model-file/mutations", test_mutations);
   ADD ("/core/model-file/atomic", test_atomic);
 #undef ADD
 
