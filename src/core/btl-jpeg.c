@@ -1,0 +1,153 @@
+/* btl-jpeg.c — JPEG / WebP through gdk-pixbuf, and the matched-size search.
+ * See btl-jpeg.h. */
+#include "config.h"
+
+#include "btl-jpeg.h"
+
+#include <string.h>
+
+#include "btl-error.h"
+#include "btl-tiles.h"
+
+gboolean
+btl_jpeg_format_available (const char *format)
+{
+  GSList *formats = gdk_pixbuf_get_formats ();
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (format != NULL, FALSE);
+
+  for (GSList *l = formats; l != NULL && !found; l = l->next)
+    {
+      GdkPixbufFormat *f = l->data;
+      g_autofree char *name = gdk_pixbuf_format_get_name (f);
+
+      found = g_strcmp0 (name, format) == 0 && gdk_pixbuf_format_is_writable (f)
+              && !gdk_pixbuf_format_is_disabled (f);
+    }
+  g_slist_free (formats);
+  return found;
+}
+
+GBytes *
+btl_jpeg_encode (GdkPixbuf   *pixbuf,
+                 const char  *format,
+                 int          quality,
+                 GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  char quality_text[16];
+  char *buffer = NULL;
+  gsize size = 0;
+
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf) && format != NULL, NULL);
+
+  if (quality < BTL_JPEG_MIN_QUALITY || quality > BTL_JPEG_MAX_QUALITY)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "%s quality must be between %d and %d (got %d)", format,
+                   BTL_JPEG_MIN_QUALITY, BTL_JPEG_MAX_QUALITY, quality);
+      return NULL;
+    }
+  g_snprintf (quality_text, sizeof quality_text, "%d", quality);
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, format, &local_error,
+                                  "quality", quality_text, NULL))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot write %s: %s",
+                   format, local_error != NULL ? local_error->message : "unknown error");
+      return NULL;
+    }
+  return g_bytes_new_take (buffer, size);
+}
+
+void
+btl_jpeg_match_clear (BtlJpegMatch *match)
+{
+  g_clear_pointer (&match->bytes, g_bytes_unref);
+  match->quality = -1;
+}
+
+gboolean
+btl_jpeg_match_size (GdkPixbuf     *pixbuf,
+                     const char    *format,
+                     gsize          target,
+                     BtlJpegMatch  *match,
+                     GError       **error)
+{
+  g_autoptr (GBytes) best = NULL;
+  gint64 start = g_get_monotonic_time ();
+  int lo, hi;
+
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf) && format != NULL, FALSE);
+  g_return_val_if_fail (match != NULL, FALSE);
+
+  memset (match, 0, sizeof *match);
+  match->quality = -1;
+
+  /* Invariant: quality lo fits (its file is `best`), quality hi does not. */
+  best = btl_jpeg_encode (pixbuf, format, BTL_JPEG_MAX_QUALITY, error);
+  match->n_encodes++;
+  if (best == NULL)
+    return FALSE;
+  if (g_bytes_get_size (best) <= target)
+    lo = BTL_JPEG_MAX_QUALITY;   /* smallest stays 0: not measured */
+  else
+    {
+      g_clear_pointer (&best, g_bytes_unref);
+      best = btl_jpeg_encode (pixbuf, format, BTL_JPEG_MIN_QUALITY, error);
+      match->n_encodes++;
+      if (best == NULL)
+        return FALSE;
+      match->smallest = g_bytes_get_size (best);
+      if (match->smallest > target)
+        {
+          match->seconds = (g_get_monotonic_time () - start) / 1e6;
+          return TRUE;   /* nothing fits */
+        }
+      lo = BTL_JPEG_MIN_QUALITY;
+      hi = BTL_JPEG_MAX_QUALITY;
+      while (hi - lo > 1)
+        {
+          int mid = lo + (hi - lo) / 2;
+          GBytes *candidate = btl_jpeg_encode (pixbuf, format, mid, error);
+
+          match->n_encodes++;
+          if (candidate == NULL)
+            return FALSE;
+          if (g_bytes_get_size (candidate) <= target)
+            {
+              g_bytes_unref (best);
+              best = candidate;
+              lo = mid;
+            }
+          else
+            {
+              g_bytes_unref (candidate);
+              hi = mid;
+            }
+        }
+    }
+
+  g_assert (g_bytes_get_size (best) <= target);
+  match->quality = lo;
+  match->bytes = g_steal_pointer (&best);
+  match->seconds = (g_get_monotonic_time () - start) / 1e6;
+  return TRUE;
+}
+
+float *
+btl_jpeg_decode (GBytes   *bytes,
+                 int       channels,
+                 int      *height_out,
+                 int      *width_out,
+                 GError  **error)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  pixbuf = btl_tiles_load_image_bytes (bytes, "encoded image", 0, error);
+  if (pixbuf == NULL)
+    return NULL;
+  return btl_tiles_image_from_pixbuf (pixbuf, channels, 0, 0, height_out, width_out);
+}
