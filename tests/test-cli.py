@@ -117,7 +117,7 @@ def train_json_one_epoch():
     for key in ("test_psnr_db", "test_mse", "samples_per_s", "epochs"):
         check(key in summary, f"summary lacks {key}: {summary}")
     check(summary["epochs"] == 1, f"epochs = {summary['epochs']}")
-    check(11.0 < summary["test_psnr_db"] < 40.0, f"implausible PSNR {summary['test_psnr_db']}")
+    check(9.0 < summary["test_psnr_db"] < 40.0, f"implausible PSNR {summary['test_psnr_db']}")
     check(0.0 < summary["test_mse"] < 0.08, f"implausible MSE {summary['test_mse']}")
     check(summary["samples_per_s"] > 0, "no throughput")
     check(summary["test_psnr_db"] == summary["test_psnr_db"], "PSNR is NaN")
@@ -327,6 +327,18 @@ def runtime_errors_on_bad_files():
     rc, out, err = run("train", "--limit", "300", "--epochs", "1", *SMALL,
                        "--out", os.path.join(tmp("no-such-dir"), "m.btl"))
     check_one_line_error(rc, 1, out, err, "train --out into a missing directory")
+
+
+@test
+def divergence_is_a_clean_error():
+    model = tmp("diverged.btl")
+    # A linear autoencoder with a huge SGD step overflows within a few steps.
+    rc, out, err = run("train", "--lr", "10", "--optimizer", "sgd", "--activation", "identity",
+                       "--out-activation", "identity", "--limit", "1000", "--epochs", "1",
+                       "--arch", "784-32-8", "--threads", "1", "--out", model)
+    line = check_one_line_error(rc, 1, out, err, "diverging training")
+    check("lower the learning rate" in line, f"no hint in {line!r}")
+    check(not os.path.exists(model), "a diverged model was saved")
 
 
 @test

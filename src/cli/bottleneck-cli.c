@@ -14,6 +14,9 @@ typedef struct
   const char     *summary;
 } CliCommand;
 
+/* Other areas add their subcommands here: one row, and the function's
+ * prototype in cli-common.h (int name (int argc, char **argv), argv[0] being
+ * the command's name). */
 static const CliCommand commands[] = {
   { "train", cli_train, N_("Train an autoencoder and save it") },
   { "eval",  cli_eval,  N_("Measure a saved model on the test set (MSE, PSNR, SSIM)") },
@@ -27,7 +30,7 @@ print_usage (FILE *out)
   fprintf (out, "%s\n  bottleneck-cli %s\n\n%s\n",
            _("Usage:"), _("COMMAND [OPTION…]"), _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n",
            _("Run “bottleneck-cli COMMAND --help” for the options of a command."));
 }
