@@ -20,7 +20,10 @@
  * nn_conv_transpose2d_scratch_floats(...)) floats. Nothing in it has to
  * survive between calls — backward recomputes the columns it needs from x —
  * so ONE buffer sized for the largest layer can be shared by every conv layer
- * of a model, forward and backward.
+ * of a model, forward and backward. The kernels walk the batch in chunks
+ * whose columns stay in cache, so the scratch is small (0.3–0.7 MiB for the
+ * autoencoder layers at any batch) and never shrinks as the batch grows: a
+ * buffer sized for the largest batch serves every smaller one.
  *
  * Preconditions: sizes as accepted by nn_conv2d_check / nn_conv_transpose2d_check
  * (call those once when the model is built; the kernels do not re-check), and
@@ -79,8 +82,10 @@ NnStatus nn_conv_transpose2d_check (int      batch,
 
 /* ------------------------------------------------------------ scratch */
 
-/* Floats of scratch one forward or backward call needs:
- * IC·K·K·B·OH·OW (the columns) + OC·B·OH·OW (the output in channel-major order). */
+/* Floats of scratch one forward or backward call needs: for the m images of
+ * a chunk, IC·K·K·m·OH·OW (the columns) + OC·m·OH·OW (the output in
+ * channel-major order), m = min(batch, images whose columns fit 256 KiB, ≥ 1).
+ * 0 for sizes nn_conv2d_check rejects. */
 size_t   nn_conv2d_scratch_floats (int batch,
                                    int in_channels,
                                    int in_h,
@@ -90,8 +95,8 @@ size_t   nn_conv2d_scratch_floats (int batch,
                                    int stride,
                                    int pad);
 
-/* OC·K·K·B·H·W (the columns) + IC·B·H·W (the input in channel-major order),
- * where H×W is the INPUT size. */
+/* Likewise OC·K·K·m·H·W (the columns) + IC·m·H·W (the input in
+ * channel-major order), where H×W is the INPUT size. */
 size_t   nn_conv_transpose2d_scratch_floats (int batch,
                                              int in_channels,
                                              int in_h,
@@ -175,9 +180,10 @@ void     nn_conv_transpose2d_backward (float       *dx,       /* (B, IC, H, W) o
 
 /* ------------------------------------------------------------ building blocks */
 
-/* Exposed for tests and for layers that want them (e.g. a 1×1 conv path).
+/* The column transforms (nn-im2col.c), exposed for tests and other layers.
  * Columns are (C·K·K, B·OH·OW): row (c·K + kh)·K + kw, column (n·OH + oh)·OW + ow;
- * taps that fall in the padding read as 0. */
+ * taps that fall in the padding read as 0. OH/OW are the conv2d output size
+ * of H×W for (K, stride, pad). */
 void     nn_im2col (float       *cols,   /* (C·K·K, B·OH·OW) */
                     const float *x,      /* (B, C, H, W) */
                     int          batch,
