@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 
 #include "btl-chart.h"
+#include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
 
@@ -477,6 +478,180 @@ test_loss_plot_accessible (void)
   g_object_unref (plot);
 }
 
+
+/* ---- image grid -------------------------------------------------------- */
+
+/* Connected regions (4-neighbour) of pixels within tol of rgb, at least
+ * min_size pixels each: how many tiles of that colour are visible. */
+static guint
+count_regions (const Shot *shot,
+               guint32     rgb,
+               int         tol,
+               guint       min_size,
+               guint      *largest)
+{
+  gsize n_px = (gsize) shot->width * shot->height;
+  guint8 *seen = g_new0 (guint8, n_px);
+  int *stack = g_new (int, n_px);
+  int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
+  guint regions = 0;
+
+#define MATCH(i) (shot->pixels[4 * (i) + 3] > 200                            \
+                  && ABS (shot->pixels[4 * (i)] - r) <= tol                   \
+                  && ABS (shot->pixels[4 * (i) + 1] - g) <= tol               \
+                  && ABS (shot->pixels[4 * (i) + 2] - b) <= tol)
+  if (largest)
+    *largest = 0;
+  for (gsize start = 0; start < n_px; start++)
+    {
+      guint size = 0;
+      int top = 0;
+
+      if (seen[start] || !MATCH (start))
+        continue;
+      seen[start] = 1;
+      stack[top++] = (int) start;
+      while (top > 0)
+        {
+          int i = stack[--top], x = i % shot->width, y = i / shot->width;
+          int nb[4] = { x > 0 ? i - 1 : -1, x + 1 < shot->width ? i + 1 : -1,
+                        y > 0 ? i - shot->width : -1, y + 1 < shot->height ? i + shot->width : -1 };
+
+          size++;
+          for (int k = 0; k < 4; k++)
+            if (nb[k] >= 0 && !seen[nb[k]] && MATCH (nb[k]))
+              {
+                seen[nb[k]] = 1;
+                stack[top++] = nb[k];
+              }
+        }
+      if (size >= min_size)
+        {
+          regions++;
+          if (largest)
+            *largest = MAX (*largest, size);
+        }
+    }
+#undef MATCH
+  g_free (seen);
+  g_free (stack);
+  return regions;
+}
+
+static void
+test_image_grid (void)
+{
+  const int n = 12, c = 1, h = 28, w = 28;
+  static const char *const labels[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+                                        "A very long label that cannot fit", "Last", NULL };
+  g_autofree float *orig = g_new (float, n * c * h * w);
+  g_autofree float *recon = g_new (float, n * c * h * w);
+  GtkWidget *grid = btl_image_grid_new ();
+  GtkWidget *window = show_in_window (grid, 700, 360);
+  g_autoptr(Shot) empty = NULL, only_orig = NULL, both = NULL, diff = NULL;
+  g_autofree char *png = tmp_path ("grid.png");
+  g_autofree char *svg = tmp_path ("grid.svg");
+  g_autoptr(GError) error = NULL;
+  guint largest_white, largest_grey;
+
+  /* Flat tiles: originals white, reconstructions mid grey (error 0.5). */
+  for (int i = 0; i < n * c * h * w; i++)
+    {
+      orig[i] = 1.0f;
+      recon[i] = 0.5f;
+    }
+
+  empty = render_widget (grid, "grid-empty");
+  g_assert_cmpuint (count_regions (empty, 0xFFFFFF, 0, 50, NULL), ==, 0);
+  g_assert_cmpint (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), 10, 10), ==, -1);
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, NULL, n, c, h, w);
+  btl_image_grid_set_labels (BTL_IMAGE_GRID (grid), labels);
+  wait_for_paint (window);
+  only_orig = render_widget (grid, "grid-originals");
+  g_assert_cmpuint (count_regions (only_orig, 0xFFFFFF, 0, 50, NULL), ==, (guint) n);
+  g_assert_cmpuint (count_regions (only_orig, 0x808080, 1, 50, NULL), ==, 0);
+  g_assert_true (isnan (btl_image_grid_get_psnr (BTL_IMAGE_GRID (grid), 0)));
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, n, c, h, w);
+  wait_for_paint (window);
+  both = render_widget (grid, "grid-reconstructions");
+  /* n white originals above n grey reconstructions, all the same size. */
+  g_assert_cmpuint (count_regions (both, 0xFFFFFF, 0, 50, &largest_white), ==, (guint) n);
+  g_assert_cmpuint (count_regions (both, 0x808080, 1, 50, &largest_grey), ==, (guint) n);
+  g_assert_cmpuint (largest_white, ==, largest_grey);
+  g_assert_cmpuint (largest_white, >=, (guint) (h * w));
+  g_assert_cmpfloat_with_epsilon (btl_image_grid_get_psnr (BTL_IMAGE_GRID (grid), 3),
+                                  10 * log10 (1 / 0.25), 1e-6);
+
+  /* Difference view: |1 − 0.5| = 0.5 saturates the heat map (pale yellow). */
+  g_object_set (grid, "show-difference", TRUE, NULL);
+  g_assert_true (btl_image_grid_get_show_difference (BTL_IMAGE_GRID (grid)));
+  wait_for_paint (window);
+  diff = render_widget (grid, "grid-difference");
+  g_assert_cmpuint (count_different (both, diff), >, 1000);
+  g_assert_cmpuint (count_regions (diff, 0x808080, 1, 50, NULL), ==, 0);
+  g_assert_cmpuint (count_regions (diff, 0xFCFFA4, 2, 50, NULL), ==, (guint) n);
+
+  /* Hit testing: the middle of the first white tile is image 0. */
+  {
+    int found = -1;
+
+    for (int y = 0; y < both->height && found < 0; y++)
+      for (int x = 0; x < both->width; x++)
+        {
+          const guint8 *p = both->pixels + 4 * ((gsize) y * both->width + x);
+
+          if (p[0] == 255 && p[1] == 255 && p[2] == 255 && p[3] == 255)
+            {
+              found = btl_image_grid_index_at (BTL_IMAGE_GRID (grid), x + 5, y + 5);
+              break;
+            }
+        }
+    g_assert_cmpint (found, ==, 0);
+    g_assert_cmpint (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), -5, -5), ==, -1);
+  }
+
+  /* A realistic picture for the eye (kept only with BTL_WIDGETS_SHOTS). */
+  for (int i = 0; i < n; i++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          float v = (float) (0.5 + 0.5 * sin ((x + 3 * i) / 4.0) * cos ((y - i) / 5.0));
+
+          orig[(i * h + y) * w + x] = v;
+          recon[(i * h + y) * w + x] = (float) CLAMP (v + 0.15 * sin (x * y / 30.0 + i), 0, 1);
+        }
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, n, c, h, w);
+  btl_image_grid_set_show_difference (BTL_IMAGE_GRID (grid), FALSE);
+  wait_for_paint (window);
+  shot_free (render_widget (grid, "grid-pattern"));
+  btl_image_grid_set_show_difference (BTL_IMAGE_GRID (grid), TRUE);
+  wait_for_paint (window);
+  shot_free (render_widget (grid, "grid-pattern-difference"));
+
+  /* Export: PNG only. */
+  g_assert_true (btl_image_grid_export_png (BTL_IMAGE_GRID (grid), png, &error));
+  g_assert_no_error (error);
+  g_object_unref (load_png (png, 2 * gtk_widget_get_width (grid), 2 * gtk_widget_get_height (grid)));
+  g_assert_false (btl_image_grid_export_png (BTL_IMAGE_GRID (grid), svg, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Bad shapes are refused without touching what is shown. */
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*channels*");
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, n, 2, h, w);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (btl_image_grid_get_n_images (BTL_IMAGE_GRID (grid)), ==, n);
+
+  /* n = 0 clears. */
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), NULL, NULL, 0, 0, 0, 0);
+  g_assert_cmpint (btl_image_grid_get_n_images (BTL_IMAGE_GRID (grid)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -487,6 +662,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/draws", test_loss_plot_draws);
   g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
+  g_test_add_func ("/widgets/image-grid", test_image_grid);
 
   return g_test_run ();
 }

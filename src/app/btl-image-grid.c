@@ -1,0 +1,719 @@
+/* btl-image-grid.c — see btl-image-grid.h.
+ *
+ * Each image becomes small cairo surfaces (original, reconstruction, error
+ * heat map) built once per set_images; drawing scales them with NEAREST
+ * filtering, so the same draw_grid() serves the screen and PNG export. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "btl-chart.h"
+#include "btl-image-grid.h"
+#include "btl-metrics.h"
+
+struct _BtlImageGrid
+{
+  GtkWidget         parent_instance;
+
+  /* owned */
+  float            *originals;     /* (n, c·h·w) */
+  float            *recons;        /* (n, c·h·w) or NULL */
+  double           *psnr;          /* (n) */
+  char            **labels;        /* NULL-terminated, may be shorter than n */
+  cairo_surface_t **tiles;         /* (3, n): original, reconstruction, difference */
+
+  int               n;
+  int               channels;
+  int               height;
+  int               width;
+  gboolean          show_difference;
+  int               hover;
+};
+
+G_DEFINE_FINAL_TYPE (BtlImageGrid, btl_image_grid, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SHOW_DIFFERENCE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define GAP           6.0
+#define INNER_GAP     2.0
+#define LABEL_SCALE   0.8
+/* The difference map saturates at this absolute error. */
+#define DIFF_FULL     0.5
+
+typedef struct
+{
+  int    cols;
+  int    rows;
+  double scale;      /* screen pixels per image pixel */
+  double x0, y0;     /* top-left of the first cell */
+  double cell_w;     /* one image wide */
+  double cell_h;     /* tiles + label */
+  double tile_h;
+  double label_h;
+  double caption_h;
+} Layout;
+
+/* ---- tiles ------------------------------------------------------------- */
+
+static guint8
+to_byte (float v)
+{
+  if (!(v > 0.0f))
+    return 0;
+  if (v >= 1.0f)
+    return 255;
+  return (guint8) lrintf (v * 255.0f);
+}
+
+/* An "inferno"-like ramp: dark for no error, bright yellow for large. */
+static void
+heat (double  t,
+      guint8 *rgb)
+{
+  static const guint8 stops[5][3] = {
+    { 0, 0, 4 }, { 87, 16, 110 }, { 188, 55, 84 }, { 249, 142, 9 }, { 252, 255, 164 },
+  };
+  double f;
+  int i;
+
+  t = CLAMP (t, 0.0, 1.0) * 4.0;
+  i = MIN ((int) t, 3);
+  f = t - i;
+  for (int c = 0; c < 3; c++)
+    rgb[c] = (guint8) lround (stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
+}
+
+static cairo_surface_t *
+make_tile (const float *x,
+           const float *y,     /* non-NULL: difference map of |x − y| */
+           int          channels,
+           int          height,
+           int          width)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  guint8 *data = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s);
+  gsize plane = (gsize) height * width;
+
+  cairo_surface_flush (s);
+  for (int r = 0; r < height; r++)
+    {
+      guint32 *row = (guint32 *) (gpointer) (data + (gsize) r * stride);
+
+      for (int c = 0; c < width; c++)
+        {
+          gsize p = (gsize) r * width + c;
+          guint8 rgb[3];
+
+          if (y != NULL)
+            {
+              double e = 0;
+
+              for (int k = 0; k < channels; k++)
+                e += fabs ((double) x[k * plane + p] - (double) y[k * plane + p]);
+              heat (e / channels / DIFF_FULL, rgb);
+            }
+          else if (channels == 1)
+            rgb[0] = rgb[1] = rgb[2] = to_byte (x[p]);
+          else
+            {
+              rgb[0] = to_byte (x[p]);
+              rgb[1] = to_byte (x[plane + p]);
+              rgb[2] = to_byte (x[2 * plane + p]);
+            }
+          row[c] = 0xff000000u | ((guint32) rgb[0] << 16) | ((guint32) rgb[1] << 8) | rgb[2];
+        }
+    }
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
+static void
+clear_tiles (BtlImageGrid *self)
+{
+  if (self->tiles == NULL)
+    return;
+  for (int i = 0; i < 3 * self->n; i++)
+    g_clear_pointer (&self->tiles[i], cairo_surface_destroy);
+  g_clear_pointer (&self->tiles, g_free);
+}
+
+/* kind: 0 original, 1 reconstruction, 2 difference. Built on first use. */
+static cairo_surface_t *
+get_tile (BtlImageGrid *self,
+          int           kind,
+          int           i)
+{
+  gsize dim = (gsize) self->channels * self->height * self->width;
+  cairo_surface_t **slot;
+
+  if (self->tiles == NULL)
+    self->tiles = g_new0 (cairo_surface_t *, 3 * self->n);
+  slot = &self->tiles[kind * self->n + i];
+  if (*slot == NULL)
+    {
+      const float *x = (kind == 1 ? self->recons : self->originals) + i * dim;
+
+      *slot = make_tile (x, kind == 2 ? self->recons + i * dim : NULL,
+                         self->channels, self->height, self->width);
+    }
+  return *slot;
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+static double
+line_height (GtkWidget *widget,
+             double     scale)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, "Ag");
+  int h;
+
+  pango_layout_get_pixel_size (layout, NULL, &h);
+  g_object_unref (layout);
+  return ceil (h * scale);
+}
+
+static int
+n_labels (BtlImageGrid *self)
+{
+  return self->labels ? (int) MIN (g_strv_length (self->labels), (guint) self->n) : 0;
+}
+
+static void
+compute_layout (BtlImageGrid *self,
+                double        width,
+                double        height,
+                Layout       *l)
+{
+  int k = self->recons ? 2 : 1;
+  double best = -1;
+
+  memset (l, 0, sizeof *l);
+  if (self->n == 0)
+    return;
+
+  l->caption_h = line_height (GTK_WIDGET (self), LABEL_SCALE) + 6;
+  l->label_h = n_labels (self) > 0 ? line_height (GTK_WIDGET (self), LABEL_SCALE) + 2 : 0;
+
+  /* The column count that gives the biggest tiles. */
+  for (int cols = 1; cols <= self->n; cols++)
+    {
+      int rows = (self->n + cols - 1) / cols;
+      double sw = (width - GAP * (cols + 1)) / (cols * (double) self->width);
+      double sh = (height - l->caption_h - GAP * (rows + 1)
+                   - rows * (l->label_h + (k - 1) * INNER_GAP)) / (rows * (double) k * self->height);
+      double s = MIN (sw, sh);
+
+      if (s > best + 1e-9)
+        {
+          best = s;
+          l->cols = cols;
+          l->rows = rows;
+        }
+    }
+  /* Whole multiples keep pixels square and crisp once tiles are large
+   * (flooring then costs at most a fifth of the size). */
+  l->scale = best >= 5 ? floor (best) : MAX (best, 0.1);
+  l->cell_w = self->width * l->scale;
+  l->tile_h = self->height * l->scale;
+  l->cell_h = k * l->tile_h + (k - 1) * INNER_GAP + l->label_h;
+  l->x0 = floor ((width - (l->cols * l->cell_w + (l->cols - 1) * GAP)) / 2);
+  l->y0 = l->caption_h + GAP;
+}
+
+static void
+cell_origin (const Layout *l,
+             int           i,
+             double       *x,
+             double       *y)
+{
+  *x = l->x0 + (i % l->cols) * (l->cell_w + GAP);
+  *y = l->y0 + (i / l->cols) * (l->cell_h + GAP);
+}
+
+/* ---- drawing ----------------------------------------------------------- */
+
+static void
+draw_tile (cairo_t         *cr,
+           cairo_surface_t *tile,
+           double           x,
+           double           y,
+           double           scale)
+{
+  cairo_save (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, scale, scale);
+  cairo_set_source_surface (cr, tile, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}
+
+static void
+draw_grid (GtkWidget *widget,
+           BtlCanvas *canvas)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (widget);
+  GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
+  int labelled = n_labels (self);
+  const char *caption;
+  Layout l;
+  cairo_t *cr;
+
+  if (self->n == 0)
+    {
+      GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
+
+      btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
+                       _("Reconstructions appear here"), 0.5, 0.5, 1.0, FALSE, &faint);
+      return;
+    }
+
+  compute_layout (self, canvas->width, canvas->height, &l);
+
+  if (self->recons == NULL)
+    caption = _("Originals (no reconstruction yet)");
+  else if (self->show_difference)
+    caption = _("Top: originals · bottom: error |x − x̂|");
+  else
+    caption = _("Top: originals · bottom: reconstructions");
+  {
+    double tw;
+
+    btl_canvas_text_size (canvas, caption, LABEL_SCALE, &tw, NULL);
+    btl_canvas_text (canvas, l.x0, 3, caption, 0, 0, LABEL_SCALE, FALSE, &ink);
+    /* The heat map's scale, right after the caption. */
+    if (self->recons != NULL && self->show_difference)
+      {
+        double bx = l.x0 + tw + 26, bw = 80, bh = l.caption_h - 10;
+        char hi[16];
+
+        cr = btl_canvas_cairo (canvas);
+        for (int i = 0; i < (int) bw; i++)
+          {
+            guint8 rgb[3];
+
+            heat (i / (bw - 1), rgb);
+            cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+            cairo_rectangle (cr, bx + i, 5, 1, bh);
+            cairo_fill (cr);
+          }
+        btl_canvas_text (canvas, bx - 4, 3, "0", 1, 0, LABEL_SCALE * 0.9, FALSE, &ink);
+        g_snprintf (hi, sizeof hi, "≥ %.1f", DIFF_FULL);
+        btl_canvas_text (canvas, bx + bw + 3, 3, hi, 0, 0, LABEL_SCALE * 0.9, FALSE, &ink);
+      }
+  }
+
+  cr = btl_canvas_cairo (canvas);
+  for (int i = 0; i < self->n; i++)
+    {
+      double x, y;
+
+      cell_origin (&l, i, &x, &y);
+      draw_tile (cr, get_tile (self, 0, i), x, y, l.scale);
+      if (self->recons != NULL)
+        draw_tile (cr, get_tile (self, self->show_difference ? 2 : 1, i),
+                   x, y + l.tile_h + INNER_GAP, l.scale);
+    }
+
+  for (int i = 0; i < labelled; i++)
+    {
+      double x, y;
+      g_autofree char *text = NULL;
+      double tw;
+
+      cell_origin (&l, i, &x, &y);
+      text = g_strdup (self->labels[i]);
+      btl_canvas_text_size (canvas, text, LABEL_SCALE, &tw, NULL);
+      /* Ellipsise labels wider than their cell. */
+      while (tw > l.cell_w + GAP - 2 && g_utf8_strlen (text, -1) > 2)
+        {
+          char *cut = g_utf8_offset_to_pointer (text, g_utf8_strlen (text, -1) - 2);
+          char *shorter;
+
+          *cut = '\0';
+          shorter = g_strconcat (text, "…", NULL);
+          g_free (text);
+          text = shorter;
+          btl_canvas_text_size (canvas, text, LABEL_SCALE, &tw, NULL);
+        }
+      btl_canvas_text (canvas, x + l.cell_w / 2, y + l.cell_h - l.label_h + 1, text,
+                       0.5, 0, LABEL_SCALE, FALSE, &ink);
+    }
+
+  if (!canvas->exporting && self->hover >= 0 && self->hover < self->n)
+    {
+      double x, y;
+
+      cell_origin (&l, self->hover, &x, &y);
+      cr = btl_canvas_cairo (canvas);
+      gdk_cairo_set_source_rgba (cr, &canvas->accent);
+      cairo_set_line_width (cr, 2);
+      cairo_rectangle (cr, x - 2, y - 2, l.cell_w + 4, l.cell_h - l.label_h + 4);
+      cairo_stroke (cr);
+    }
+}
+
+/* ---- widget ------------------------------------------------------------ */
+
+static void
+btl_image_grid_snapshot (GtkWidget   *widget,
+                         GtkSnapshot *snapshot)
+{
+  BtlCanvas canvas;
+
+  btl_canvas_init_snapshot (&canvas, widget, snapshot);
+  draw_grid (widget, &canvas);
+  btl_canvas_finish (&canvas);
+}
+
+static void
+btl_image_grid_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 120 : 80;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 480 : 240;
+}
+
+int
+btl_image_grid_index_at (BtlImageGrid *self,
+                         double        x,
+                         double        y)
+{
+  Layout l;
+  int col, row, i;
+  double cx, cy;
+
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), -1);
+
+  if (self->n == 0)
+    return -1;
+  compute_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                  gtk_widget_get_height (GTK_WIDGET (self)), &l);
+  col = (int) floor ((x - l.x0) / (l.cell_w + GAP));
+  row = (int) floor ((y - l.y0) / (l.cell_h + GAP));
+  if (col < 0 || col >= l.cols || row < 0 || row >= l.rows)
+    return -1;
+  i = row * l.cols + col;
+  if (i >= self->n)
+    return -1;
+  cell_origin (&l, i, &cx, &cy);
+  if (x > cx + l.cell_w || y > cy + l.cell_h)
+    return -1;
+  return i;
+}
+
+static gboolean
+query_tooltip (GtkWidget  *widget,
+               int         x,
+               int         y,
+               gboolean    keyboard,
+               GtkTooltip *tooltip,
+               gpointer    data)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (widget);
+  int i = btl_image_grid_index_at (self, x, y);
+  g_autoptr(GString) s = NULL;
+
+  if (i < 0)
+    return FALSE;
+  s = g_string_new (NULL);
+  if (i < n_labels (self))
+    {
+      g_autofree char *escaped = g_markup_escape_text (self->labels[i], -1);
+
+      g_string_append_printf (s, "<b>%s</b>\n", escaped);
+    }
+  if (isfinite (self->psnr[i]))
+    g_string_append_printf (s, _("PSNR %.2f dB"), self->psnr[i]);
+  else
+    g_string_append (s, _("No reconstruction yet"));
+  gtk_tooltip_set_markup (tooltip, s->str);
+  return TRUE;
+}
+
+static void
+set_hover (BtlImageGrid *self,
+           int           hover)
+{
+  if (self->hover == hover)
+    return;
+  self->hover = hover;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+motion (GtkEventControllerMotion *controller,
+        double                    x,
+        double                    y,
+        BtlImageGrid             *self)
+{
+  set_hover (self, btl_image_grid_index_at (self, x, y));
+}
+
+static void
+leave (GtkEventControllerMotion *controller,
+       BtlImageGrid             *self)
+{
+  set_hover (self, -1);
+}
+
+static void
+btl_image_grid_finalize (GObject *object)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (object);
+
+  clear_tiles (self);
+  g_free (self->originals);
+  g_free (self->recons);
+  g_free (self->psnr);
+  g_strfreev (self->labels);
+
+  G_OBJECT_CLASS (btl_image_grid_parent_class)->finalize (object);
+}
+
+static void
+btl_image_grid_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_DIFFERENCE:
+      g_value_set_boolean (value, self->show_difference);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+btl_image_grid_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_DIFFERENCE:
+      btl_image_grid_set_show_difference (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+btl_image_grid_class_init (BtlImageGridClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = btl_image_grid_finalize;
+  object_class->get_property = btl_image_grid_get_property;
+  object_class->set_property = btl_image_grid_set_property;
+  widget_class->snapshot = btl_image_grid_snapshot;
+  widget_class->measure = btl_image_grid_measure;
+
+  properties[PROP_SHOW_DIFFERENCE] =
+    g_param_spec_boolean ("show-difference", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "btl-image-grid");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+btl_image_grid_init (BtlImageGrid *self)
+{
+  GtkEventController *controller = gtk_event_controller_motion_new ();
+
+  self->hover = -1;
+  g_signal_connect (controller, "motion", G_CALLBACK (motion), self);
+  g_signal_connect (controller, "enter", G_CALLBACK (motion), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip), NULL);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Originals and reconstructions"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("No images"),
+                                  -1);
+}
+
+static void
+update_description (BtlImageGrid *self)
+{
+  g_autofree char *text = NULL;
+  double sum = 0;
+  int counted = 0;
+
+  for (int i = 0; i < self->n; i++)
+    if (isfinite (self->psnr[i]))
+      {
+        sum += self->psnr[i];
+        counted++;
+      }
+  if (self->n == 0)
+    text = g_strdup (_("No images"));
+  else if (counted == 0)
+    text = g_strdup_printf (ngettext ("%d original image", "%d original images", self->n), self->n);
+  else
+    text = g_strdup_printf (ngettext ("%d image and its reconstruction, mean PSNR %.2f dB",
+                                      "%d images and their reconstructions, mean PSNR %.2f dB",
+                                      self->n),
+                            self->n, sum / counted);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                  -1);
+}
+
+void
+btl_image_grid_set_images (BtlImageGrid *self,
+                           const float  *originals,
+                           const float  *recons,
+                           int           n,
+                           int           channels,
+                           int           height,
+                           int           width)
+{
+  gsize dim;
+
+  g_return_if_fail (BTL_IS_IMAGE_GRID (self));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (n == 0 || originals != NULL);
+  g_return_if_fail (n == 0 || channels == 1 || channels == 3);
+  g_return_if_fail (n == 0 || (height > 0 && width > 0));
+  g_return_if_fail (n == 0 || (guint64) n * channels * height * width <= BTL_IMAGE_GRID_MAX_VALUES);
+
+  clear_tiles (self);
+  g_clear_pointer (&self->originals, g_free);
+  g_clear_pointer (&self->recons, g_free);
+  g_clear_pointer (&self->psnr, g_free);
+
+  self->n = n;
+  self->channels = n ? channels : 1;
+  self->height = n ? height : 0;
+  self->width = n ? width : 0;
+  if (self->hover >= n)
+    self->hover = -1;
+
+  if (n > 0)
+    {
+      dim = (gsize) channels * height * width;
+      self->originals = g_memdup2 (originals, n * dim * sizeof (float));
+      if (recons != NULL)
+        self->recons = g_memdup2 (recons, n * dim * sizeof (float));
+      self->psnr = g_new (double, n);
+      for (int i = 0; i < n; i++)
+        self->psnr[i] = recons ? btl_psnr_from_mse (btl_mse (originals + i * dim, recons + i * dim, dim))
+                               : NAN;
+    }
+
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+btl_image_grid_set_labels (BtlImageGrid      *self,
+                           const char *const *labels)
+{
+  g_return_if_fail (BTL_IS_IMAGE_GRID (self));
+
+  g_clear_pointer (&self->labels, g_strfreev);
+  if (labels != NULL)
+    {
+      GPtrArray *copy = g_ptr_array_new ();
+
+      /* At most n entries are read: the caller's array need not be terminated
+       * when it holds exactly n labels. */
+      for (int i = 0; i < self->n && labels[i] != NULL; i++)
+        g_ptr_array_add (copy, g_utf8_make_valid (labels[i], -1));
+      g_ptr_array_add (copy, NULL);
+      self->labels = (char **) g_ptr_array_free (copy, FALSE);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+btl_image_grid_set_show_difference (BtlImageGrid *self,
+                                    gboolean      show_difference)
+{
+  g_return_if_fail (BTL_IS_IMAGE_GRID (self));
+
+  show_difference = !!show_difference;
+  if (self->show_difference == show_difference)
+    return;
+  self->show_difference = show_difference;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_DIFFERENCE]);
+}
+
+gboolean
+btl_image_grid_get_show_difference (BtlImageGrid *self)
+{
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), FALSE);
+
+  return self->show_difference;
+}
+
+int
+btl_image_grid_get_n_images (BtlImageGrid *self)
+{
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), 0);
+
+  return self->n;
+}
+
+double
+btl_image_grid_get_psnr (BtlImageGrid *self,
+                         int           index)
+{
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), NAN);
+  g_return_val_if_fail (index >= 0 && index < self->n, NAN);
+
+  return self->psnr[index];
+}
+
+gboolean
+btl_image_grid_export_png (BtlImageGrid  *self,
+                           const char    *path,
+                           GError       **error)
+{
+  int w = 720, h = 320;
+
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Off screen: about 3× the images' own size, 8 to a row. */
+  if (self->n > 0)
+    {
+      int cols = MIN (self->n, 8), rows = (self->n + cols - 1) / cols;
+
+      w = (int) (cols * (self->width * 3 + GAP) + GAP);
+      h = (int) (rows * ((self->recons ? 2 : 1) * self->height * 3 + 2 * GAP + 16) + 24);
+    }
+  return btl_chart_export (GTK_WIDGET (self), draw_grid, path, FALSE, w, h, error);
+}
