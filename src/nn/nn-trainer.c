@@ -611,7 +611,8 @@ step_internal (NnTrainer     *tr,
                  cfg->kind == NN_KIND_DENOISING ? tr->tb : tr->xb, tr->batch,
                  &tr->dropout_rng, tr->beta, &l);
   loss = l.recon + l.reg;
-  if (!isfinite (loss))
+  /* Reported as float: a loss beyond FLT_MAX is as lost as a NaN. */
+  if (!isfinite ((float) loss) || !isfinite ((float) l.recon) || !isfinite ((float) l.reg))
     return diverged (tr, loss, err);
 
   nn_optim_step (&tr->opt, model->params, tr->grads, tr->m, tr->v, tr->backup,
@@ -659,7 +660,7 @@ step_internal (NnTrainer     *tr,
           vg = tr->epoch_reg / tr->pos;
         }
       monitored = vl;
-      if (!isfinite (vl))
+      if (!isfinite ((float) vl) || !isfinite ((float) vr) || !isfinite ((float) vg))
         return diverged (tr, vl, err);
       if (tr->n_val == 0)
         /* No validation forward saw the updated weights: check them here. */
