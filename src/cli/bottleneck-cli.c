@@ -22,6 +22,10 @@ static const CliCommand commands[] = {
   { "eval",  cli_eval,  N_("Measure a saved model on the test set (MSE, PSNR, SSIM)") },
   { "info",  cli_info,  N_("Show a model file’s configuration, layers and history") },
   { "bench", cli_bench, N_("Measure training speed against this machine’s sgemm ceiling") },
+  { "encode", cli_encode, N_("Print the latent codes of images") },
+  { "decode", cli_decode, N_("Decode a latent code into an image") },
+  { "interpolate", cli_interpolate, N_("Decode the path between two images’ codes into a strip") },
+  { "anomalies", cli_anomalies, N_("Flag the test images the model reconstructs worst") },
 };
 
 static void

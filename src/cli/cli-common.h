@@ -25,6 +25,10 @@ int      cli_train (int argc, char **argv);
 int      cli_eval (int argc, char **argv);
 int      cli_info (int argc, char **argv);
 int      cli_bench (int argc, char **argv);
+int      cli_encode (int argc, char **argv);        /* cli-encode.c, helpers in cli-latent.h */
+int      cli_decode (int argc, char **argv);
+int      cli_interpolate (int argc, char **argv);
+int      cli_anomalies (int argc, char **argv);
 
 /* "bottleneck-cli <command>: <message>" on one line of stderr; returns the code. */
 int      cli_fail (const char *command,
