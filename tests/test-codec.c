@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "btl-codec.h"
+#include "btl-compare.h"
 #include "btl-error.h"
 #include "btl-image.h"
 #include "btl-pca.h"
@@ -598,6 +599,101 @@ test_pca_codec (void)
   }
 }
 
+/* ------------------------------------------------------------ comparison */
+
+static void
+test_comparison (void)
+{
+  NnModel *model = make_model ("192-32-12", 3, 8, 8, 4);
+  g_autoptr (BtlCodec) codec = btl_codec_new_for_model (model, nn_model_params (model),
+                                                        NULL, NULL, NULL);
+  g_autofree float *img = make_image (3, 45, 52);
+  g_autofree float *train_img = make_image (3, 64, 64);
+  g_autofree float *train = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = btl_pixbuf_from_floats (img, 3, 45, 52);
+  g_autoptr (BtlPcaBaseline) baseline = NULL;
+  g_autoptr (BtlComparison) cmp = NULL;
+  g_autoptr (GArray) rd = NULL;
+  g_autoptr (GError) error = NULL;
+  const BtlCompareRow *ae, *pca, *orig, *jpeg;
+  int n = 0;
+
+  train = btl_tiles_cut (train_img, 3, 64, 64, 8, 8, &n);
+  baseline = btl_pca_baseline_new (train, n, 3, 8, 8, 24, &error);
+  g_assert_no_error (error);
+
+  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cmp->width, ==, 52);
+  g_assert_cmpint (cmp->height, ==, 45);
+  /* The reference is the picture itself (already 8-bit, RGB). */
+  g_assert_cmpmem (cmp->reference, sizeof (float) * 3 * 45 * 52, img, sizeof (float) * 3 * 45 * 52);
+
+  orig = &cmp->rows[BTL_COMPARE_ORIGINAL];
+  ae = &cmp->rows[BTL_COMPARE_AUTOENCODER];
+  jpeg = &cmp->rows[BTL_COMPARE_JPEG];
+  pca = &cmp->rows[BTL_COMPARE_PCA];
+  g_assert_true (orig->available && ae->available && pca->available);
+  g_assert_cmpfloat (orig->psnr_db, ==, 100.0);
+  g_assert_cmpfloat_with_epsilon (orig->ssim, 1.0, 1e-9);
+
+  /* Bytes are the files' real sizes; the derived numbers follow. */
+  g_assert_cmpuint (ae->bytes, ==, g_bytes_get_size (ae->data));
+  g_assert_cmpfloat_with_epsilon (ae->bpp, 8.0 * ae->bytes / (45.0 * 52.0), 1e-9);
+  g_assert_cmpfloat_with_epsilon (ae->ratio, 3.0 * 45 * 52 / ae->bytes, 1e-9);
+  g_assert_cmpint (ae->setting, ==, 6);
+  g_assert_cmpint (pca->setting, ==, 6);
+  /* Same number of coefficients: the PCA file has the same header size. */
+  {
+    BtlCodecHeader ha, hp;
+
+    g_assert_true (btl_codec_read_header (ae->data, &ha, NULL));
+    g_assert_true (btl_codec_read_header (pca->data, &hp, NULL));
+    g_assert_cmpint (ha.latent_dim, ==, hp.latent_dim);
+    g_assert_cmpint (hp.transform, ==, BTL_CODEC_TRANSFORM_PCA);
+    g_assert_cmpuint (ha.header_bytes, ==, hp.header_bytes);
+  }
+  /* JPEG never above the autoencoder's size (or honestly absent). */
+  if (jpeg->available)
+    g_assert_cmpuint (jpeg->bytes, <=, ae->bytes);
+  else
+    g_assert_nonnull (strstr (jpeg->note, "no quality fits"));
+  for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
+    g_test_message ("%-11s %s %6" G_GSIZE_FORMAT " B  %6.3f bpp  %6.2f dB  SSIM %.4f  %s",
+                    cmp->rows[r].name, cmp->rows[r].available ? "yes" : "no ",
+                    cmp->rows[r].bytes, cmp->rows[r].bpp, cmp->rows[r].psnr_db,
+                    cmp->rows[r].ssim, cmp->rows[r].note ? cmp->rows[r].note : "");
+
+  /* Curves: every series present, the codec's sizes grow with bits. */
+  rd = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8, &error);
+  g_assert_no_error (error);
+  {
+    int n_ae = 0, n_jpeg = 0, n_pca = 0;
+    gsize last = 0;
+
+    for (guint i = 0; i < rd->len; i++)
+      {
+        const BtlRdPoint *p = &g_array_index (rd, BtlRdPoint, i);
+
+        g_assert_true (isfinite (p->psnr_db) && isfinite (p->ssim) && p->bpp > 0);
+        if (g_str_equal (p->series, "autoencoder"))
+          {
+            g_assert_cmpuint (p->bytes + 16, >=, last);
+            last = p->bytes;
+            n_ae++;
+          }
+        n_jpeg += g_str_equal (p->series, "jpeg");
+        n_pca += g_str_equal (p->series, "pca");
+      }
+    g_assert_cmpint (n_ae, ==, 9);
+    g_assert_cmpint (n_jpeg, ==, 11);
+    g_assert_cmpint (n_pca, ==, 6);   /* 1 2 4 8 16 24 */
+  }
+
+  g_clear_pointer (&codec, btl_codec_free);
+  nn_model_free (model);
+}
+
 /* ------------------------------------------------------------ loading */
 
 static void
@@ -783,6 +879,7 @@ main (int    argc,
   g_test_add_func ("/codec/wrong-model", test_wrong_model);
   g_test_add_func ("/codec/hostile", test_hostile);
   g_test_add_func ("/codec/pca", test_pca_codec);
+  g_test_add_func ("/codec/comparison", test_comparison);
   g_test_add_func ("/codec/load/pixel-limit", test_pixel_limit);
   g_test_add_func ("/codec/load/errors", test_load_errors);
 

@@ -1,0 +1,455 @@
+/* btl-compare.c — comparison table and rate–distortion points.
+ * See btl-compare.h. */
+#include "config.h"
+
+#include "btl-compare.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "btl-error.h"
+#include "btl-image.h"
+#include "btl-jpeg.h"
+#include "btl-metrics.h"
+#include "btl-tiles.h"
+
+static const char *const row_names[BTL_COMPARE_N_ROWS] = {
+  "original", "autoencoder", "jpeg", "webp", "pca",
+};
+
+/* Settings the curves sweep. */
+static const int rd_bits[] = { 2, 3, 4, 5, 6, 8, 10, 12, 16 };
+static const int rd_qualities[] = { 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95 };
+
+/* ------------------------------------------------------------ PCA baseline */
+
+BtlPcaBaseline *
+btl_pca_baseline_new (const float  *samples,
+                      int           n,
+                      int           channels,
+                      int           tile_h,
+                      int           tile_w,
+                      int           max_components,
+                      GError      **error)
+{
+  g_autoptr (BtlPcaBaseline) baseline = g_new0 (BtlPcaBaseline, 1);
+  g_autofree float *z = NULL;
+  int dim = channels * tile_h * tile_w, k;
+
+  g_return_val_if_fail (samples != NULL || n <= 0, NULL);
+
+  baseline->pca = btl_pca_fit (samples, n, dim, max_components, error);
+  if (baseline->pca == NULL)
+    return NULL;
+  k = baseline->pca->n_components;
+  baseline->channels = channels;
+  baseline->tile_h = tile_h;
+  baseline->tile_w = tile_w;
+  baseline->n_samples = n;
+  baseline->range_min = g_new (float, k);
+  baseline->range_max = g_new (float, k);
+
+  /* Ranges over the fitting sample, like the autoencoder's over its
+   * training set. */
+  z = g_new (float, (gsize) n * k);
+  btl_pca_project (baseline->pca, samples, n, k, z);
+  for (int c = 0; c < k; c++)
+    {
+      baseline->range_min[c] = INFINITY;
+      baseline->range_max[c] = -INFINITY;
+    }
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < k; c++)
+      {
+        float v = z[(gsize) i * k + c];
+
+        baseline->range_min[c] = MIN (baseline->range_min[c], v);
+        baseline->range_max[c] = MAX (baseline->range_max[c], v);
+      }
+  return g_steal_pointer (&baseline);
+}
+
+BtlPcaBaseline *
+btl_pca_baseline_new_from_dataset (BtlDataset  *dataset,
+                                   int          max_samples,
+                                   int          max_components,
+                                   GError     **error)
+{
+  g_autofree float *x = NULL;
+  int n, dim;
+
+  g_return_val_if_fail (dataset != NULL, NULL);
+
+  n = MIN (dataset->n, MAX (max_samples, 2));
+  dim = btl_dataset_dim (dataset);
+  if (n < 2)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "the PCA baseline needs at least 2 images in “%s”", dataset->name);
+      return NULL;
+    }
+  x = g_new (float, (gsize) n * dim);
+  /* Evenly spaced images: a fair sample of every class, deterministic. */
+  for (int i = 0; i < n; i++)
+    memcpy (x + (gsize) i * dim,
+            btl_dataset_image (dataset, (int) ((gint64) i * dataset->n / n)),
+            sizeof (float) * dim);
+  return btl_pca_baseline_new (x, n, dataset->channels, dataset->height,
+                               dataset->width, max_components, error);
+}
+
+void
+btl_pca_baseline_free (BtlPcaBaseline *baseline)
+{
+  if (baseline == NULL)
+    return;
+  btl_pca_free (baseline->pca);
+  g_free (baseline->range_min);
+  g_free (baseline->range_max);
+  g_free (baseline);
+}
+
+BtlCodec *
+btl_pca_baseline_codec (BtlPcaBaseline  *baseline,
+                        int              n_components,
+                        GError         **error)
+{
+  g_autoptr (BtlCodec) codec = NULL;
+
+  g_return_val_if_fail (baseline != NULL, NULL);
+
+  codec = btl_codec_new_for_pca (baseline->pca, n_components, baseline->channels,
+                                 baseline->tile_h, baseline->tile_w, error);
+  if (codec == NULL
+      || !btl_codec_set_ranges (codec, baseline->range_min, baseline->range_max, error))
+    return NULL;
+  return g_steal_pointer (&codec);
+}
+
+/* ------------------------------------------------------------ measuring */
+
+static void
+measure (BtlCompareRow *row,
+         const float   *reference,
+         int            channels,
+         int            height,
+         int            width)
+{
+  gsize n = (gsize) channels * height * width;
+
+  row->available = TRUE;
+  row->bytes = g_bytes_get_size (row->data);
+  row->bpp = 8.0 * (double) row->bytes / ((double) height * width);
+  row->ratio = (double) n / (double) MAX (row->bytes, 1);
+  row->mse = btl_mse (reference, row->image, n);
+  row->psnr_db = btl_psnr_from_mse (row->mse);
+  row->ssim = btl_ssim (reference, row->image, channels, height, width);
+}
+
+static void
+row_unavailable (BtlCompareRow *row,
+                 char          *note)   /* (transfer full) */
+{
+  row->available = FALSE;
+  g_free (row->note);
+  row->note = note;
+  row->mse = row->psnr_db = row->ssim = row->bpp = row->ratio = NAN;
+}
+
+/* A classical codec at the largest quality that fits in target bytes. */
+static void
+lossy_row (BtlCompareRow *row,
+           const char    *format,
+           GdkPixbuf     *reference_pixbuf,
+           const float   *reference,
+           int            channels,
+           int            height,
+           int            width,
+           gsize          target)
+{
+  g_autoptr (GError) error = NULL;
+  BtlJpegMatch match;
+  int h = 0, w = 0;
+
+  if (!btl_jpeg_format_available (format))
+    {
+      row_unavailable (row, g_strdup_printf ("gdk-pixbuf cannot write %s here", format));
+      return;
+    }
+  if (!btl_jpeg_match_size (reference_pixbuf, format, target, &match, &error))
+    {
+      row_unavailable (row, g_strdup (error->message));
+      return;
+    }
+  row->seconds = match.seconds;
+  if (match.bytes == NULL)
+    {
+      row_unavailable (row, g_strdup_printf ("no quality fits in %" G_GSIZE_FORMAT
+                                             " bytes (quality %d needs %" G_GSIZE_FORMAT ")",
+                                             target, BTL_JPEG_MIN_QUALITY, match.smallest));
+      btl_jpeg_match_clear (&match);
+      return;
+    }
+  row->data = g_bytes_ref (match.bytes);
+  row->setting = match.quality;
+  row->image = btl_jpeg_decode (match.bytes, channels, &h, &w, &error);
+  btl_jpeg_match_clear (&match);
+  if (row->image == NULL || h != height || w != width)
+    {
+      row_unavailable (row, g_strdup_printf ("cannot decode the %s file: %s", format,
+                                             error != NULL ? error->message : "wrong size"));
+      return;
+    }
+  measure (row, reference, channels, height, width);
+  row->note = g_strdup_printf ("quality %d (%d encodes)", row->setting, match.n_encodes);
+}
+
+static gboolean
+codec_row (BtlCompareRow  *row,
+           BtlCodec       *codec,
+           const float    *reference,
+           int             height,
+           int             width,
+           BtlCodecMode    mode,
+           int             bits,
+           GError        **error)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  row->data = btl_codec_compress (codec, reference, height, width, mode, bits,
+                                  &row->image, error);
+  if (row->data == NULL)
+    return FALSE;
+  row->seconds = (g_get_monotonic_time () - start) / 1e6;
+  row->setting = bits;
+  measure (row, reference, btl_codec_get_channels (codec), height, width);
+  row->note = g_strdup_printf ("%d bits × %d coefficients per %d×%d tile",
+                               bits, btl_codec_get_latent_dim (codec),
+                               btl_codec_get_tile_width (codec),
+                               btl_codec_get_tile_height (codec));
+  return TRUE;
+}
+
+BtlComparison *
+btl_comparison_new (BtlCodec        *codec,
+                    BtlPcaBaseline  *baseline,
+                    GdkPixbuf       *pixbuf,
+                    BtlCodecMode     mode,
+                    int              bits,
+                    GError         **error)
+{
+  g_autoptr (BtlComparison) cmp = g_new0 (BtlComparison, 1);
+  g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
+  g_autoptr (GError) local_error = NULL;
+  BtlCompareRow *row;
+  char *png = NULL;
+  gsize png_len = 0;
+  int c;
+
+  g_return_val_if_fail (codec != NULL && GDK_IS_PIXBUF (pixbuf), NULL);
+
+  for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
+    {
+      cmp->rows[r].kind = r;
+      cmp->rows[r].name = row_names[r];
+      cmp->rows[r].setting = -1;
+      row_unavailable (&cmp->rows[r], NULL);
+    }
+  c = cmp->channels = btl_codec_get_channels (codec);
+  cmp->mode = mode;
+  cmp->bits = bits;
+  cmp->reference = btl_codec_prepare_image (codec, pixbuf, mode, &cmp->height,
+                                            &cmp->width);
+  if (cmp->reference == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot convert the picture");
+      return NULL;
+    }
+  ref_pixbuf = btl_pixbuf_from_floats (cmp->reference, c, cmp->height, cmp->width);
+
+  /* The autoencoder first: its size is everyone's budget. */
+  if (!codec_row (&cmp->rows[BTL_COMPARE_AUTOENCODER], codec, cmp->reference,
+                  cmp->height, cmp->width, mode, bits, error))
+    return NULL;
+
+  /* Original: the reference as a lossless PNG (gdk-pixbuf writes RGB). */
+  row = &cmp->rows[BTL_COMPARE_ORIGINAL];
+  if (gdk_pixbuf_save_to_buffer (ref_pixbuf, &png, &png_len, "png", &local_error,
+                                 "compression", "9", NULL))
+    {
+      row->data = g_bytes_new_take (png, png_len);
+      row->image = g_memdup2 (cmp->reference,
+                              sizeof (float) * c * cmp->height * cmp->width);
+      measure (row, cmp->reference, c, cmp->height, cmp->width);
+      row->note = g_strdup ("lossless PNG");
+    }
+  else
+    row_unavailable (row, g_strdup (local_error->message));
+
+  {
+    gsize target = cmp->rows[BTL_COMPARE_AUTOENCODER].bytes;
+
+    lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
+               c, cmp->height, cmp->width, target);
+    lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
+               c, cmp->height, cmp->width, target);
+  }
+
+  row = &cmp->rows[BTL_COMPARE_PCA];
+  if (baseline == NULL)
+    row_unavailable (row, g_strdup ("no PCA baseline (no training sample)"));
+  else
+    {
+      g_autoptr (BtlCodec) pca_codec = NULL;
+      g_autoptr (GError) pca_error = NULL;
+
+      pca_codec = btl_pca_baseline_codec (baseline, btl_codec_get_latent_dim (codec),
+                                          &pca_error);
+      if (pca_codec == NULL
+          || !codec_row (row, pca_codec, cmp->reference, cmp->height, cmp->width,
+                         mode, bits, &pca_error))
+        row_unavailable (row, g_strdup (pca_error->message));
+    }
+
+  return g_steal_pointer (&cmp);
+}
+
+void
+btl_comparison_free (BtlComparison *comparison)
+{
+  if (comparison == NULL)
+    return;
+  for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
+    {
+      g_free (comparison->rows[r].note);
+      g_free (comparison->rows[r].image);
+      g_clear_pointer (&comparison->rows[r].data, g_bytes_unref);
+    }
+  g_free (comparison->reference);
+  g_free (comparison);
+}
+
+/* ------------------------------------------------------------ curves */
+
+static void
+add_point (GArray      *points,
+           const char  *series,
+           int          setting,
+           gsize        bytes,
+           const float *reference,
+           const float *image,
+           int          channels,
+           int          height,
+           int          width)
+{
+  BtlRdPoint p;
+
+  p.series = series;
+  p.setting = setting;
+  p.bytes = bytes;
+  p.bpp = 8.0 * (double) bytes / ((double) height * width);
+  p.psnr_db = btl_psnr_from_mse (btl_mse (reference, image,
+                                          (gsize) channels * height * width));
+  p.ssim = btl_ssim (reference, image, channels, height, width);
+  g_array_append_val (points, p);
+}
+
+static gboolean
+codec_curve (GArray       *points,
+             const char   *series,
+             BtlCodec     *codec,
+             const float  *reference,
+             int           height,
+             int           width,
+             BtlCodecMode  mode,
+             const int    *bits,
+             int           n_bits,
+             int           setting,    /* ≥ 0: the label instead of bits */
+             GError      **error)
+{
+  for (int i = 0; i < n_bits; i++)
+    {
+      g_autofree float *recon = NULL;
+      g_autoptr (GBytes) bytes = btl_codec_compress (codec, reference, height, width,
+                                                     mode, bits[i], &recon, error);
+
+      if (bytes == NULL)
+        return FALSE;
+      add_point (points, series, setting >= 0 ? setting : bits[i],
+                 g_bytes_get_size (bytes), reference, recon,
+                 btl_codec_get_channels (codec), height, width);
+    }
+  return TRUE;
+}
+
+GArray *
+btl_comparison_rd (BtlCodec        *codec,
+                   BtlPcaBaseline  *baseline,
+                   GdkPixbuf       *pixbuf,
+                   BtlCodecMode     mode,
+                   int              pca_bits,
+                   GError         **error)
+{
+  g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
+  g_autofree float *reference = NULL;
+  g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
+  const char *const formats[] = { "jpeg", "webp" };
+  int c, h = 0, w = 0;
+
+  g_return_val_if_fail (codec != NULL && GDK_IS_PIXBUF (pixbuf), NULL);
+
+  c = btl_codec_get_channels (codec);
+  reference = btl_codec_prepare_image (codec, pixbuf, mode, &h, &w);
+  if (reference == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot convert the picture");
+      return NULL;
+    }
+  ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
+
+  if (!codec_curve (points, "autoencoder", codec, reference, h, w, mode, rd_bits,
+                    G_N_ELEMENTS (rd_bits), -1, error))
+    return NULL;
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    {
+      if (!btl_jpeg_format_available (formats[f]))
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (rd_qualities); i++)
+        {
+          g_autoptr (GBytes) bytes = btl_jpeg_encode (ref_pixbuf, formats[f],
+                                                      rd_qualities[i], error);
+          g_autofree float *decoded = NULL;
+          int dh = 0, dw = 0;
+
+          if (bytes == NULL)
+            return NULL;
+          decoded = btl_jpeg_decode (bytes, c, &dh, &dw, error);
+          if (decoded == NULL)
+            return NULL;
+          g_assert (dh == h && dw == w);
+          add_point (points, formats[f], rd_qualities[i], g_bytes_get_size (bytes),
+                     reference, decoded, c, h, w);
+        }
+    }
+
+  if (baseline != NULL)
+    {
+      int max_k = baseline->pca->n_components;
+
+      /* 1, 2, 4, … coefficients, ending with all that were fitted. */
+      for (int k = 1; k <= max_k; k = k < max_k && 2 * k > max_k ? max_k : 2 * k)
+        {
+          g_autoptr (BtlCodec) pca_codec = btl_pca_baseline_codec (baseline, k, error);
+
+          if (pca_codec == NULL
+              || !codec_curve (points, "pca", pca_codec, reference, h, w, mode,
+                               &pca_bits, 1, k, error))
+            return NULL;
+          if (k == max_k)
+            break;
+        }
+    }
+
+  return g_steal_pointer (&points);
+}
