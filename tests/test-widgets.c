@@ -14,6 +14,7 @@
 #include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
+#include "btl-scatter-map.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -110,14 +111,16 @@ render_widget (GtkWidget  *widget,
   bounds = GRAPHENE_RECT_INIT (0, 0, shot->width, shot->height);
   texture = gsk_renderer_render_texture (renderer, node, &bounds);
   shot->pixels = g_malloc ((gsize) shot->width * shot->height * 4);
-  /* gdk_texture_download gives premultiplied BGRA/ARGB32 in native order. */
+  /* gdk_texture_download gives premultiplied ARGB32 (BGRA in memory here):
+   * turn it into straight RGBA so colours compare whatever their alpha. */
   gdk_texture_download (texture, shot->pixels, shot->width * 4);
   for (gsize i = 0; i < (gsize) shot->width * shot->height; i++)
     {
-      guint8 *p = shot->pixels + 4 * i, b = p[0], r = p[2];
+      guint8 *p = shot->pixels + 4 * i, b = p[0], g = p[1], r = p[2], a = p[3];
 
-      p[0] = r;
-      p[2] = b;
+      p[0] = a ? (guint8) MIN (255, (r * 255 + a / 2) / a) : 0;
+      p[1] = a ? (guint8) MIN (255, (g * 255 + a / 2) / a) : 0;
+      p[2] = a ? (guint8) MIN (255, (b * 255 + a / 2) / a) : 0;
     }
   if (dir != NULL)
     {
@@ -652,6 +655,185 @@ test_image_grid (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- scatter map ------------------------------------------------------- */
+
+static void
+on_int (GObject *object,
+        int      value,
+        int     *out)
+{
+  *out = value;
+}
+
+static void
+on_position (GObject *object,
+             double   x,
+             double   y,
+             double  *out)
+{
+  out[0] = x;
+  out[1] = y;
+  out[2] += 1;
+}
+
+static GtkEventController *
+find_controller (GtkWidget *widget,
+                 GType      type)
+{
+  GListModel *list = gtk_widget_observe_controllers (widget);
+  GtkEventController *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (list) && found == NULL; i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (list, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
+        found = GTK_EVENT_CONTROLLER (c);
+    }
+  g_object_unref (list);
+  g_assert_nonnull (found);
+  return found;
+}
+
+static void
+test_scatter_map (void)
+{
+  const int n = 301;
+  static const char *const names[] = { "T-shirt/top", "Trouser", "Pullover", NULL };
+  g_autofree float *xy = g_new (float, 2 * n);
+  g_autofree guint8 *classes = g_new (guint8, n);
+  GtkWidget *map = btl_scatter_map_new ();
+  GtkWidget *window = show_in_window (map, 640, 480);
+  GRand *rand = g_rand_new_with_seed (3);
+  g_autoptr(Shot) empty = NULL, shot = NULL, marked = NULL;
+  g_autofree char *png = tmp_path ("map.png");
+  g_autofree char *svg = tmp_path ("map.svg");
+  g_autoptr(GError) error = NULL;
+  GtkEventController *drag;
+  int hovered = -2, activated = -2;
+  double position[3] = { 0, 0, 0 };
+  double wx, wy, dx, dy;
+
+  /* Three clusters and one lonely point (the last) far from them. */
+  for (int i = 0; i < n - 1; i++)
+    {
+      int c = i % 3;
+
+      classes[i] = (guint8) c;
+      xy[2 * i] = (float) (c * 4 + g_rand_double_range (rand, -1, 1));
+      xy[2 * i + 1] = (float) ((c == 1 ? 3 : 0) + g_rand_double_range (rand, -1, 1));
+    }
+  classes[n - 1] = 2;
+  xy[2 * (n - 1)] = 12;
+  xy[2 * (n - 1) + 1] = 6;
+  g_rand_free (rand);
+
+  empty = render_widget (map, "map-empty");
+  g_assert_cmpint (btl_scatter_map_point_at (BTL_SCATTER_MAP (map), 100, 100), ==, -1);
+
+  g_signal_connect (map, "point-hovered", G_CALLBACK (on_int), &hovered);
+  g_signal_connect (map, "point-activated", G_CALLBACK (on_int), &activated);
+  g_signal_connect (map, "position-dragged", G_CALLBACK (on_position), position);
+
+  btl_scatter_map_set_points (BTL_SCATTER_MAP (map), xy, classes, n, names);
+  btl_scatter_map_set_axis_labels (BTL_SCATTER_MAP (map), "PC 1", "PC 2");
+  g_assert_cmpint (btl_scatter_map_get_n_points (BTL_SCATTER_MAP (map)), ==, n);
+  wait_for_paint (window);
+  shot = render_widget (map, "map-points");
+  /* Each class in its own colour (blue, orange, green). */
+  g_assert_cmpuint (count_all (shot, 0x0072B2, 30), >, 300);
+  g_assert_cmpuint (count_all (shot, 0xE69F00, 30), >, 300);
+  g_assert_cmpuint (count_all (shot, 0x009E73, 30), >, 300);
+
+  /* The lonely point is found where the map says it is. */
+  btl_scatter_map_data_to_widget (BTL_SCATTER_MAP (map), 12, 6, &wx, &wy);
+  g_assert_cmpfloat (wx, >, 0);
+  g_assert_cmpfloat (wx, <, gtk_widget_get_width (map));
+  g_assert_cmpint (btl_scatter_map_point_at (BTL_SCATTER_MAP (map), wx + 2, wy - 2), ==, n - 1);
+  g_assert_cmpuint (count_color (shot, (int) wx - 3, (int) wy - 3, (int) wx + 4, (int) wy + 4,
+                                 0x009E73, 30), >, 4);
+  btl_scatter_map_widget_to_data (BTL_SCATTER_MAP (map), wx, wy, &dx, &dy);
+  g_assert_cmpfloat_with_epsilon (dx, 12, 1e-6);
+  g_assert_cmpfloat_with_epsilon (dy, 6, 1e-6);
+
+  /* Hover, then a click on it activates and selects it. */
+  g_signal_emit_by_name (find_controller (map, GTK_TYPE_EVENT_CONTROLLER_MOTION), "motion", wx, wy);
+  g_assert_cmpint (hovered, ==, n - 1);
+  drag = find_controller (map, GTK_TYPE_GESTURE_DRAG);
+  g_signal_emit_by_name (drag, "drag-begin", wx + 1, wy);
+  g_signal_emit_by_name (drag, "drag-end", 0.0, 0.0);
+  g_assert_cmpint (activated, ==, n - 1);
+  g_assert_cmpint (btl_scatter_map_get_selected (BTL_SCATTER_MAP (map)), ==, n - 1);
+  g_assert_cmpfloat (position[2], ==, 0);
+
+  /* Dragging on empty space reports data coordinates and moves the marker. */
+  btl_scatter_map_data_to_widget (BTL_SCATTER_MAP (map), 8, 5, &wx, &wy);
+  g_assert_cmpint (btl_scatter_map_point_at (BTL_SCATTER_MAP (map), wx, wy), ==, -1);
+  g_signal_emit_by_name (drag, "drag-begin", wx, wy);
+  g_assert_cmpfloat (position[2], ==, 1);
+  g_assert_cmpfloat_with_epsilon (position[0], 8, 1e-6);
+  g_assert_cmpfloat_with_epsilon (position[1], 5, 1e-6);
+  btl_scatter_map_data_to_widget (BTL_SCATTER_MAP (map), 9, 4, &dx, &dy);
+  g_signal_emit_by_name (drag, "drag-update", dx - wx, dy - wy);
+  g_signal_emit_by_name (drag, "drag-end", dx - wx, dy - wy);
+  g_assert_cmpfloat (position[2], ==, 2);
+  g_assert_cmpfloat_with_epsilon (position[0], 9, 1e-6);
+  g_assert_cmpfloat_with_epsilon (position[1], 4, 1e-6);
+  g_assert_cmpint (activated, ==, n - 1); /* no click */
+  wait_for_paint (window);
+  marked = render_widget (map, "map-marker");
+  g_assert_cmpuint (count_different (shot, marked), >, 100);
+
+  /* Leaving clears the hover. */
+  g_signal_emit_by_name (find_controller (map, GTK_TYPE_EVENT_CONTROLLER_MOTION), "leave");
+  g_assert_cmpint (hovered, ==, -1);
+
+  g_assert_true (btl_scatter_map_export_png (BTL_SCATTER_MAP (map), png, &error));
+  g_assert_no_error (error);
+  g_object_unref (load_png (png, 2 * gtk_widget_get_width (map), 2 * gtk_widget_get_height (map)));
+  g_assert_false (btl_scatter_map_export_png (BTL_SCATTER_MAP (map), svg, &error));
+  g_assert_nonnull (error);
+
+  /* Non-finite points and no classes: drawn without them, no crash. */
+  xy[0] = NAN;
+  xy[3] = INFINITY;
+  btl_scatter_map_set_points (BTL_SCATTER_MAP (map), xy, NULL, n, NULL);
+  g_assert_cmpint (btl_scatter_map_get_selected (BTL_SCATTER_MAP (map)), ==, n - 1);
+  wait_for_paint (window);
+  shot_free (render_widget (map, "map-no-classes"));
+  btl_scatter_map_set_points (BTL_SCATTER_MAP (map), NULL, NULL, 0, NULL);
+  g_assert_cmpint (btl_scatter_map_get_selected (BTL_SCATTER_MAP (map)), ==, -1);
+  wait_for_paint (window);
+
+  /* Ten classes of many points, for the eye. */
+  {
+    const int big = 5000;
+    static const char *const fashion[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot", NULL };
+    g_autofree float *pts = g_new (float, 2 * big);
+    g_autofree guint8 *cls = g_new (guint8, big);
+    GRand *r = g_rand_new_with_seed (5);
+
+    for (int i = 0; i < big; i++)
+      {
+        int c = i % 10;
+        double a = c * 2 * G_PI / 10;
+
+        cls[i] = (guint8) c;
+        pts[2 * i] = (float) (3 * cos (a) + 0.8 * g_rand_double_range (r, -1, 1) * g_rand_double (r));
+        pts[2 * i + 1] = (float) (3 * sin (a) + 0.8 * g_rand_double_range (r, -1, 1) * g_rand_double (r));
+      }
+    g_rand_free (r);
+    btl_scatter_map_set_points (BTL_SCATTER_MAP (map), pts, cls, big, fashion);
+    btl_scatter_map_set_marker (BTL_SCATTER_MAP (map), 0.5, -0.5, TRUE);
+    btl_scatter_map_set_selected (BTL_SCATTER_MAP (map), 7);
+    wait_for_paint (window);
+    shot_free (render_widget (map, "map-fashion"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -663,6 +845,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
+  g_test_add_func ("/widgets/scatter-map", test_scatter_map);
 
   return g_test_run ();
 }

@@ -467,7 +467,8 @@ btl_chart_draw_frame (BtlCanvas  *canvas,
                       BtlAxis    *y,
                       const char *x_title,
                       const char *y_title,
-                      double      top_reserved)
+                      double      top_reserved,
+                      double      right_reserved)
 {
   BtlTick yt[64], xt[64];
   int n_y, n_x;
@@ -503,7 +504,7 @@ btl_chart_draw_frame (BtlCanvas  *canvas,
 
     btl_format_number (buf, sizeof buf, x->max, fabs (x->max - x->min) / 4);
     btl_canvas_text_size (canvas, buf, TICK_SCALE, &w, NULL);
-    right = MAX (right, w / 2 + 6);
+    right = MAX (right, w / 2 + 6) + right_reserved;
   }
   x->px0 = left;
   x->px1 = MAX (left + 10, canvas->width - right);
@@ -613,6 +614,15 @@ btl_chart_legend (BtlCanvas           *canvas,
               c.alpha *= 0.3;
               btl_canvas_fill_rect (canvas, x, cy - 4, SWATCH_W, 8, &c);
               break;
+            case BTL_LEGEND_POINT:
+              {
+                cairo_t *cr = btl_canvas_cairo (canvas);
+
+                gdk_cairo_set_source_rgba (cr, &c);
+                cairo_arc (cr, x + SWATCH_W / 2.0, cy, 4, 0, 2 * G_PI);
+                cairo_fill (cr);
+              }
+              break;
             case BTL_LEGEND_BOX:
               btl_canvas_fill_rect (canvas, x + 3, cy - 6, SWATCH_W - 6, 12, &c);
               break;
@@ -658,6 +668,37 @@ btl_chart_legend (BtlCanvas           *canvas,
       x += item_w + 16;
     }
   return n_items > 0 ? y - y0 + row_h : 0;
+}
+
+void
+btl_chart_marker_path (cairo_t *cr,
+                       guint    shape,
+                       double   x,
+                       double   y,
+                       double   r)
+{
+  cairo_new_sub_path (cr);
+  switch (shape % 4)
+    {
+    case 0:
+      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+      break;
+    case 1:
+      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
+      break;
+    case 2:
+      cairo_move_to (cr, x, y - 1.15 * r);
+      cairo_line_to (cr, x + r, y + 0.75 * r);
+      cairo_line_to (cr, x - r, y + 0.75 * r);
+      break;
+    default:
+      cairo_move_to (cr, x, y - 1.2 * r);
+      cairo_line_to (cr, x + r, y);
+      cairo_line_to (cr, x, y + 1.2 * r);
+      cairo_line_to (cr, x - r, y);
+      break;
+    }
+  cairo_close_path (cr);
 }
 
 /* ---- readout ----------------------------------------------------------- */

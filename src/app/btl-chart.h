@@ -117,15 +117,16 @@ void      btl_format_number        (char              *buf,
                                     double             value,
                                     double             step);
 
-/* Lays out the plot area inside the canvas (top_reserved px left free for a
- * legend), sets x->px0/px1 and y->px0/px1, and draws grid, axes, tick labels
- * and the titles. Returns the plot area. */
+/* Lays out the plot area inside the canvas (top_reserved and right_reserved
+ * px left free for a legend), sets x->px0/px1 and y->px0/px1, and draws grid,
+ * axes, tick labels and the titles. Returns the plot area. */
 graphene_rect_t btl_chart_draw_frame (BtlCanvas       *canvas,
                                       BtlAxis         *x,
                                       BtlAxis         *y,
                                       const char      *x_title,
                                       const char      *y_title,
-                                      double           top_reserved);
+                                      double           top_reserved,
+                                      double           right_reserved);
 
 /* ---- legend ------------------------------------------------------------ */
 
@@ -137,6 +138,7 @@ typedef enum
   BTL_LEGEND_DOT,
   BTL_LEGEND_BAND,
   BTL_LEGEND_BOX,
+  BTL_LEGEND_POINT,
 } BtlLegendStyle;
 
 typedef struct
@@ -155,6 +157,15 @@ double    btl_chart_legend         (BtlCanvas          *canvas,
                                     double              y,
                                     double              max_width,
                                     gboolean            draw);
+
+/* Point markers that differ in shape as well as colour (for colour-blind
+ * readers): circle, square, triangle, diamond, then around again. Adds a
+ * closed path of radius r around (x, y). */
+void      btl_chart_marker_path    (cairo_t               *cr,
+                                    guint                  shape,
+                                    double                 x,
+                                    double                 y,
+                                    double                 r);
 
 /* A hover readout: a rounded box with (multi-line, pango-markup) text placed
  * beside (x, y) and kept inside bounds. */

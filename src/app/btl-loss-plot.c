@@ -373,7 +373,7 @@ draw_plot (GtkWidget *widget,
   plot = btl_chart_draw_frame (canvas, &xa, &ya,
                                self->x_by_epoch ? _("Epoch") : _("Step"),
                                log ? _("Loss (log scale)") : _("Loss"),
-                               legend_h + 10);
+                               legend_h + 10, 0);
   btl_chart_legend (canvas, legend, n_legend, plot.origin.x, 4, canvas->width - plot.origin.x - 8, TRUE);
 
   for (gsize i = 0; i < n; i++)
