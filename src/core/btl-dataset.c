@@ -8,6 +8,7 @@
 
 #include "btl-error.h"
 #include "btl-idx.h"
+#include "btl-image-folder.h"
 
 /* The public struct first, so a BtlDataset* is a BtlDatasetReal*. */
 typedef struct
@@ -318,8 +319,8 @@ btl_dataset_open (const char  *spec,
       g_autofree char *display = g_filename_display_name (spec);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "%s: no such data set (give \"fashion-mnist\" or a folder "
-                   "with MNIST-format IDX files)", display);
+                   "%s: no such data set (give \"fashion-mnist\", a folder "
+                   "with MNIST-format IDX files or a folder of pictures)", display);
       return FALSE;
     }
 
@@ -331,6 +332,19 @@ btl_dataset_open (const char  *spec,
                    "Fashion-MNIST not found in %s (install the dataset-fashion-mnist "
                    "package, or point BTL_DATA_DIR at it)", display);
       return FALSE;
+    }
+
+  /* A folder of the person's own pictures (and no IDX files): random tiles,
+   * split by picture, with the default options (32 × 32, gray or RGB by the
+   * pictures' content). Skipped pictures are only reported by
+   * btl_image_folder_load itself; callers wanting the notes use it directly. */
+  if (!fashion && btl_image_folder_detect (dir))
+    {
+      if (!btl_image_folder_load (dir, NULL, &tr, &te, NULL, error))
+        return FALSE;
+      *train = g_steal_pointer (&tr);
+      *test = g_steal_pointer (&te);
+      return TRUE;
     }
 
   tr = load_half (dir, "train", name, fashion, error);
