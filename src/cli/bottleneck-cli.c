@@ -29,6 +29,10 @@ static const CliCommand commands[] = {
   { "decode", cli_decode, N_("Decode a latent code into an image") },
   { "interpolate", cli_interpolate, N_("Decode the path between two images’ codes into a strip") },
   { "anomalies", cli_anomalies, N_("Flag the test images the model reconstructs worst") },
+  { "compress", cli_compress, N_("Compress a picture into a .btlz with the model’s codec") },
+  { "decompress", cli_decompress, N_("Decode a .btlz back into a PNG") },
+  { "compare", cli_compare, N_("Compare the codec with JPEG, WebP and PCA at the same size") },
+  { "rd", cli_rd, N_("Rate–distortion points of a picture for every codec") },
 };
 
 /* OpenBLAS 0.3.21 (Debian 12) does not know recent Intel cores (e.g. Sapphire

@@ -29,6 +29,10 @@ int      cli_encode (int argc, char **argv);        /* cli-encode.c, helpers in 
 int      cli_decode (int argc, char **argv);
 int      cli_interpolate (int argc, char **argv);
 int      cli_anomalies (int argc, char **argv);
+int      cli_compress (int argc, char **argv);      /* cli-compress.c etc., helpers in cli-codec.h */
+int      cli_decompress (int argc, char **argv);
+int      cli_compare (int argc, char **argv);
+int      cli_rd (int argc, char **argv);
 
 /* "bottleneck-cli <command>: <message>" on one line of stderr; returns the code. */
 int      cli_fail (const char *command,
