@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 
 #include "btl-chart.h"
+#include "btl-histogram.h"
 #include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
@@ -834,6 +835,117 @@ test_scatter_map (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- histogram --------------------------------------------------------- */
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              int        *count)
+{
+  (*count)++;
+}
+
+static void
+test_histogram (void)
+{
+  const int n = 2000;
+  g_autofree float *values = g_new (float, n + 2);
+  GtkWidget *hist = btl_histogram_new ();
+  GtkWidget *window = show_in_window (hist, 640, 320);
+  GRand *rand = g_rand_new_with_seed (11);
+  g_autoptr(Shot) empty = NULL, shot = NULL, none_above = NULL, log_shot = NULL;
+  g_autofree char *png = tmp_path ("hist.png");
+  g_autofree char *svg = tmp_path ("hist.svg");
+  g_autoptr(GError) error = NULL;
+  GtkEventController *drag;
+  int notified = 0, expect = 0;
+  double x, t;
+
+  /* Mostly small errors with a long tail, plus two non-finite values. */
+  for (int i = 0; i < n; i++)
+    values[i] = (float) (0.004 + 0.01 * -log (1 - g_rand_double (rand)));
+  values[n] = NAN;
+  values[n + 1] = INFINITY;
+  g_rand_free (rand);
+
+  empty = render_widget (hist, "hist-empty");
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), ==, 0);
+
+  btl_histogram_set_values (BTL_HISTOGRAM (hist), values, n + 2, 0);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), >=, 10);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), <=, 120);
+  g_signal_connect (hist, "notify::threshold", G_CALLBACK (count_notify), &notified);
+  g_object_set (hist, "threshold", 0.03, NULL);
+  g_assert_cmpint (notified, ==, 1);
+  for (int i = 0; i < n; i++)
+    expect += values[i] > 0.03f;
+  g_assert_cmpint (btl_histogram_get_n_above (BTL_HISTOGRAM (hist)), ==, expect);
+  g_assert_cmpint (expect, >, 0);
+  wait_for_paint (window);
+  shot = render_widget (hist, "hist-threshold");
+  /* Bars above the threshold in vermillion, the rest in neutral ink. */
+  g_assert_cmpuint (count_all (shot, 0xD55E00, 30), >, 30);
+
+  btl_histogram_set_threshold (BTL_HISTOGRAM (hist), 10.0);
+  g_assert_cmpint (btl_histogram_get_n_above (BTL_HISTOGRAM (hist)), ==, 0);
+  wait_for_paint (window);
+  none_above = render_widget (hist, "hist-none-above");
+  g_assert_cmpuint (count_all (none_above, 0xD55E00, 30), ==, 0);
+
+  /* Dragging moves the threshold, notifying as it goes. */
+  btl_histogram_set_threshold (BTL_HISTOGRAM (hist), 0.03);
+  wait_for_paint (window);
+  notified = 0;
+  x = btl_histogram_value_to_widget (BTL_HISTOGRAM (hist), 0.02);
+  drag = find_controller (hist, GTK_TYPE_GESTURE_DRAG);
+  g_signal_emit_by_name (drag, "drag-begin", x, 100.0);
+  t = btl_histogram_get_threshold (BTL_HISTOGRAM (hist));
+  g_assert_cmpfloat (fabs (t - 0.02), <, 1e-3);
+  g_signal_emit_by_name (drag, "drag-update",
+                         btl_histogram_value_to_widget (BTL_HISTOGRAM (hist), 0.04) - x, 0.0);
+  g_assert_cmpfloat (fabs (btl_histogram_get_threshold (BTL_HISTOGRAM (hist)) - 0.04), <, 1e-3);
+  g_assert_cmpint (notified, ==, 2);
+  expect = 0;
+  for (int i = 0; i < n; i++)
+    expect += values[i] > btl_histogram_get_threshold (BTL_HISTOGRAM (hist));
+  g_assert_cmpint (btl_histogram_get_n_above (BTL_HISTOGRAM (hist)), ==, expect);
+
+  /* Log axis: rebinned in log space, drawn differently. */
+  wait_for_paint (window);
+  g_clear_pointer (&shot, shot_free);
+  shot = render_widget (hist, "hist-linear");
+  g_object_set (hist, "log-x", TRUE, NULL);
+  g_assert_true (btl_histogram_get_log_x (BTL_HISTOGRAM (hist)));
+  wait_for_paint (window);
+  log_shot = render_widget (hist, "hist-log");
+  g_assert_cmpuint (count_different (shot, log_shot), >, 1000);
+
+  g_assert_true (btl_histogram_export (BTL_HISTOGRAM (hist), png, &error));
+  g_assert_no_error (error);
+  g_object_unref (load_png (png, 2 * gtk_widget_get_width (hist), 2 * gtk_widget_get_height (hist)));
+  g_assert_true (btl_histogram_export (BTL_HISTOGRAM (hist), svg, &error));
+  g_assert_no_error (error);
+  assert_svg (svg);
+
+  /* Explicit and absurd bin counts; all values equal; nothing usable on a log axis. */
+  btl_histogram_set_values (BTL_HISTOGRAM (hist), values, n, 7);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), ==, 7);
+  btl_histogram_set_values (BTL_HISTOGRAM (hist), values, n, 100000);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), ==, BTL_HISTOGRAM_MAX_BINS);
+  for (int i = 0; i < n; i++)
+    values[i] = 0.5f;
+  btl_histogram_set_values (BTL_HISTOGRAM (hist), values, n, 0);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), >, 0);
+  wait_for_paint (window);
+  for (int i = 0; i < n; i++)
+    values[i] = -1.0f;
+  btl_histogram_set_values (BTL_HISTOGRAM (hist), values, n, 0);
+  g_assert_cmpint (btl_histogram_get_n_bins (BTL_HISTOGRAM (hist)), ==, 0);
+  wait_for_paint (window);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -846,6 +958,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
+  g_test_add_func ("/widgets/histogram", test_histogram);
 
   return g_test_run ();
 }
