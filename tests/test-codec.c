@@ -622,7 +622,7 @@ test_comparison (void)
   baseline = btl_pca_baseline_new (train, n, 3, 8, 8, 24, &error);
   g_assert_no_error (error);
 
-  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, &error);
+  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cmp->width, ==, 52);
   g_assert_cmpint (cmp->height, ==, 45);
@@ -665,7 +665,7 @@ test_comparison (void)
                     cmp->rows[r].ssim, cmp->rows[r].note ? cmp->rows[r].note : "");
 
   /* Curves: every series present, the codec's sizes grow with bits. */
-  rd = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8, &error);
+  rd = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8, NULL, &error);
   g_assert_no_error (error);
   {
     int n_ae = 0, n_jpeg = 0, n_pca = 0;
@@ -688,6 +688,25 @@ test_comparison (void)
     g_assert_cmpint (n_ae, ==, 9);
     g_assert_cmpint (n_jpeg, ==, 11);
     g_assert_cmpint (n_pca, ==, 6);   /* 1 2 4 8 16 24 */
+  }
+
+  /* A cancelled job stops with G_IO_ERROR_CANCELLED. */
+  {
+    g_autoptr (GCancellable) cancel = g_cancellable_new ();
+    g_autoptr (BtlComparison) none = NULL;
+    g_autoptr (GArray) no_points = NULL;
+
+    g_cancellable_cancel (cancel);
+    none = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6,
+                               cancel, &error);
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    no_points = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8,
+                                   cancel, &error);
+    g_assert_null (no_points);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
   }
 
   g_clear_pointer (&codec, btl_codec_free);

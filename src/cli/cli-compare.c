@@ -39,8 +39,9 @@ row_json (const BtlCompareRow *row)
       cli_json_add_double (&j, "psnr_db", row->psnr_db);
       cli_json_add_double (&j, "ssim", row->ssim);
       cli_json_add_int (&j, "setting", row->setting);
-      cli_json_add_double (&j, "seconds", row->seconds);
     }
+  /* also when nothing fitted: the JPEG/WebP search still took this long */
+  cli_json_add_double (&j, "seconds", row->seconds);
   cli_json_add_string (&j, "note", row->note != NULL ? row->note : "");
   return cli_json_end (&j);
 }
@@ -148,7 +149,7 @@ cli_compare (int    argc,
 
       if (pixbuf == NULL
           || (cmp = btl_comparison_new (cm.codec, baseline, pixbuf, mode, bits,
-                                        &error)) == NULL)
+                                        NULL, &error)) == NULL)
         {
           cli_codec_close (&cm);
           return cli_fail ("compare", CLI_EXIT_RUNTIME, "%s%s%s",

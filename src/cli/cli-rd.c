@@ -90,7 +90,7 @@ cli_rd (int    argc,
         fprintf (stderr, "bottleneck-cli rd: %s\n", pca_note);
     }
 
-  points = btl_comparison_rd (cm.codec, baseline, pixbuf, mode, pca_bits, &error);
+  points = btl_comparison_rd (cm.codec, baseline, pixbuf, mode, pca_bits, NULL, &error);
   if (points == NULL)
     {
       cli_codec_close (&cm);

@@ -236,6 +236,7 @@ btl_comparison_new (BtlCodec        *codec,
                     GdkPixbuf       *pixbuf,
                     BtlCodecMode     mode,
                     int              bits,
+                    GCancellable    *cancellable,
                     GError         **error)
 {
   g_autoptr (BtlComparison) cmp = g_new0 (BtlComparison, 1);
@@ -272,6 +273,9 @@ btl_comparison_new (BtlCodec        *codec,
                   cmp->height, cmp->width, mode, bits, error))
     return NULL;
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
   /* Original: the reference as a lossless PNG (gdk-pixbuf writes RGB). */
   row = &cmp->rows[BTL_COMPARE_ORIGINAL];
   if (gdk_pixbuf_save_to_buffer (ref_pixbuf, &png, &png_len, "png", &local_error,
@@ -291,10 +295,14 @@ btl_comparison_new (BtlCodec        *codec,
 
     lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target);
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return NULL;
     lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target);
   }
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   row = &cmp->rows[BTL_COMPARE_PCA];
   if (baseline == NULL)
     row_unavailable (row, g_strdup ("no PCA baseline (no training sample)"));
@@ -365,14 +373,18 @@ codec_curve (GArray       *points,
              const int    *bits,
              int           n_bits,
              int           setting,    /* ≥ 0: the label instead of bits */
+             GCancellable *cancellable,
              GError      **error)
 {
   for (int i = 0; i < n_bits; i++)
     {
       g_autofree float *recon = NULL;
-      g_autoptr (GBytes) bytes = btl_codec_compress (codec, reference, height, width,
-                                                     mode, bits[i], &recon, error);
+      g_autoptr (GBytes) bytes = NULL;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      bytes = btl_codec_compress (codec, reference, height, width, mode, bits[i],
+                                  &recon, error);
       if (bytes == NULL)
         return FALSE;
       add_point (points, series, setting >= 0 ? setting : bits[i],
@@ -388,6 +400,7 @@ btl_comparison_rd (BtlCodec        *codec,
                    GdkPixbuf       *pixbuf,
                    BtlCodecMode     mode,
                    int              pca_bits,
+                   GCancellable    *cancellable,
                    GError         **error)
 {
   g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
@@ -408,7 +421,7 @@ btl_comparison_rd (BtlCodec        *codec,
   ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
 
   if (!codec_curve (points, "autoencoder", codec, reference, h, w, mode, rd_bits,
-                    G_N_ELEMENTS (rd_bits), -1, error))
+                    G_N_ELEMENTS (rd_bits), -1, cancellable, error))
     return NULL;
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
@@ -417,11 +430,13 @@ btl_comparison_rd (BtlCodec        *codec,
         continue;
       for (guint i = 0; i < G_N_ELEMENTS (rd_qualities); i++)
         {
-          g_autoptr (GBytes) bytes = btl_jpeg_encode (ref_pixbuf, formats[f],
-                                                      rd_qualities[i], error);
+          g_autoptr (GBytes) bytes = NULL;
           g_autofree float *decoded = NULL;
           int dh = 0, dw = 0;
 
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return NULL;
+          bytes = btl_jpeg_encode (ref_pixbuf, formats[f], rd_qualities[i], error);
           if (bytes == NULL)
             return NULL;
           decoded = btl_jpeg_decode (bytes, c, &dh, &dw, error);
@@ -444,7 +459,7 @@ btl_comparison_rd (BtlCodec        *codec,
 
           if (pca_codec == NULL
               || !codec_curve (points, "pca", pca_codec, reference, h, w, mode,
-                               &pca_bits, 1, k, error))
+                               &pca_bits, 1, k, cancellable, error))
             return NULL;
           if (k == max_k)
             break;

@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "btl-codec.h"
 #include "btl-dataset.h"
 #include "btl-pca.h"
@@ -102,12 +104,14 @@ BtlCodec       *btl_pca_baseline_codec (BtlPcaBaseline  *baseline,
 /* Compresses pixbuf with codec (mode, bits), then JPEG and WebP (if
  * available) at the largest quality not above the .btlz's size, and the PCA
  * baseline (if non-NULL) with the same number of coefficients and bits.
- * Fails only when the autoencoder row itself fails. */
+ * Fails only when the autoencoder row itself fails, or when cancellable (may
+ * be NULL) is cancelled between rows (G_IO_ERROR_CANCELLED). */
 BtlComparison  *btl_comparison_new (BtlCodec        *codec,
                                     BtlPcaBaseline  *baseline,
                                     GdkPixbuf       *pixbuf,
                                     BtlCodecMode     mode,
                                     int              bits,
+                                    GCancellable    *cancellable,
                                     GError         **error);
 
 void            btl_comparison_free (BtlComparison *comparison);
@@ -125,13 +129,15 @@ typedef struct
 
 /* The curves for one picture: the autoencoder over bits 2…16, JPEG and WebP
  * over qualities 5…95, PCA over 1…all coefficients (at `pca_bits`).
- * Returns a GArray of BtlRdPoint, series after series, bpp ascending within
- * each. */
+ * Returns a GArray of BtlRdPoint, series after series, each in the order of
+ * its settings (which is, in practice, bpp ascending). cancellable (may be
+ * NULL) is checked between points (G_IO_ERROR_CANCELLED). */
 GArray         *btl_comparison_rd (BtlCodec        *codec,
                                    BtlPcaBaseline  *baseline,
                                    GdkPixbuf       *pixbuf,
                                    BtlCodecMode     mode,
                                    int              pca_bits,
+                                   GCancellable    *cancellable,
                                    GError         **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtlComparison, btl_comparison_free)
