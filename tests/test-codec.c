@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "btl-codec.h"
+#include "btl-codec-private.h"
 #include "btl-compare.h"
 #include "btl-error.h"
 #include "btl-image.h"
@@ -94,6 +95,58 @@ test_tiles_cut_stitch (void)
         btl_tiles_stitch (tiles, channels, h, w, 4, 8, back);
         g_assert_cmpmem (back, sizeof (float) * channels * h * w,
                          img, sizeof (float) * channels * h * w);
+      }
+}
+
+/* ------------------------------------------------------------ payload */
+
+/* Every coding decodes to the codes it was given, at every bit depth, for
+ * random codes and for smooth ones (where deltas win). */
+static void
+test_payload_codings (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (17);
+  const int n_tiles = 37, d = 11;
+  guint16 q[37 * 11], back[37 * 11];
+
+  for (int bits = BTL_CODEC_MIN_BITS; bits <= BTL_CODEC_MAX_BITS; bits++)
+    for (int smooth = 0; smooth <= 1; smooth++)
+      {
+        guint mask = (1u << bits) - 1;
+        BtlCodecCoding chosen;
+        g_autoptr (GBytes) best = NULL;
+
+        for (int i = 0; i < n_tiles * d; i++)
+          q[i] = smooth ? (guint16) ((i / d * 3 + (i % d) * 5 + (mask - 40)) & mask)
+                        : (guint16) (g_rand_int (rand) & mask);
+        for (int c = BTL_CODEC_CODING_PACKED; c <= BTL_CODEC_CODING_DEFLATE_DELTA; c++)
+          {
+            g_autoptr (GBytes) payload = btl_codec_encode_payload_as (q, n_tiles, d, bits, c);
+            g_autoptr (GError) error = NULL;
+            BtlCodecHeader h = { 0 };
+
+            h.n_tiles = n_tiles;
+            h.latent_dim = d;
+            h.bits = bits;
+            h.coding = c;
+            h.payload_bytes = g_bytes_get_size (payload);
+            memset (back, 0xff, sizeof back);
+            g_assert_true (btl_codec_decode_payload (g_bytes_get_data (payload, NULL),
+                                                     &h, back, &error));
+            g_assert_no_error (error);
+            g_assert_cmpmem (back, sizeof back, q, sizeof q);
+            if (c == BTL_CODEC_CODING_PACKED)
+              g_assert_cmpuint (h.payload_bytes, ==, (gsize) (n_tiles * d * bits + 7) / 8);
+          }
+        /* The chooser returns the smallest. */
+        best = btl_codec_encode_payload (q, n_tiles, d, bits, &chosen);
+        for (int c = BTL_CODEC_CODING_PACKED; c <= BTL_CODEC_CODING_DEFLATE_DELTA; c++)
+          {
+            g_autoptr (GBytes) other = btl_codec_encode_payload_as (q, n_tiles, d, bits, c);
+            g_assert_cmpuint (g_bytes_get_size (best), <=, g_bytes_get_size (other));
+          }
+        if (smooth && bits >= 8)
+          g_assert_cmpint (chosen, ==, BTL_CODEC_CODING_DEFLATE_DELTA);
       }
 }
 
@@ -890,6 +943,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/codec/tiles/cut-stitch", test_tiles_cut_stitch);
+  g_test_add_func ("/codec/payload/codings", test_payload_codings);
   g_test_add_func ("/codec/roundtrip/dense-gray", test_roundtrip_dense_gray);
   g_test_add_func ("/codec/roundtrip/dense-rgb", test_roundtrip_dense_rgb);
   g_test_add_func ("/codec/roundtrip/conv-rgb", test_roundtrip_conv_rgb);

@@ -346,28 +346,46 @@ inflate_exact (const guint8  *in,
   return TRUE;
 }
 
-/* The smallest of the codings for these codes. */
+GBytes *
+btl_codec_encode_payload_as (const guint16  *q,
+                             int             n_tiles,
+                             int             d,
+                             int             bits,
+                             BtlCodecCoding  coding)
+{
+  g_autofree guint8 *planes = NULL;
+  gsize len;
+
+  if (coding == BTL_CODEC_CODING_PACKED)
+    return pack_bits (q, (gsize) n_tiles * d, bits);
+  planes = codes_to_planes (q, n_tiles, d, bits,
+                            coding == BTL_CODEC_CODING_DEFLATE_DELTA, &len);
+  return deflate_raw (planes, len);
+}
+
+/* The smallest of the codings for these codes. Measured on Fashion-MNIST
+ * mosaics, photos and 1024² RGB with dense and conv models, dimension-major
+ * deflate wins almost always; bit-packing wins for some one-tile payloads;
+ * deltas between neighbouring tiles rarely help (their codes are weakly
+ * correlated) but cost one extra deflate to try. */
 GBytes *
 btl_codec_encode_payload (const guint16  *q,
-                int             n_tiles,
-                int             d,
-                int             bits,
-                BtlCodecCoding *coding_out)
+                          int             n_tiles,
+                          int             d,
+                          int             bits,
+                          BtlCodecCoding *coding_out)
 {
-  GBytes *best = pack_bits (q, (gsize) n_tiles * d, bits);
+  GBytes *best = btl_codec_encode_payload_as (q, n_tiles, d, bits,
+                                              BTL_CODEC_CODING_PACKED);
 
   *coding_out = BTL_CODEC_CODING_PACKED;
   for (int c = BTL_CODEC_CODING_DEFLATE; c <= BTL_CODEC_CODING_DEFLATE_DELTA; c++)
     {
-      g_autofree guint8 *planes = NULL;
       GBytes *candidate;
-      gsize len;
 
       if (c == BTL_CODEC_CODING_DEFLATE_DELTA && n_tiles < 2)
         break;
-      planes = codes_to_planes (q, n_tiles, d, bits,
-                                c == BTL_CODEC_CODING_DEFLATE_DELTA, &len);
-      candidate = deflate_raw (planes, len);
+      candidate = btl_codec_encode_payload_as (q, n_tiles, d, bits, c);
       if (candidate == NULL)
         continue;
       if (g_bytes_get_size (candidate) < g_bytes_get_size (best))
@@ -384,9 +402,9 @@ btl_codec_encode_payload (const guint16  *q,
 
 gboolean
 btl_codec_decode_payload (const guint8          *payload,
-                const BtlCodecHeader  *h,
-                guint16               *q,
-                GError               **error)
+                          const BtlCodecHeader  *h,
+                          guint16               *q,
+                          GError               **error)
 {
   gsize n = (gsize) h->n_tiles * h->latent_dim;
 
@@ -439,11 +457,11 @@ corrupt (GError     **error,
 
 gboolean
 btl_codec_parse_container (const guint8    *data,
-                 gsize            len,
-                 BtlCodecHeader  *h,
-                 float           *min,
-                 float           *max,
-                 GError         **error)
+                           gsize            len,
+                           BtlCodecHeader  *h,
+                           float           *min,
+                           float           *max,
+                           GError         **error)
 {
   gsize ranges_end, expected;
   guint32 stored_crc, crc;

@@ -8,6 +8,13 @@ G_BEGIN_DECLS
 #define MAGIC         "BTLZ"
 #define FIXED_HEADER  42
 
+/* The codes in one given coding (NULL if zlib fails). */
+GBytes  *btl_codec_encode_payload_as (const guint16   *q,
+                                      int              n_tiles,
+                                      int              d,
+                                      int              bits,
+                                      BtlCodecCoding   coding);
+
 /* The smallest payload coding of the n_tiles·d codes (tile-major). */
 GBytes  *btl_codec_encode_payload (const guint16   *q,
                                    int              n_tiles,
