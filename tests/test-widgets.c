@@ -15,6 +15,7 @@
 #include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
+#include "btl-rd-chart.h"
 #include "btl-scatter-map.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -946,6 +947,90 @@ test_histogram (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- rate–distortion chart --------------------------------------------- */
+
+static void
+test_rd_chart (void)
+{
+  static const double ae_bpp[] = { 0.1, 0.2, 0.35, 0.5, 0.8, 1.2 };
+  static const double ae_psnr[] = { 22.0, 24.5, 26.0, 27.1, 28.0, 28.4 };
+  /* Deliberately out of order, with one non-finite point. */
+  static const double jpeg_bpp[] = { 2.0, 1.5, 1.0, 0.75, 0.5, 0.35, NAN, 0.25 };
+  static const double jpeg_psnr[] = { 33.0, 31.0, 28.5, 26.9, 24.0, 21.0, 30.0, 18.5 };
+  static const double pca_bpp[] = { 0.2, 0.4, 0.8, 1.6 };
+  static const double pca_psnr[] = { 19.0, 21.5, 24.0, 26.5 };
+  GtkWidget *chart = btl_rd_chart_new ();
+  GtkWidget *window = show_in_window (chart, 640, 420);
+  g_autoptr(Shot) empty = NULL, shot = NULL, hovered = NULL;
+  g_autofree char *png = tmp_path ("rd.png");
+  g_autofree char *svg = tmp_path ("rd.svg");
+  g_autofree char *csv = tmp_path ("rd.csv");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  int series, point;
+  double wx, wy;
+
+  empty = render_widget (chart, "rd-empty");
+  g_assert_cmpuint (count_all (empty, 0x0072B2, 30), ==, 0);
+
+  btl_rd_chart_set_metric_label (BTL_RD_CHART (chart), "PSNR (dB)");
+  btl_rd_chart_add_series (BTL_RD_CHART (chart), "Autoencoder", ae_bpp, ae_psnr, 6);
+  btl_rd_chart_add_series (BTL_RD_CHART (chart), "JPEG", jpeg_bpp, jpeg_psnr, 8);
+  btl_rd_chart_add_series (BTL_RD_CHART (chart), "PCA, 8 bits", pca_bpp, pca_psnr, 4);
+  btl_rd_chart_set_current_point (BTL_RD_CHART (chart), "Autoencoder", 0.5, 27.1);
+  g_assert_cmpint (btl_rd_chart_get_n_series (BTL_RD_CHART (chart)), ==, 3);
+  wait_for_paint (window);
+  shot = render_widget (chart, "rd-chart");
+  g_assert_cmpuint (count_all (shot, 0x0072B2, 30), >, 200);
+  g_assert_cmpuint (count_all (shot, 0xE69F00, 30), >, 200);
+  g_assert_cmpuint (count_all (shot, 0x009E73, 30), >, 150);
+
+  /* JPEG's points were sorted by bpp: 0.25 bpp is its first point. */
+  btl_rd_chart_data_to_widget (BTL_RD_CHART (chart), 0.25, 18.5, &wx, &wy);
+  g_assert_true (btl_rd_chart_point_at (BTL_RD_CHART (chart), wx + 1, wy + 1, &series, &point));
+  g_assert_cmpint (series, ==, 1);
+  g_assert_cmpint (point, ==, 0);
+  g_assert_cmpuint (count_color (shot, (int) wx - 3, (int) wy - 3, (int) wx + 4, (int) wy + 4,
+                                 0xE69F00, 30), >, 6);
+  g_assert_false (btl_rd_chart_point_at (BTL_RD_CHART (chart), 5, 5, &series, &point));
+  g_assert_cmpint (series, ==, -1);
+
+  /* Hover shows a readout. */
+  g_signal_emit_by_name (find_controller (chart, GTK_TYPE_EVENT_CONTROLLER_MOTION), "motion", wx, wy);
+  wait_for_paint (window);
+  hovered = render_widget (chart, "rd-hover");
+  g_assert_cmpuint (count_different (shot, hovered), >, 500);
+
+  /* Same name replaces. */
+  btl_rd_chart_add_series (BTL_RD_CHART (chart), "JPEG", jpeg_bpp, jpeg_psnr, 6);
+  g_assert_cmpint (btl_rd_chart_get_n_series (BTL_RD_CHART (chart)), ==, 3);
+
+  g_assert_true (btl_rd_chart_export (BTL_RD_CHART (chart), png, &error));
+  g_assert_no_error (error);
+  g_object_unref (load_png (png, 2 * gtk_widget_get_width (chart), 2 * gtk_widget_get_height (chart)));
+  g_assert_true (btl_rd_chart_export (BTL_RD_CHART (chart), svg, &error));
+  g_assert_no_error (error);
+  assert_svg (svg);
+
+  g_assert_true (btl_rd_chart_save_csv (BTL_RD_CHART (chart), csv, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+  lines = g_strsplit (text, "\n", -1);
+  /* header + 6 + 6 (the replaced JPEG, NaN dropped) + 4 + final empty */
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 6 + 6 + 4 + 1);
+  g_assert_cmpstr (lines[0], ==, "series,bpp,PSNR (dB)");
+  g_assert_cmpstr (lines[1], ==, "Autoencoder,0.1,22");
+  g_assert_cmpstr (lines[7], ==, "JPEG,0.35,21");
+  g_assert_cmpstr (lines[13], ==, "\"PCA, 8 bits\",0.2,19");
+
+  btl_rd_chart_clear (BTL_RD_CHART (chart));
+  g_assert_cmpint (btl_rd_chart_get_n_series (BTL_RD_CHART (chart)), ==, 0);
+  wait_for_paint (window);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -959,6 +1044,7 @@ main (int    argc,
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
+  g_test_add_func ("/widgets/rd-chart", test_rd_chart);
 
   return g_test_run ();
 }

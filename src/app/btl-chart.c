@@ -188,6 +188,31 @@ btl_canvas_text (BtlCanvas     *canvas,
 }
 
 void
+btl_canvas_label (BtlCanvas     *canvas,
+                  double         x,
+                  double         y,
+                  const char    *text,
+                  double         align_x,
+                  double         align_y,
+                  double         size_scale,
+                  const GdkRGBA *color)
+{
+  double w, h, bx, by;
+  cairo_t *cr;
+
+  btl_canvas_text_size (canvas, text, size_scale, &w, &h);
+  bx = round (x - align_x * w);
+  by = round (y - align_y * h);
+  cr = btl_canvas_cairo (canvas);
+  cairo_save (cr);
+  gdk_cairo_set_source_rgba (cr, &canvas->bg);
+  cairo_rectangle (cr, bx - 3, by, w + 6, h);
+  cairo_fill (cr);
+  cairo_restore (cr);
+  btl_canvas_text (canvas, bx, by, text, 0, 0, size_scale, TRUE, color);
+}
+
+void
 btl_canvas_text_vertical (BtlCanvas     *canvas,
                           double         x,
                           double         y,
@@ -631,7 +656,7 @@ btl_chart_legend (BtlCanvas           *canvas,
                 cairo_t *cr = btl_canvas_cairo (canvas);
 
                 gdk_cairo_set_source_rgba (cr, &c);
-                cairo_arc (cr, x + SWATCH_W / 2.0, cy, 3.5, 0, 2 * G_PI);
+                btl_chart_marker_path (cr, items[i].shape, x + SWATCH_W / 2.0, cy, 3.5);
                 cairo_fill (cr);
                 cairo_set_line_width (cr, 1.5);
                 cairo_move_to (cr, x, cy);

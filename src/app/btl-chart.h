@@ -64,6 +64,15 @@ void      btl_canvas_text          (BtlCanvas         *canvas,
                                     double             size_scale,
                                     gboolean           bold,
                                     const GdkRGBA     *color);
+/* Text on a rounded background patch (canvas->bg), for labels over data. */
+void      btl_canvas_label         (BtlCanvas         *canvas,
+                                    double             x,
+                                    double             y,
+                                    const char        *text,
+                                    double             align_x,
+                                    double             align_y,
+                                    double             size_scale,
+                                    const GdkRGBA     *color);
 /* Same, rotated 90° counter-clockwise (for y axis titles). */
 void      btl_canvas_text_vertical (BtlCanvas         *canvas,
                                     double             x,
@@ -146,6 +155,7 @@ typedef struct
   const char     *label;
   GdkRGBA         color;
   BtlLegendStyle  style;
+  guint           shape;   /* BTL_LEGEND_DOT: btl_chart_marker_path() shape */
 } BtlLegendItem;
 
 /* A legend as rows of items starting at (x, y), wrapping at max_width.
