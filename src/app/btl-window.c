@@ -20,7 +20,9 @@ struct _BtlWindow
   GtkHeaderBar         *header_bar;
   GtkMenuButton        *dataset_button;
   GtkButton            *train_button;
-  GtkToggleButton      *pause_button;
+  GtkButton            *pause_button;
+  GtkButton            *step_button;
+  GtkButton            *stop_button;
   GtkStack             *stack;
   BtlTrainPage         *train_page;
 
@@ -64,6 +66,7 @@ update_actions (BtlWindow *self)
 
   set_action_enabled (self, "train", btl_train_page_can_train (self->train_page));
   set_action_enabled (self, "pause", state != BTL_TRAIN_STATE_IDLE);
+  set_action_enabled (self, "pause-resume", state != BTL_TRAIN_STATE_IDLE);
   set_action_enabled (self, "step", paused);
   set_action_enabled (self, "stop", state != BTL_TRAIN_STATE_IDLE);
   set_action_enabled (self, "save", btl_train_page_has_model (self->train_page));
@@ -71,6 +74,7 @@ update_actions (BtlWindow *self)
   set_action_enabled (self, "dataset-default", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   set_action_enabled (self, "dataset-folder", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (paused));
+
 
   /* The pause button doubles as Resume. */
   gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
@@ -408,6 +412,20 @@ pause_action (GSimpleAction *action,
   update_actions (self);
 }
 
+/* The header bar's Pause/Resume button: one button whose icon and
+ * accessible name say what it will do. */
+static void
+pause_resume_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  BtlWindow *self = user_data;
+
+  btl_train_page_set_paused (self->train_page,
+                             btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_RUNNING);
+  update_actions (self);
+}
+
 static void
 step_action (GSimpleAction *action,
              GVariant      *param,
@@ -486,6 +504,7 @@ dataset_folder_action (GSimpleAction *action,
 static const GActionEntry win_entries[] = {
   { "train", train_action },
   { "pause", NULL, NULL, "false", pause_action },
+  { "pause-resume", pause_resume_action },
   { "step", step_action },
   { "stop", stop_action },
   { "open", open_action },
@@ -705,6 +724,8 @@ btl_window_class_init (BtlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, dataset_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, train_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, step_button);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, train_page);
   gtk_widget_class_bind_template_callback (widget_class, on_train_state_changed);
