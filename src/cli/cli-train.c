@@ -425,6 +425,12 @@ cli_train (int    argc,
   train = btl_dataset_subset (train_all, 0, limit);
   if (train == NULL || train->n == 0)
     return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no training images"));
+  if (test->channels != train->channels || test->height != train->height
+      || test->width != train->width)
+    return cli_fail ("train", CLI_EXIT_RUNTIME,
+                     _("the test images (%d×%d×%d) and the training images (%d×%d×%d) differ in shape"),
+                     test->channels, test->height, test->width,
+                     train->channels, train->height, train->width);
   if (!set_input_shape (&cfg, train, &error))
     return cli_usage_fail ("train", error->message);
 
@@ -488,7 +494,7 @@ cli_train (int    argc,
   train_seconds = cli_now () - st.start;
   sigaction (SIGINT, &old_sa, NULL);
 
-  if (status == NN_ERR_DIVERGED || (status != NN_OK && status != NN_ERR_CANCELLED))
+  if (status != NN_OK && status != NN_ERR_CANCELLED)
     {
       /* The log still helps to see where it went wrong. */
       if (st.log != NULL)
