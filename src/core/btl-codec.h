@@ -12,7 +12,7 @@
  * decompressed PNG holds; btl_codec_compress can return it, computed by the
  * very code path btl_codec_decompress runs, so the window shows exactly the
  * pixels `bottleneck-cli decompress` writes. The byte layout is documented in
- * btl-codec.c.
+ * btl-codec-format.c.
  *
  * A BtlCodec holds one inference workspace: use it from one thread at a time
  * (a worker may own it; any number of codecs may share a model).
@@ -94,7 +94,10 @@ typedef struct _BtlCodec BtlCodec;
  * and stats are BORROWED: keep them alive and unchanged while the codec
  * lives. info (may be NULL) supplies the quantisation ranges
  * (info->latent_min/max); without them call btl_codec_calibrate, or each
- * compress derives ranges from the image's own codes. */
+ * compress derives ranges from the image's own codes.
+ * The fingerprint is taken from these params/stats: a .btlz made from a
+ * training snapshot decodes only with a model file holding exactly those
+ * weights (save the snapshot with btl_model_file_save_buffers). */
 BtlCodec   *btl_codec_new_for_model (const NnModel       *model,
                                      const float         *params,
                                      const float         *stats,
