@@ -152,6 +152,22 @@ test_model_init (void)
   g_assert_cmpfloat (fabs (sum2 / (784 * 512) - 2.0 / 784) / (2.0 / 784), <, 0.02);
   for (i = 784 * 512; i < 784 * 512 + 512; i++)
     g_assert_cmpfloat (pa[i], ==, 0.0f);
+  nn_model_free (b);
+
+  /* PyTorch's default: U(±1/√fan_in) for weights and biases alike. */
+  g_assert_cmpint (nn_config_set (&cfg, "init", "torch", NULL), ==, NN_OK);
+  b = new_model (&cfg);
+  pa = nn_model_params (b);
+  sum2 = 0.0;
+  for (i = 0; i < 784 * 512; i++)
+    {
+      g_assert_cmpfloat (fabsf (pa[i]), <=, 1.0f / 28.0f);
+      sum2 += (double) pa[i] * pa[i];
+    }
+  /* Variance of U(±a) is a²/3. */
+  g_assert_cmpfloat (fabs (sum2 / (784 * 512) - 1.0 / (3 * 784)) * (3 * 784), <, 0.02);
+  g_assert_cmpfloat (pa[784 * 512], !=, 0.0f);
+  g_assert_cmpfloat (fabsf (pa[784 * 512]), <=, 1.0f / 28.0f);
   nn_model_free (a);
   nn_model_free (b);
 }

@@ -55,6 +55,7 @@ nn_config_init_default (NnConfig *cfg)
   cfg->val_split = 0.1f;
   cfg->patience = 0;
   snprintf (cfg->dataset, sizeof cfg->dataset, "%s", "fashion-mnist");
+  cfg->init = NN_INIT_HE;
 }
 
 /* ---------------------------------------------------------------- enums */
@@ -64,6 +65,7 @@ static const char *const act_names[] = { "identity", "relu", "leaky_relu", "tanh
 static const char *const loss_names[] = { "mse", "bce", NULL };
 static const char *const optim_names[] = { "adam", "sgd", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", "plateau", NULL };
+static const char *const init_names[] = { "he", "torch", NULL };
 
 static int
 lookup (const char *const *names,
@@ -441,6 +443,11 @@ nn_config_set (NnConfig   *cfg,
       if ((st = set_enum (&e, schedule_names, key, value, err)) == NN_OK)
         cfg->schedule = (NnSchedule) e;
     }
+  else if (strcmp (key, "init") == 0)
+    {
+      if ((st = set_enum (&e, init_names, key, value, err)) == NN_OK)
+        cfg->init = (NnInit) e;
+    }
   else if (strcmp (key, "batch_norm") == 0)
     {
       bool b;
@@ -548,6 +555,7 @@ nn_config_format (const NnConfig *cfg,
     }
   append (buf, size, &len, "optimizer=%s\n", optim_names[cfg->optimizer]);
   append (buf, size, &len, "schedule=%s\n", schedule_names[cfg->schedule]);
+  append (buf, size, &len, "init=%s\n", init_names[cfg->init]);
   for (i = 0; i < sizeof num_keys / sizeof num_keys[0]; i++)
     {
       const NumKey *nk = &num_keys[i];
@@ -650,6 +658,8 @@ nn_config_validate (const NnConfig *cfg,
     return nn_error_set (err, NN_ERR_INVALID, "optimizer has an unknown value %d", (int) cfg->optimizer);
   if ((unsigned) cfg->schedule > NN_SCHEDULE_PLATEAU)
     return nn_error_set (err, NN_ERR_INVALID, "schedule has an unknown value %d", (int) cfg->schedule);
+  if ((unsigned) cfg->init > NN_INIT_TORCH)
+    return nn_error_set (err, NN_ERR_INVALID, "init has an unknown value %d", (int) cfg->init);
   if ((unsigned) cfg->noise > NN_NOISE_MASK || (unsigned) cfg->sparsity > NN_SPARSITY_KL)
     return nn_error_set (err, NN_ERR_INVALID, "noise or sparsity has an unknown value");
 

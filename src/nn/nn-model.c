@@ -264,7 +264,15 @@ nn_model_init_params (NnModel *model,
           fan_out = l->out_dim;
           break;
         }
-      if (l->act == NN_ACT_RELU || l->act == NN_ACT_LEAKY_RELU)
+      if (model->cfg.init == NN_INIT_TORCH)
+        {
+          /* kaiming_uniform(a = √5) = U(±1/√fan_in), for the bias too; torch
+           * takes a transposed conv's fan-in from its weight's dim 1 (OC). */
+          if (l->type == NN_LAYER_CONVT)
+            fan_in = (double) l->out_c * l->k * l->k;
+          bound = 1.0 / sqrt (fan_in);
+        }
+      else if (l->act == NN_ACT_RELU || l->act == NN_ACT_LEAKY_RELU)
         {
           /* He (Kaiming) uniform, fan-in mode: U(±√(6 / ((1 + a²)·fan_in))). */
           double a = l->act == NN_ACT_LEAKY_RELU ? 0.01 : 0.0;
@@ -277,7 +285,10 @@ nn_model_init_params (NnModel *model,
 
       for (j = 0; j < l->n_w; j++)
         w[j] = (float) ((2.0 * nn_rng_uniform (&rng) - 1.0) * bound);
-      memset (model->params + l->b_off, 0, l->n_b * sizeof (float));
+      for (j = 0; j < l->n_b; j++)
+        model->params[l->b_off + j] = model->cfg.init == NN_INIT_TORCH
+                                      ? (float) ((2.0 * nn_rng_uniform (&rng) - 1.0) * bound)
+                                      : 0.0f;
       if (l->batch_norm)
         {
           for (j = 0; j < (size_t) l->out_c; j++)
