@@ -1031,11 +1031,112 @@ test_rd_chart (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- performance and accessibility -------------------------------------- */
+
+static double
+time_frame (GtkWidget *window,
+            GtkWidget *widget)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  gtk_widget_queue_draw (widget);
+  wait_for_paint (window);
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+/* Long runs stay cheap to draw: decimation keeps ~2 points per column. */
+static void
+test_many_points (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (200000, 2000, TRUE);
+  GtkWidget *plot = btl_loss_plot_new ();
+  GtkWidget *window = show_in_window (plot, 800, 400);
+  GtkWidget *map;
+  const int n = 10000;
+  g_autofree float *xy = g_new (float, 2 * n);
+  g_autofree guint8 *cls = g_new (guint8, n);
+  double plot_ms = 1e9, map_first, map_cached = 1e9;
+
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  wait_for_paint (window);
+  for (int i = 0; i < 3; i++)
+    plot_ms = MIN (plot_ms, time_frame (window, plot));
+  g_test_message ("loss plot, 200 000 steps with KL: %.1f ms per frame", plot_ms);
+  /* Generous: a frame is 16 ms; the machine is shared and noisy. */
+  g_assert_cmpfloat (plot_ms, <, 250);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  for (int i = 0; i < n; i++)
+    {
+      xy[2 * i] = (float) sin (i * 0.37) * (i % 10);
+      xy[2 * i + 1] = (float) cos (i * 0.21) * (i % 7);
+      cls[i] = (guint8) (i % 10);
+    }
+  map = btl_scatter_map_new ();
+  window = show_in_window (map, 640, 480);
+  btl_scatter_map_set_points (BTL_SCATTER_MAP (map), xy, cls, n, NULL);
+  map_first = time_frame (window, map);
+  for (int i = 0; i < 3; i++)
+    {
+      btl_scatter_map_set_marker (BTL_SCATTER_MAP (map), i * 0.1, 0, TRUE);
+      map_cached = MIN (map_cached, time_frame (window, map));
+    }
+  g_test_message ("scatter map, 10 000 points: first frame %.1f ms, marker moves %.1f ms",
+                  map_first, map_cached);
+  g_assert_cmpfloat (map_cached, <, 250);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_accessible (void)
+{
+  GtkWidget *widgets[] = {
+    btl_loss_plot_new (), btl_image_grid_new (), btl_scatter_map_new (),
+    btl_histogram_new (), btl_rd_chart_new (),
+  };
+  static const char *const labels[] = {
+    "Loss plot", "Originals and reconstructions", "Latent map", "Error histogram",
+    "Rate–distortion chart",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+    {
+      g_object_ref_sink (widgets[i]);
+      gtk_test_accessible_assert_role (widgets[i], GTK_ACCESSIBLE_ROLE_IMG);
+      gtk_test_accessible_assert_property (widgets[i], GTK_ACCESSIBLE_PROPERTY_LABEL, labels[i]);
+      g_object_unref (widgets[i]);
+    }
+}
+
+static void
+remove_tmp_dir (void)
+{
+  g_autofree char *probe = tmp_path ("x");
+  g_autofree char *dir = g_path_get_dirname (probe);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int ret;
+
   gtk_test_init (&argc, &argv, NULL);
+  /* Pixel checks expect the light palette. */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
 
   g_test_add_func ("/widgets/chart/ticks", test_chart_ticks);
   g_test_add_func ("/widgets/loss-plot/draws", test_loss_plot_draws);
@@ -1045,6 +1146,10 @@ main (int    argc,
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
   g_test_add_func ("/widgets/rd-chart", test_rd_chart);
+  g_test_add_func ("/widgets/many-points", test_many_points);
+  g_test_add_func ("/widgets/accessible", test_accessible);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  remove_tmp_dir ();
+  return ret;
 }

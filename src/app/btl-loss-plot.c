@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "btl-chart.h"
 #include "btl-loss-plot.h"
@@ -18,8 +19,16 @@ struct _BtlLossPlot
 
   /* owned */
   BtlLossHistory  *history;
-  double          *scratch;       /* (5, scratch_cap): px, EMA train, recon, reg, raw */
-  gsize            scratch_cap;
+  double          *px;            /* (cap) x pixel of each step, per frame */
+  double          *ema[3];        /* (cap) smoothed train, recon, reg */
+  gsize            cap;
+
+  /* Steps are only ever appended (or all cleared), so the EMAs are kept
+   * and extended: a frame only maps x and decimates. */
+  gsize            ema_n;
+  double           ema_s;
+  double           ema_acc[3];
+  double           ema_w[3];
 
   gulong           changed_id;
   gboolean         log_scale;
@@ -33,6 +42,9 @@ struct _BtlLossPlot
 };
 
 G_DEFINE_FINAL_TYPE (BtlLossPlot, btl_loss_plot, GTK_TYPE_WIDGET)
+
+/* Raw values are read in place, striding over BtlLossStep. */
+G_STATIC_ASSERT (sizeof (BtlLossStep) % sizeof (double) == 0);
 
 enum {
   PROP_0,
@@ -91,6 +103,38 @@ xmap (const XMap *m,
   return k[lo].x + (step - k[lo].step) * (k[lo + 1].x - k[lo].x) / (k[lo + 1].step - k[lo].step);
 }
 
+/* xmap() for every step, walking the knots (steps are in order). */
+static void
+xmap_fill (const XMap        *m,
+           const BtlLossStep *steps,
+           gsize              n,
+           const BtlAxis     *axis,
+           double            *px)
+{
+  const Knot *k = (const Knot *) (gpointer) m->knots->data;
+  guint nk = m->knots->len, j = 0;
+  double scale = (axis->px1 - axis->px0) / (axis->max - axis->min);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double step = (double) steps[i].step, x;
+
+      if (!m->by_epoch)
+        x = step;
+      else if (nk < 2)
+        x = step * m->default_slope;
+      else
+        {
+          if (i > 0 && steps[i].step < steps[i - 1].step)
+            j = 0;  /* out of order: start over */
+          while (j + 2 < nk && k[j + 1].step <= step)
+            j++;
+          x = k[j].x + (step - k[j].step) * (k[j + 1].x - k[j].x) / (k[j + 1].step - k[j].step);
+        }
+      px[i] = axis->px0 + (x - axis->min) * scale;
+    }
+}
+
 static void
 xmap_init (XMap           *m,
            BtlLossHistory *history,
@@ -128,13 +172,14 @@ usable (double   v,
   return isfinite (v) && (!log || v > 0);
 }
 
-/* Adds a polyline through vals, decimated per pixel column. With minmax the
- * column's extremes are kept in the order they occurred, otherwise its last
- * point. Non-finite values break the line. */
+/* Adds a polyline through vals (every stride-th double), decimated per
+ * pixel column. With minmax the column's extremes are kept in the order they
+ * occurred, otherwise its last point. Non-finite values break the line. */
 static void
 path_decimated (cairo_t       *cr,
                 const double  *px,
                 const double  *vals,
+                gsize          stride,
                 gsize          n,
                 const BtlAxis *y,
                 gboolean       minmax)
@@ -153,7 +198,7 @@ path_decimated (cairo_t       *cr,
     if (have)                                                      \
       {                                                            \
         if (!minmax)                                               \
-          EMIT (px[ilast], vals[ilast]);                           \
+          EMIT (px[ilast], vals[ilast * stride]);                  \
         else if (imin == imax)                                     \
           EMIT (px[imin], vmin);                                   \
         else if (imin < imax)                                      \
@@ -166,7 +211,7 @@ path_decimated (cairo_t       *cr,
 
   for (gsize i = 0; i < n; i++)
     {
-      double v = vals[i], c;
+      double v = vals[i * stride], c;
 
       if (!usable (v, y->log))
         {
@@ -214,29 +259,47 @@ stroke_series (cairo_t  *cr,
   cairo_stroke (cr);
 }
 
-/* Debiased EMA (as TensorBoard does), so early values are not pulled to 0. */
+/* Debiased EMA (as TensorBoard does), so early values are not pulled to 0.
+ * Extends the cached EMAs to n steps; recomputes from scratch when the
+ * smoothing changed or the history shrank (was cleared). */
 static void
-ema (double            *out,
-     const BtlLossStep *steps,
-     gsize              n,
-     gsize              field_offset,
-     double             s)
+update_ema (BtlLossPlot       *self,
+            const BtlLossStep *steps,
+            gsize              n)
 {
-  double acc = 0, weight = 0;
+  double s = self->smoothing;
 
-  for (gsize i = 0; i < n; i++)
+  if (self->ema_n > n || self->ema_s != s)
     {
-      double v = G_STRUCT_MEMBER (double, &steps[i], field_offset);
-
-      if (!isfinite (v))
-        {
-          out[i] = v;
-          continue;
-        }
-      acc = s * acc + (1 - s) * v;
-      weight = s * weight + (1 - s);
-      out[i] = acc / weight;
+      self->ema_n = 0;
+      self->ema_s = s;
+      memset (self->ema_acc, 0, sizeof self->ema_acc);
+      memset (self->ema_w, 0, sizeof self->ema_w);
     }
+  if (self->cap < n)
+    {
+      self->cap = MAX (n, MAX (1024, self->cap * 2));
+      self->px = g_renew (double, self->px, self->cap);
+      for (int k = 0; k < 3; k++)
+        self->ema[k] = g_renew (double, self->ema[k], self->cap);
+    }
+  for (gsize i = self->ema_n; i < n; i++)
+    {
+      const double v[3] = { steps[i].train, steps[i].recon, steps[i].reg };
+
+      for (int k = 0; k < 3; k++)
+        {
+          if (!isfinite (v[k]))
+            {
+              self->ema[k][i] = v[k];
+              continue;
+            }
+          self->ema_acc[k] = s * self->ema_acc[k] + (1 - s) * v[k];
+          self->ema_w[k] = s * self->ema_w[k] + (1 - s);
+          self->ema[k][i] = self->ema_acc[k] / self->ema_w[k];
+        }
+    }
+  self->ema_n = n;
 }
 
 static void
@@ -271,7 +334,8 @@ draw_plot (GtkWidget *widget,
   gsize n;
   guint n_epochs, n_markers;
   gboolean has_reg, log = self->log_scale;
-  double *px, *ema_train, *ema_recon, *ema_reg, *raw;
+  double *px, *ema_train, *ema_recon, *ema_reg;
+  const gsize stride = sizeof (BtlLossStep) / sizeof (double);
   double ylo = INFINITY, yhi = -INFINITY, xmax = 0, max_step = 0;
   XMap map;
   BtlAxis xa = { 0 }, ya = { 0 };
@@ -297,30 +361,22 @@ draw_plot (GtkWidget *widget,
   has_reg = btl_loss_history_has_reg (h);
   best = btl_loss_history_get_best_epoch (h);
 
-  if (self->scratch_cap < n)
-    {
-      self->scratch_cap = MAX (n, self->scratch_cap * 2);
-      self->scratch = g_renew (double, self->scratch, 5 * self->scratch_cap);
-    }
-  px = self->scratch;
-  ema_train = px + self->scratch_cap;
-  ema_recon = ema_train + self->scratch_cap;
-  ema_reg = ema_recon + self->scratch_cap;
-  raw = ema_reg + self->scratch_cap;
+  update_ema (self, steps, n);
+  px = self->px;
+  ema_train = self->ema[0];
+  ema_recon = self->ema[1];
+  ema_reg = self->ema[2];
 
-  ema (ema_train, steps, n, G_STRUCT_OFFSET (BtlLossStep, train), self->smoothing);
-  if (has_reg)
-    {
-      ema (ema_recon, steps, n, G_STRUCT_OFFSET (BtlLossStep, recon), self->smoothing);
-      ema (ema_reg, steps, n, G_STRUCT_OFFSET (BtlLossStep, reg), self->smoothing);
-    }
-
-  /* Ranges: the smoothed series and validation decide the y axis; the raw
-   * series is context and may run off the top (it is clipped). */
+  /* Ranges: the smoothed series and validation decide the y axis, and the
+   * raw series its bottom. Raw spikes (the first steps above all) may run
+   * off the top, clipped, rather than squash every curve into the floor. */
   for (gsize i = 0; i < n; i++)
     {
+      double raw_hi = -INFINITY;
+
       max_step = MAX (max_step, (double) steps[i].step);
       update_range (&ylo, &yhi, ema_train[i], log);
+      update_range (&ylo, &raw_hi, steps[i].train, log);
       if (has_reg)
         {
           update_range (&ylo, &yhi, ema_recon[i], log);
@@ -376,8 +432,7 @@ draw_plot (GtkWidget *widget,
                                legend_h + 10, 0);
   btl_chart_legend (canvas, legend, n_legend, plot.origin.x, 4, canvas->width - plot.origin.x - 8, TRUE);
 
-  for (gsize i = 0; i < n; i++)
-    px[i] = btl_axis_map (&xa, xmap (&map, (double) steps[i].step));
+  xmap_fill (&map, steps, n, &xa, px);
 
   cr = btl_canvas_cairo (canvas);
   cairo_save (cr);
@@ -403,19 +458,17 @@ draw_plot (GtkWidget *widget,
     {
       if (self->smoothing > 0)
         {
-          for (gsize i = 0; i < n; i++)
-            raw[i] = steps[i].train;
-          path_decimated (cr, px, raw, n, &ya, TRUE);
+          path_decimated (cr, px, &steps[0].train, stride, n, &ya, TRUE);
           stroke_series (cr, c_train, 0.35, 1, FALSE);
         }
       if (has_reg)
         {
-          path_decimated (cr, px, ema_recon, n, &ya, FALSE);
+          path_decimated (cr, px, ema_recon, 1, n, &ya, FALSE);
           stroke_series (cr, c_recon, 1, 1.5, TRUE);
-          path_decimated (cr, px, ema_reg, n, &ya, FALSE);
+          path_decimated (cr, px, ema_reg, 1, n, &ya, FALSE);
           stroke_series (cr, c_reg, 1, 1.5, TRUE);
         }
-      path_decimated (cr, px, ema_train, n, &ya, FALSE);
+      path_decimated (cr, px, ema_train, 1, n, &ya, FALSE);
       stroke_series (cr, c_train, 1, 2.2, FALSE);
     }
 
@@ -621,6 +674,9 @@ update_description (BtlLossPlot *self)
 static void
 history_changed (BtlLossPlot *self)
 {
+  /* A cleared history may refill before the next frame: restart the EMAs. */
+  if (self->history == NULL || btl_loss_history_get_n_steps (self->history) < self->ema_n)
+    self->ema_n = 0;
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -662,7 +718,9 @@ btl_loss_plot_finalize (GObject *object)
 {
   BtlLossPlot *self = BTL_LOSS_PLOT (object);
 
-  g_free (self->scratch);
+  g_free (self->px);
+  for (int k = 0; k < 3; k++)
+    g_free (self->ema[k]);
 
   G_OBJECT_CLASS (btl_loss_plot_parent_class)->finalize (object);
 }
@@ -787,6 +845,7 @@ btl_loss_plot_set_history (BtlLossPlot    *self,
   if (self->history != NULL)
     g_clear_signal_handler (&self->changed_id, self->history);
   g_set_object (&self->history, history);
+  self->ema_n = 0;
   if (history != NULL)
     self->changed_id = g_signal_connect_swapped (history, "changed",
                                                  G_CALLBACK (history_changed), self);
