@@ -17,7 +17,8 @@ same batch, and writes tests/fixtures/dense-<variant>.bin:
 Records: config (the engine's key=value text), x, params (W then b per layer,
 W as (out, in) like torch.nn.Linear), y (output after the output activation),
 loss, grads (same layout as params), losses3 (loss before each of 3 steps),
-params3 (after the 3 steps).
+params3 (after the 3 steps); the VAE variant adds eps (the reparameterisation
+noise, the same for every step), recon and reg (the beta-weighted KL term).
 """
 import os
 import struct
@@ -31,6 +32,10 @@ VARIANTS = {
     "mse": ("relu", "mse", "adam", {"lr": 0.01}),
     "bce": ("leaky_relu", "bce", "adamw", {"lr": 0.01, "weight_decay": 0.1}),
     "sgd": ("tanh", "mse", "sgd", {"lr": 0.1, "momentum": 0.9}),
+    # Variational: the encoder's last layer emits mu and log sigma^2 side by side
+    # (12-8-6), z = mu + exp(lv / 2) * eps with the fixture's eps, decoder 3-8-12;
+    # loss = mse + beta * KL / (batch * 12), KL summed over rows and units.
+    "vae": ("tanh", "mse", "adam", {"lr": 0.01, "beta": 0.5}),
 }
 
 ACT = {
@@ -40,7 +45,12 @@ ACT = {
 }
 
 
-def build(act):
+def build(act, vae=False):
+    if vae:
+        return nn.ModuleList([
+            nn.Sequential(nn.Linear(12, 8), ACT[act](), nn.Linear(8, 6)),
+            nn.Sequential(nn.Linear(3, 8), ACT[act](), nn.Linear(8, 12)),
+        ])
     dims = [12, 8, 3, 8, 12]
     layers = []
     for i in range(len(dims) - 1):
@@ -75,18 +85,38 @@ def write(path, records):
 
 def variant(name, act, loss_name, optim, extra, seed):
     torch.manual_seed(seed)
-    model = build(act)
+    vae = name == "vae"
+    model = build(act, vae)
     x = torch.rand(5, 12)
     x[0, :3] = torch.tensor([0.0, 1.0, 1.0])  # exact 0 and 1 targets for BCE
+    eps = torch.randn(5, 3)
     params0 = flat(model.parameters())
+    parts = {}
+
+    def forward():
+        if not vae:
+            return model(x)
+        h = model[0](x)
+        mu, lv = h[:, :3], h[:, 3:]
+        z = mu + torch.exp(0.5 * lv) * eps
+        parts["kl"] = -0.5 * torch.sum(1 + lv - mu * mu - torch.exp(lv))
+        return model[1](z)
 
     def loss_of(logits):
         if loss_name == "bce":
-            return nn.functional.binary_cross_entropy_with_logits(logits, x)
-        return nn.functional.mse_loss(torch.sigmoid(logits), x)
+            recon = nn.functional.binary_cross_entropy_with_logits(logits, x)
+        else:
+            recon = nn.functional.mse_loss(torch.sigmoid(logits), x)
+        parts["recon"] = recon
+        if vae:
+            parts["reg"] = extra["beta"] * parts["kl"] / x.numel()
+            return recon + parts["reg"]
+        return recon
 
-    logits = model(x)
+    logits = forward()
     loss = loss_of(logits)
+    recon0 = parts["recon"].item()
+    reg0 = parts["reg"].item() if vae else 0.0
     model.zero_grad()
     loss.backward()
     grads = flat(p.grad for p in model.parameters())
@@ -102,7 +132,7 @@ def variant(name, act, loss_name, optim, extra, seed):
     losses = []
     for _ in range(3):
         opt.zero_grad()
-        l = loss_of(model(x))
+        l = loss_of(forward())
         losses.append(l.item())
         l.backward()
         opt.step()
@@ -116,10 +146,11 @@ def variant(name, act, loss_name, optim, extra, seed):
         "batch": 5, "val_split": 0,
     }
     cfg.update(extra)
-    if optim == "adamw":
-        cfg["weight_decay"] = extra["weight_decay"]
+    if vae:
+        cfg["kind"] = "vae"
     text = "".join("%s=%s\n" % (k, v) for k, v in cfg.items())
-    return [
+    more = [("eps", eps), ("recon", torch.tensor([recon0])), ("reg", torch.tensor([reg0]))] if vae else []
+    return more + [
         ("config", text),
         ("x", x),
         ("params", params0),

@@ -104,6 +104,22 @@ fixture_load (const char *variant)
 }
 
 static Record *
+fixture_find (Fixture    *fx,
+              const char *name)
+{
+  guint i;
+
+  for (i = 0; i < fx->records->len; i++)
+    {
+      Record *r = g_ptr_array_index (fx->records, i);
+
+      if (strcmp (r->name, name) == 0)
+        return r;
+    }
+  return NULL;
+}
+
+static Record *
 fixture_get (Fixture    *fx,
              const char *name)
 {
@@ -172,6 +188,7 @@ run_variant (gconstpointer data)
   Record *loss_ref = fixture_get (fx, "loss");
   Record *losses3 = fixture_get (fx, "losses3");
   Record *params3 = fixture_get (fx, "params3");
+  Record *eps;
   NnConfig cfg;
   NnError err = { 0 };
   NnModel *model;
@@ -195,15 +212,29 @@ run_variant (gconstpointer data)
   memcpy (nn_model_params (model), params->floats, np * sizeof (float));
 
   g_assert_cmpint (nn_work_init (&work, model, batch, TRUE, &err), ==, NN_OK);
+  eps = fixture_find (fx, "eps");
+  if (eps != NULL)
+    {
+      g_assert_cmpuint (eps->count, ==, (guint) batch * nn_model_latent_dim (model));
+      work.fixed_eps = eps->floats;
+    }
   grads = g_new0 (float, np);
   m = g_new0 (float, np);
   v = g_new0 (float, np);
 
   /* One forward + backward. */
   nn_model_pass (model, &work, nn_model_params (model), nn_model_stats (model), grads,
-                 x->floats, x->floats, batch, NULL, 1.0f, &l);
+                 x->floats, x->floats, batch, NULL, cfg.beta, &l);
   loss1 = (float) (l.recon + l.reg);
   compare ("loss", &loss1, loss_ref->floats, 1, 1e-7, 1e-5);
+  if (eps != NULL)
+    {
+      float recon = (float) l.recon, reg = (float) l.reg;
+
+      compare ("recon", &recon, fixture_get (fx, "recon")->floats, 1, 1e-7, 1e-5);
+      compare ("reg", &reg, fixture_get (fx, "reg")->floats, 1, 1e-8, 1e-5);
+      g_assert_cmpfloat (reg, >, 0.0f);
+    }
   compare ("y", work.y, y_ref->floats, y_ref->count, 1e-6, 1e-5);
   compare ("grads", grads, grads_ref->floats, np, 1e-8, 1e-5);
 
@@ -219,7 +250,7 @@ run_variant (gconstpointer data)
   for (i = 0; i < 3; i++)
     {
       nn_model_pass (model, &work, nn_model_params (model), nn_model_stats (model), grads,
-                     x->floats, x->floats, batch, NULL, 1.0f, &l);
+                     x->floats, x->floats, batch, NULL, cfg.beta, &l);
       step_losses[i] = (float) (l.recon + l.reg);
       nn_optim_step (&opt, nn_model_params (model), grads, m, v, NULL, np);
     }
@@ -261,6 +292,7 @@ main (int   argc,
   g_test_add_data_func ("/nn/parity/dense-mse-adam", "mse", run_variant);
   g_test_add_data_func ("/nn/parity/dense-bce-adamw", "bce", run_variant);
   g_test_add_data_func ("/nn/parity/dense-tanh-sgd", "sgd", run_variant);
+  g_test_add_data_func ("/nn/parity/dense-vae-adam", "vae", run_variant);
   g_test_add_func ("/nn/parity/detects-error", test_detects_error);
   return g_test_run ();
 }

@@ -259,6 +259,7 @@ vae_sample (float       *z,
             int          n,
             int          latent,
             bool         sample,
+            const float *fixed,   /* (n, L) noise to use, or NULL */
             NnRng       *rng)
 {
   double kl = 0.0;
@@ -273,7 +274,9 @@ vae_sample (float       *z,
 
       for (j = 0; j < latent; j++)
         {
-          float e = sample ? nn_rng_normal (rng) : 0.0f;
+          float e = !sample ? 0.0f
+                    : fixed != NULL ? fixed[(size_t) r * latent + j]
+                    : nn_rng_normal (rng);
 
           er[j] = e;
           zr[j] = mu[j] + expf (0.5f * lv[j]) * e;
@@ -396,7 +399,8 @@ nn_model_pass (const NnModel *model,
   /* The code. */
   if (vae)
     {
-      kl = vae_sample (work->code, work->eps, work->act[E - 1], n, latent, train, rng);
+      kl = vae_sample (work->code, work->eps, work->act[E - 1], n, latent, train,
+                       work->fixed_eps, rng);
       /* KL summed over rows and units, normalised like the reconstruction
        * (per element of the output) so β weighs the two on one scale. */
       reg = beta * kl / scale_n;

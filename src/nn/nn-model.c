@@ -141,7 +141,7 @@ nn_model_new (const NnConfig *cfg,
       /* The code gets the hidden activation too (as in torch_ae.py), except a
        * VAE's, whose encoder emits μ and log σ² side by side. */
       l->act = code && vae ? NN_ACT_IDENTITY : cfg->activation;
-      l->dropout = code || l->type != NN_LAYER_DENSE ? 0.0f : cfg->dropout;
+      l->dropout = code ? 0.0f : cfg->dropout;
       l->batch_norm = cfg->batch_norm && !code;
       if (code && vae)
         {
@@ -156,7 +156,7 @@ nn_model_new (const NnConfig *cfg,
 
       layer_from_arch (l, &model->arch.layers[n_enc - 1 - i], true);
       l->act = last ? cfg->out_activation : cfg->activation;
-      l->dropout = last || l->type != NN_LAYER_DENSE ? 0.0f : cfg->dropout;
+      l->dropout = last ? 0.0f : cfg->dropout;
       l->batch_norm = cfg->batch_norm && !last;
     }
 

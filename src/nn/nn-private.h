@@ -230,6 +230,7 @@ typedef struct
   float *y;                         /* (B, input_dim) reconstruction (output activation applied) */
   float *d0, *d1;                   /* (B, max_dim) deltas, ping-pong */
   float *scratch;                   /* conv columns, shared by every conv layer */
+  const float *fixed_eps;           /* (B, latent) tests only: VAE noise to use instead of sampling */
 } NnWork;
 
 NnStatus nn_work_init (NnWork        *work,

@@ -74,7 +74,7 @@ typedef struct
   NnActivation activation;            /* "activation": hidden layers */
   NnActivation out_activation;        /* "out_activation": default sigmoid */
   NnLoss       loss;                  /* "loss": mse|bce */
-  float        dropout;               /* "dropout": after each hidden dense layer, 0 = off */
+  float        dropout;               /* "dropout": after each hidden layer (not the code), 0 = off */
   bool         batch_norm;            /* "batch_norm": after each hidden conv/dense */
   int          in_channels;           /* "in_channels", "in_height", "in_width" */
   int          in_height;
