@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Help text for the configuration keys a subcommand lists in its --help. Keys
  * not in this table still work (cli_parse maps them generically), they are
@@ -230,6 +231,33 @@ cli_parse (GOptionContext   *context,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                    _("Unexpected argument “%s”"), (const char *) rest->pdata[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cli_check_writable (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                   _("Cannot write %s: it is a folder"), path);
+      return FALSE;
+    }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   _("Cannot write %s: the folder %s does not exist"), path, dir);
+      return FALSE;
+    }
+  if (access (dir, W_OK) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
+                   _("Cannot write %s: no permission to create files in %s"), path, dir);
       return FALSE;
     }
   return TRUE;

@@ -67,6 +67,11 @@ gboolean cli_parse (GOptionContext   *context,
                     char           ***positional,
                     GError          **error);
 
+/* Checks, before any long work, that a file can be created at path: its folder
+ * exists and is writable, and path is not a folder. The error names both. */
+gboolean cli_check_writable (const char  *path,
+                             GError     **error);
+
 /* ------------------------------------------------------------ JSON writer */
 
 /* One flat JSON object at a time; numbers always with '.', non-finite → null. */

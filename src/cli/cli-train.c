@@ -412,6 +412,14 @@ cli_train (int    argc,
     return cli_usage_fail ("train", error->message);
   if (limit < 0)
     return cli_usage_fail ("train", _("--limit must be 0 (all) or a positive count"));
+  /* Find unwritable outputs now, not after an hour of training. */
+  {
+    const char *outputs[] = { out, log_path, samples };
+
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+      if (outputs[i] != NULL && !cli_check_writable (outputs[i], &error))
+        return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+  }
   /* Catch bad values before the data is loaded; the input shape is only known
    * afterwards, so a shape mismatch is judged then. */
   if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
