@@ -181,7 +181,8 @@ cli_bench (int    argc,
     return cli_usage_fail ("bench", _("--steps must be positive and --warmup not negative"));
   if (!(ceiling_time > 0.0 && ceiling_time <= 60.0))
     return cli_usage_fail ("bench", _("--ceiling-time must be in (0, 60] seconds"));
-  if (nn_config_validate (&cfg, &nerr) != NN_OK)
+  /* The input shape comes from the data: judge a shape mismatch after loading. */
+  if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
     return cli_usage_fail ("bench", nerr.message);
 
   if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train, &test,
@@ -190,6 +191,8 @@ cli_bench (int    argc,
   g_clear_pointer (&test, btl_dataset_unref);
   if (train == NULL || train->n == 0)
     return cli_fail ("bench", CLI_EXIT_RUNTIME, _("the data set has no training images"));
+  if (!cli_config_set_input (&cfg, train, &error))
+    return cli_usage_fail ("bench", error->message);
 
   nn_set_threads (cfg.threads);
   model = nn_model_new (&cfg, &nerr);

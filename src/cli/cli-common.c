@@ -3,6 +3,8 @@
 
 #include "cli-common.h"
 
+#include "btl-error.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,6 +263,43 @@ cli_check_writable (const char  *path,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+cli_config_set_input (NnConfig    *cfg,
+                      BtlDataset  *ds,
+                      GError     **error)
+{
+  const char *keys[] = { "in_channels", "in_height", "in_width" };
+  int values[] = { ds->channels, ds->height, ds->width };
+  NnError nerr = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      char buf[32];
+
+      g_snprintf (buf, sizeof buf, "%d", values[i]);
+      if (nn_config_set (cfg, keys[i], buf, &nerr) != NN_OK)
+        return btl_error_from_nn (nerr.code, &nerr, error);
+    }
+  /* The name is provenance only: a folder's name may be long or odd, so store
+   * a tidy, shortened copy rather than refuse to train. */
+  {
+    g_autofree char *name = g_utf8_make_valid (ds->name != NULL ? ds->name : "", -1);
+    char *end;
+
+    for (char *p = name; *p != '\0'; p++)
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        *p = '_';
+    if (strlen (name) > NN_NAME_MAX - 1)
+      {
+        end = g_utf8_find_prev_char (name, name + NN_NAME_MAX);
+        *end = '\0';
+      }
+    if (nn_config_set (cfg, "dataset", *name != '\0' ? name : "unnamed", &nerr) != NN_OK)
+      return btl_error_from_nn (nerr.code, &nerr, error);
+  }
+  return btl_error_from_nn (nn_config_validate (cfg, &nerr), &nerr, error);
 }
 
 /* ------------------------------------------------------------ JSON */

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <glib/gi18n.h>
 
+#include "btl-dataset.h"
 #include "nn.h"
 
 G_BEGIN_DECLS
@@ -66,6 +67,13 @@ gboolean cli_parse (GOptionContext   *context,
                     char           ***argv,
                     char           ***positional,
                     GError          **error);
+
+/* Sets cfg's input shape (in_channels, in_height, in_width) and data set name
+ * from ds, so the model fits what it trains on, then validates the whole
+ * configuration (the engine's message on error). */
+gboolean cli_config_set_input (NnConfig    *cfg,
+                               BtlDataset  *ds,
+                               GError     **error);
 
 /* Checks, before any long work, that a file can be created at path: its folder
  * exists and is writable, and path is not a folder. The error names both. */

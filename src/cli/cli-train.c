@@ -282,29 +282,6 @@ write_log (const char  *path,
   return g_file_set_contents (path, log->str, log->len, error);
 }
 
-/* Sets the input shape from the data set, so the model fits what it trains on. */
-static gboolean
-set_input_shape (NnConfig    *cfg,
-                 BtlDataset  *ds,
-                 GError     **error)
-{
-  const char *keys[] = { "in_channels", "in_height", "in_width" };
-  int values[] = { ds->channels, ds->height, ds->width };
-  NnError nerr = { 0 };
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      char buf[32];
-
-      g_snprintf (buf, sizeof buf, "%d", values[i]);
-      if (nn_config_set (cfg, keys[i], buf, &nerr) != NN_OK)
-        return btl_error_from_nn (nerr.code, &nerr, error);
-    }
-  if (nn_config_set (cfg, "dataset", ds->name, &nerr) != NN_OK)
-    return btl_error_from_nn (nerr.code, &nerr, error);
-  return btl_error_from_nn (nn_config_validate (cfg, &nerr), &nerr, error);
-}
-
 static void
 print_summary (TrainState          *st,
                const BtlEvalResult *res,
@@ -344,7 +321,9 @@ print_summary (TrainState          *st,
 
   printf (_("test: MSE %.6f  PSNR %.2f dB  SSIM %.4f  (%d images)\n"),
           res->mse, res->psnr_db, res->ssim, res->n);
-  printf (_("trained %d epochs in %.1f s, %.0f samples/s, peak RSS %.0f MB\n"),
+  printf (ngettext ("trained %d epoch in %.1f s, %.0f samples/s, peak RSS %.0f MB\n",
+                    "trained %d epochs in %.1f s, %.0f samples/s, peak RSS %.0f MB\n",
+                    info->epochs_trained),
           info->epochs_trained, info->train_seconds, info->samples_per_s,
           cli_peak_rss_mb ());
   if (out != NULL)
@@ -439,7 +418,7 @@ cli_train (int    argc,
                      _("the test images (%d×%d×%d) and the training images (%d×%d×%d) differ in shape"),
                      test->channels, test->height, test->width,
                      train->channels, train->height, train->width);
-  if (!set_input_shape (&cfg, train, &error))
+  if (!cli_config_set_input (&cfg, train, &error))
     return cli_usage_fail ("train", error->message);
 
   nn_set_threads (cfg.threads);
