@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "btl-dataset.h"
+#include "btl-error.h"
 #include "btl-evaluate.h"
 #include "btl-model-file.h"
 
@@ -75,8 +76,11 @@ cli_eval (int    argc,
   t0 = cli_now ();
   if (!btl_evaluate (model, NULL, NULL, test, limit, &res, &error))
     {
+      gboolean hint = data == NULL && g_error_matches (error, BTL_ERROR, BTL_ERROR_SHAPE);
+
       nn_model_free (model);
-      return cli_fail ("eval", CLI_EXIT_RUNTIME, "%s", error->message);
+      return cli_fail ("eval", CLI_EXIT_RUNTIME, "%s%s", error->message,
+                       hint ? _(" (give the data it was trained on with --data)") : "");
     }
   seconds = cli_now () - t0;
 
