@@ -366,11 +366,25 @@ nn_dropout_forward (float       *y,
 
 /* ---------------------------------------------------------------- losses */
 
-/* Σ (σ(z) − t)² over n ≤ 1024 values, writing dz = k·(σ(z) − t)·σ'(z).
- * The float partial sum is vectorised (omp simd reduction: -fopenmp-simd, no
- * runtime) and short enough to stay accurate; callers add blocks in double. */
+/* Σ (σ(z) − t)² over n ≤ 1024 values; writes dz = k·(σ(z) − t)·σ'(z) and
+ * y = σ(z) when asked. The float partial sums are vectorised (omp simd
+ * reduction: -fopenmp-simd, no runtime) and short enough to stay accurate;
+ * callers add the blocks in double. One loop per output set keeps every
+ * loop branch-free. */
+#define MSE_SIGMOID_LOOP(STORE)                 \
+  _Pragma ("omp simd reduction(+:acc)")         \
+  for (i = 0; i < n; i++)                       \
+    {                                           \
+      float yi = sigmoidf (z[i]);               \
+      float diff = yi - t[i];                   \
+                                                \
+      acc += diff * diff;                       \
+      STORE;                                    \
+    }
+
 static inline double
 mse_sigmoid_block (float       *restrict dz,
+                   float       *restrict y,
                    const float *restrict z,
                    const float *restrict t,
                    size_t       n,
@@ -379,15 +393,14 @@ mse_sigmoid_block (float       *restrict dz,
   float acc = 0.0f;
   size_t i;
 
-#pragma omp simd reduction(+:acc)
-  for (i = 0; i < n; i++)
-    {
-      float yi = sigmoidf (z[i]);
-      float diff = yi - t[i];
-
-      acc += diff * diff;
-      dz[i] = k * diff * yi * (1.0f - yi);
-    }
+  if (dz != NULL && y != NULL)
+    MSE_SIGMOID_LOOP (dz[i] = k * diff * yi * (1.0f - yi); y[i] = yi)
+  else if (dz != NULL)
+    MSE_SIGMOID_LOOP (dz[i] = k * diff * yi * (1.0f - yi))
+  else if (y != NULL)
+    MSE_SIGMOID_LOOP (y[i] = yi)
+  else
+    MSE_SIGMOID_LOOP ((void) 0)
   return acc;
 }
 
@@ -427,13 +440,14 @@ nn_output_loss (float        *dz,
     }
 
   /* MSE: (y − t)², d/dz = 2 (y − t) · act'(z) expressed through y. */
-  if (act == NN_ACT_SIGMOID && dz != NULL && t != NULL && y == NULL)
+  if (act == NN_ACT_SIGMOID && t != NULL)
     {
-      /* The training case, in one vectorised pass. */
+      /* The default model's case, in one vectorised pass. */
       float k = 2.0f * inv;
 
       for (i = 0; i < n; i += 1024)
-        total += mse_sigmoid_block (dz + i, z + i, t + i, n - i < 1024 ? n - i : 1024, k);
+        total += mse_sigmoid_block (dz != NULL ? dz + i : NULL, y != NULL ? y + i : NULL,
+                                    z + i, t + i, n - i < 1024 ? n - i : 1024, k);
     }
   else if (act == NN_ACT_SIGMOID && dz == NULL && t == NULL && y != NULL)
     {
