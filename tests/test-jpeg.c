@@ -95,6 +95,23 @@ check_format (const char *format,
       btl_jpeg_match_clear (&match);
     }
 
+  /* Our JPEG writer: one component for a gray picture, three for colour
+   * (SOF0 marker: FF C0, length, precision, height, width, components). */
+  if (g_str_equal (format, "jpeg"))
+    {
+      gsize len;
+      const guint8 *d = g_bytes_get_data (q100, &len);
+      int components = -1;
+
+      for (gsize i = 2; i + 9 < len; i++)
+        if (d[i] == 0xff && d[i + 1] == 0xc0)
+          {
+            components = d[i + 9];
+            break;
+          }
+      g_assert_cmpint (components, ==, channels);
+    }
+
   /* The file decodes back to a picture of the right size. */
   {
     int h = 0, w = 0;
