@@ -1,0 +1,1118 @@
+/* btl-compress-page.c — the Compress page. See btl-compress-page.h.
+ *
+ * The page keeps the picture it shows and the last complete result; each
+ * change (picture, mode, bits, model) starts one job in a worker thread and
+ * cancels the previous one, except that a new training snapshot never
+ * cancels a running job: it only marks the result stale, and a refresh
+ * follows when the job is done (at most one a second), so the page keeps up
+ * with training without queueing work. The table arrives first; the
+ * rate–distortion curves follow from the same job.
+ */
+#include "config.h"
+
+#include "btl-compress-page.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "btl-compress-job.h"
+#include "btl-image.h"
+#include "btl-rd-chart.h"
+#include "btl-split-view.h"
+#include "btl-tiles.h"
+
+#define N_ROWS BTL_COMPARE_N_ROWS
+/* |A − B| is multiplied by this in the heat map: small errors must show. */
+#define DIFF_GAIN 4.0f
+/* Delay before a new model snapshot refreshes the results, in ms. */
+#define MODEL_REFRESH_MS 1000
+
+static const char *const row_names[N_ROWS] = {
+  N_("Original"), N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA"),
+};
+/* The series names btl_comparison_rd uses, and how the chart shows them. */
+static const char *const series_ids[] = { "autoencoder", "jpeg", "webp", "pca" };
+static const char *const series_names[] = { N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA") };
+
+struct _BtlCompressPage
+{
+  GtkWidget           parent_instance;
+
+  /* template widgets */
+  GtkWidget          *toolbar;
+  GtkButton          *open_button;
+  GtkButton          *paste_button;
+  GtkDropDown        *mode_dropdown;
+  GtkSpinButton      *bits_spin;
+  GtkDropDown        *a_dropdown;
+  GtkDropDown        *b_dropdown;
+  GtkToggleButton    *diff_toggle;
+  GtkSpinner         *spinner;
+  GtkLabel           *status_label;
+  GtkButton          *save_button;
+  GtkLabel           *message_label;
+  GtkWidget          *paned;
+  BtlSplitView       *split_view;
+  GtkWidget          *placeholder;
+  GtkGrid            *table_grid;
+  GtkLabel           *note_label;
+  GtkDropDown        *metric_dropdown;
+  GtkButton          *export_png_button;
+  GtkButton          *export_svg_button;
+  GtkButton          *export_csv_button;
+  BtlRdChart         *rd_chart;
+
+  /* the model (owned copies) */
+  gboolean            has_model;
+  NnConfig            config;
+  NnSnapshot         *snapshot;
+  BtlModelInfo        info;
+  BtlDataset         *train;
+  BtlBaselineRef     *baseline;        /* cached fit for baseline_* below */
+  BtlDataset         *baseline_train;  /* borrowed: identity only */
+  int                 baseline_shape[3];
+  char                baseline_arch[NN_ARCH_MAX];
+
+  /* the picture and its results */
+  GdkPixbuf          *pixbuf;
+  gint64              original_bytes;
+  char               *name;
+  BtlCompressResult  *result;          /* last complete result */
+  BtlCompressResult  *partial;         /* borrowed from the running job */
+  GdkTexture         *textures[N_ROWS];
+  GtkLabel           *cells[N_ROWS][BTL_COMPRESS_N_COLS];
+  int                 n_series;
+
+  /* the job */
+  GCancellable       *cancellable;
+  gboolean            busy;
+  gboolean            stale;
+  guint               refresh_id;
+  char               *message;
+};
+
+enum
+{
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (BtlCompressPage, btl_compress_page, GTK_TYPE_WIDGET)
+
+static void start_job (BtlCompressPage *self, BtlCompressRequest *request);
+
+/* ---------------------------------------------------------------- display */
+
+static void
+show_message (BtlCompressPage *self,
+              const char      *message)
+{
+  g_free (self->message);
+  self->message = g_strdup (message);
+  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+}
+
+static void
+set_busy (BtlCompressPage *self,
+          gboolean         busy,
+          const char      *status)
+{
+  gtk_label_set_text (self->status_label, status != NULL ? status : "");
+  if (self->busy == busy)
+    return;
+  self->busy = busy;
+  gtk_spinner_set_spinning (self->spinner, busy);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static GdkTexture *
+texture_from_floats (const float *x,
+                     int          channels,
+                     int          height,
+                     int          width)
+{
+  g_autoptr (GdkPixbuf) pixbuf = btl_pixbuf_from_floats (x, channels, height, width);
+
+  return pixbuf != NULL ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
+}
+
+/* |a − b| averaged over channels, ×DIFF_GAIN, black → red → yellow → white. */
+static GdkTexture *
+heat_map (const float *a,
+          const float *b,
+          int          channels,
+          int          height,
+          int          width)
+{
+  gsize plane = (gsize) height * width;
+  g_autofree guint8 *rgb = g_malloc (plane * 3);
+  g_autoptr (GBytes) bytes = NULL;
+
+  for (gsize i = 0; i < plane; i++)
+    {
+      float d = 0;
+      float t;
+
+      for (int c = 0; c < channels; c++)
+        d += fabsf (a[c * plane + i] - b[c * plane + i]);
+      t = MIN (1.0f, DIFF_GAIN * d / channels);
+      rgb[3 * i + 0] = (guint8) (255.0f * CLAMP (3.0f * t, 0.0f, 1.0f) + 0.5f);
+      rgb[3 * i + 1] = (guint8) (255.0f * CLAMP (3.0f * t - 1.0f, 0.0f, 1.0f) + 0.5f);
+      rgb[3 * i + 2] = (guint8) (255.0f * CLAMP (3.0f * t - 2.0f, 0.0f, 1.0f) + 0.5f);
+    }
+  bytes = g_bytes_new_take (g_steal_pointer (&rgb), plane * 3);
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8, bytes, (gsize) width * 3);
+}
+
+static const BtlComparison *
+shown_comparison (BtlCompressPage *self)
+{
+  if (self->partial != NULL)
+    return self->partial->comparison;
+  return self->result != NULL ? self->result->comparison : NULL;
+}
+
+static void
+update_view (BtlCompressPage *self)
+{
+  const BtlComparison *cmp = shown_comparison (self);
+  guint a = gtk_drop_down_get_selected (self->a_dropdown);
+  guint b = gtk_drop_down_get_selected (self->b_dropdown);
+  gboolean diff = gtk_toggle_button_get_active (self->diff_toggle);
+  g_autoptr (GdkTexture) original = NULL;
+  g_autoptr (GdkTexture) heat = NULL;
+  g_autofree char *label_b = NULL;
+  GdkTexture *ta, *tb;
+
+  gtk_widget_set_visible (self->placeholder, self->pixbuf == NULL);
+  if (self->pixbuf == NULL)
+    {
+      btl_split_view_set_images (self->split_view, NULL, NULL);
+      return;
+    }
+  if (cmp == NULL)
+    {
+      /* No model yet: the picture alone. */
+      original = gdk_texture_new_for_pixbuf (self->pixbuf);
+      btl_split_view_set_images (self->split_view, original, NULL);
+      btl_split_view_set_labels (self->split_view, _(row_names[0]), NULL);
+      return;
+    }
+  a = MIN (a, N_ROWS - 1);
+  b = MIN (b, N_ROWS - 1);
+  ta = self->textures[a];
+  tb = self->textures[b];
+  label_b = g_strdup (_(row_names[b]));
+  if (diff && cmp->rows[a].image != NULL && cmp->rows[b].image != NULL)
+    {
+      heat = heat_map (cmp->rows[a].image, cmp->rows[b].image, cmp->channels, cmp->height,
+                       cmp->width);
+      tb = heat;
+      g_free (label_b);
+      /* Translators: the difference heat map's caption, e.g. "|Original − JPEG| × 4" */
+      label_b = g_strdup_printf (_("|%s − %s| × %d"), _(row_names[a]), _(row_names[b]),
+                                 (int) DIFF_GAIN);
+    }
+  btl_split_view_set_images (self->split_view, ta, tb);
+  btl_split_view_set_labels (self->split_view, ta != NULL ? _(row_names[a]) : NULL, label_b);
+}
+
+static void
+set_cell (BtlCompressPage *self,
+          int              row,
+          int              col,
+          const char      *text)
+{
+  gtk_label_set_text (self->cells[row][col], text != NULL ? text : "");
+}
+
+static void
+clear_table (BtlCompressPage *self)
+{
+  for (int r = 0; r < N_ROWS; r++)
+    for (int c = 1; c < BTL_COMPRESS_N_COLS; c++)
+      set_cell (self, r, c, "—");
+}
+
+static void
+fill_table (BtlCompressPage         *self,
+            const BtlCompressResult *res)
+{
+  const BtlComparison *cmp = res->comparison;
+  GString *note = g_string_new (NULL);
+
+  clear_table (self);
+  for (int r = 0; r < N_ROWS && cmp != NULL; r++)
+    {
+      const BtlCompareRow *row = &cmp->rows[r];
+      char buf[64];
+
+      if (!row->available)
+        {
+          set_cell (self, r, BTL_COMPRESS_COL_SETTING, row->note);
+          gtk_widget_set_tooltip_text (GTK_WIDGET (self->cells[r][BTL_COMPRESS_COL_SETTING]),
+                                       row->note);
+          continue;
+        }
+      g_snprintf (buf, sizeof buf, "%" G_GSIZE_FORMAT, row->bytes);
+      set_cell (self, r, BTL_COMPRESS_COL_BYTES, buf);
+      g_snprintf (buf, sizeof buf, "%.3f", row->bpp);
+      set_cell (self, r, BTL_COMPRESS_COL_BPP, buf);
+      g_snprintf (buf, sizeof buf, "%.1f∶1", row->ratio);
+      set_cell (self, r, BTL_COMPRESS_COL_RATIO, buf);
+      if (row->psnr_db >= 100.0)
+        g_snprintf (buf, sizeof buf, "∞");
+      else
+        g_snprintf (buf, sizeof buf, "%.2f", row->psnr_db);
+      set_cell (self, r, BTL_COMPRESS_COL_PSNR, buf);
+      g_snprintf (buf, sizeof buf, "%.4f", row->ssim);
+      set_cell (self, r, BTL_COMPRESS_COL_SSIM, buf);
+      set_cell (self, r, BTL_COMPRESS_COL_SETTING, row->note);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->cells[r][BTL_COMPRESS_COL_SETTING]),
+                                   row->note);
+    }
+
+  if (cmp != NULL)
+    {
+      g_string_append_printf (note, _("%d × %d, %s, %s mode. Bytes are whole files, headers "
+                                      "included; ratio against %d-byte raw 8-bit pixels."),
+                              cmp->width, cmp->height,
+                              cmp->channels == 1 ? _("gray") : _("RGB"),
+                              cmp->mode == BTL_CODEC_MODE_FIT ? _("fit") : _("tiles"),
+                              cmp->width * cmp->height * cmp->channels);
+      if (res->range_source != BTL_CODEC_RANGES_MODEL)
+        g_string_append_printf (note, " %s",
+                                res->range_source == BTL_CODEC_RANGES_SAMPLE
+                                ? _("Quantiser ranges measured on training images.")
+                                : _("Quantiser ranges from this picture’s own codes."));
+    }
+  if (res->source_note != NULL)
+    g_string_append_printf (note, " %s.", res->source_note);
+  if (res->model_note != NULL)
+    g_string_append_printf (note, " %s", res->model_note);
+  gtk_label_set_text (self->note_label, g_strstrip (note->str));
+  g_string_free (note, TRUE);
+}
+
+/* The table part of a result (partial or final). */
+static void
+apply_table (BtlCompressPage   *self,
+             BtlCompressResult *res)
+{
+  const BtlComparison *cmp = res->comparison;
+
+  if (self->pixbuf != res->pixbuf)
+    {
+      g_set_object (&self->pixbuf, res->pixbuf);
+      self->original_bytes = res->original_bytes;
+    }
+  for (int r = 0; r < N_ROWS; r++)
+    {
+      g_clear_object (&self->textures[r]);
+      if (cmp != NULL && cmp->rows[r].image != NULL)
+        self->textures[r] = texture_from_floats (cmp->rows[r].image, cmp->channels,
+                                                 cmp->height, cmp->width);
+    }
+  fill_table (self, res);
+  update_view (self);
+}
+
+static void
+apply_rd (BtlCompressPage         *self,
+          const BtlCompressResult *res)
+{
+  gboolean ssim = gtk_drop_down_get_selected (self->metric_dropdown) == 1;
+  const BtlComparison *cmp = res->comparison;
+
+  btl_rd_chart_clear (self->rd_chart);
+  btl_rd_chart_set_metric_label (self->rd_chart, ssim ? _("SSIM") : _("PSNR (dB)"));
+  self->n_series = 0;
+  if (res->rd == NULL)
+    return;
+  for (guint s = 0; s < G_N_ELEMENTS (series_ids); s++)
+    {
+      g_autoptr (GArray) bpp = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr (GArray) value = g_array_new (FALSE, FALSE, sizeof (double));
+
+      for (guint i = 0; i < res->rd->len; i++)
+        {
+          const BtlRdPoint *p = &g_array_index (res->rd, BtlRdPoint, i);
+          double v = ssim ? p->ssim : p->psnr_db;
+
+          if (g_strcmp0 (p->series, series_ids[s]) != 0)
+            continue;
+          g_array_append_val (bpp, p->bpp);
+          g_array_append_val (value, v);
+        }
+      if (bpp->len == 0)
+        continue;
+      btl_rd_chart_add_series (self->rd_chart, _(series_names[s]), (double *) bpp->data,
+                               (double *) value->data, (int) bpp->len);
+      self->n_series++;
+    }
+  if (cmp != NULL && cmp->rows[BTL_COMPARE_AUTOENCODER].available)
+    {
+      const BtlCompareRow *row = &cmp->rows[BTL_COMPARE_AUTOENCODER];
+
+      btl_rd_chart_set_current_point (self->rd_chart, _(series_names[0]), row->bpp,
+                                      ssim ? row->ssim : row->psnr_db);
+    }
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void
+on_table_ready (BtlCompressResult *partial,
+                gpointer           user_data)
+{
+  BtlCompressPage *self = user_data;
+
+  self->partial = partial;
+  apply_table (self, partial);
+  gtk_label_set_text (self->status_label, _("Computing the rate–distortion curves…"));
+}
+
+static gboolean
+refresh_timeout (gpointer user_data)
+{
+  BtlCompressPage *self = user_data;
+
+  self->refresh_id = 0;
+  if (self->busy)
+    {
+      self->stale = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  if (self->pixbuf != NULL)
+    start_job (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_refresh (BtlCompressPage *self)
+{
+  if (self->pixbuf == NULL)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->busy)
+    {
+      self->stale = TRUE;
+      return;
+    }
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add (MODEL_REFRESH_MS, refresh_timeout, self);
+}
+
+static void
+on_job_done (GObject      *source,
+             GAsyncResult *async,
+             gpointer      user_data)
+{
+  g_autoptr (BtlCompressPage) self = user_data;
+  g_autoptr (BtlCompressResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *status = NULL;
+
+  res = btl_compress_job_finish (async, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* a newer job (or dispose) took over */
+
+  self->partial = NULL;
+  if (res == NULL)
+    {
+      show_message (self, error->message);
+      set_busy (self, FALSE, NULL);
+      update_view (self);
+    }
+  else
+    {
+      show_message (self, NULL);
+      if (res->comparison != NULL)
+        status = g_strdup_printf (_("Table %.2f s, curves %.2f s"), res->seconds_table,
+                                  res->seconds_rd);
+      g_clear_pointer (&self->result, btl_compress_result_free);
+      self->result = g_steal_pointer (&res);
+      apply_table (self, self->result);
+      apply_rd (self, self->result);
+      if (self->result->baseline != NULL && self->baseline == NULL)
+        self->baseline = btl_baseline_ref (self->result->baseline);
+      set_busy (self, FALSE, status);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
+                            self->result != NULL && self->result->comparison != NULL);
+
+  if (self->stale)
+    {
+      self->stale = FALSE;
+      schedule_refresh (self);
+    }
+}
+
+/* Starts a job for request, or (NULL) for the current picture with the
+ * current settings; cancels the job in flight. */
+static void
+start_job (BtlCompressPage    *self,
+           BtlCompressRequest *request)
+{
+  g_autoptr (BtlCompressRequest) req = request;
+
+  if (req == NULL)
+    {
+      if (self->pixbuf == NULL)
+        return;
+      req = btl_compress_request_new ();
+      req->pixbuf = g_object_ref (self->pixbuf);
+      req->original_bytes = self->original_bytes;
+      req->name = g_strdup (self->name);
+    }
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->partial = NULL;
+  self->stale = FALSE;
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+
+  req->mode = gtk_drop_down_get_selected (self->mode_dropdown) == 0 ? BTL_CODEC_MODE_FIT
+                                                                     : BTL_CODEC_MODE_TILES;
+  req->bits = gtk_spin_button_get_value_as_int (self->bits_spin);
+  req->want_rd = TRUE;
+  if (self->has_model)
+    {
+      req->has_model = TRUE;
+      req->config = self->config;
+      req->snapshot = nn_snapshot_ref (self->snapshot);
+      btl_model_info_copy (&req->info, &self->info);
+      if (self->train != NULL)
+        req->train = btl_dataset_ref (self->train);
+
+      /* The cached PCA baseline serves while the training set and the
+       * model's input shape and architecture (its code size sets how many
+       * components are fitted) stay the same. */
+      if (self->baseline != NULL
+          && (self->baseline_train != self->train
+              || self->baseline_shape[0] != self->config.in_channels
+              || self->baseline_shape[1] != self->config.in_height
+              || self->baseline_shape[2] != self->config.in_width
+              || strcmp (self->baseline_arch, self->config.arch) != 0))
+        g_clear_pointer (&self->baseline, btl_baseline_unref);
+      if (self->baseline != NULL)
+        req->baseline = btl_baseline_ref (self->baseline);
+      self->baseline_train = self->train;
+      self->baseline_shape[0] = self->config.in_channels;
+      self->baseline_shape[1] = self->config.in_height;
+      self->baseline_shape[2] = self->config.in_width;
+      g_strlcpy (self->baseline_arch, self->config.arch, sizeof self->baseline_arch);
+    }
+
+  set_busy (self, TRUE, _("Compressing…"));
+  btl_compress_job_run (g_steal_pointer (&req), self->cancellable, on_table_ready, self,
+                        on_job_done, g_object_ref (self));
+}
+
+/* ---------------------------------------------------------------- sources */
+
+void
+btl_compress_page_open_file (BtlCompressPage *self,
+                             GFile           *file)
+{
+  g_autoptr (BtlCompressRequest) req = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+      g_autofree char *message = g_strdup_printf (_("%s is not a local file: save it first, "
+                                                    "then open it"), uri);
+
+      show_message (self, message);
+      return;
+    }
+  req = btl_compress_request_new ();
+  req->name = g_file_get_basename (file);
+  req->path = g_steal_pointer (&path);
+  g_free (self->name);
+  self->name = g_strdup (req->name);
+  start_job (self, g_steal_pointer (&req));
+}
+
+void
+btl_compress_page_open_bytes (BtlCompressPage *self,
+                              GBytes          *bytes,
+                              const char      *name)
+{
+  BtlCompressRequest *req;
+
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+  g_return_if_fail (bytes != NULL);
+
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      show_message (self, _("The picture is empty"));
+      return;
+    }
+  req = btl_compress_request_new ();
+  req->bytes = g_bytes_ref (bytes);
+  req->name = g_strdup (name != NULL ? name : _("pasted picture"));
+  g_free (self->name);
+  self->name = g_strdup (req->name);
+  start_job (self, req);
+}
+
+void
+btl_compress_page_open_texture (BtlCompressPage *self,
+                                GdkTexture      *texture)
+{
+  g_autoptr (GBytes) png = NULL;
+
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+  g_return_if_fail (GDK_IS_TEXTURE (texture));
+
+  /* Through PNG so a pasted picture takes exactly the path of an opened one
+   * (pixel limit, alpha over white); its size is that of a PNG. */
+  if ((gint64) gdk_texture_get_width (texture) * gdk_texture_get_height (texture)
+      > BTL_IMAGE_MAX_PIXELS)
+    {
+      show_message (self, _("The pasted picture is above the pixel limit"));
+      return;
+    }
+  png = gdk_texture_save_to_png_bytes (texture);
+  btl_compress_page_open_bytes (self, png, _("pasted picture"));
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  BtlCompressPage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      btl_compress_page_open_file (self, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_open_clicked (BtlCompressPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+  g_autoptr (GtkFileFilter) pictures = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) btlz = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open Picture"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (pictures, _("Pictures"));
+  gtk_file_filter_add_pixbuf_formats (pictures);
+  gtk_file_filter_add_pattern (pictures, "*.btlz");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), pictures);
+  gtk_file_filter_set_name (btlz, _("Compressed pictures (.btlz)"));
+  gtk_file_filter_add_pattern (btlz, "*.btlz");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), btlz);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_paste_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (BtlCompressPage) self = user_data;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  if (texture == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The clipboard holds no picture (%s)"),
+                                                  error->message);
+
+      show_message (self, message);
+      return;
+    }
+  btl_compress_page_open_texture (self, texture);
+}
+
+static void
+on_paste_clicked (BtlCompressPage *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+
+  gdk_clipboard_read_texture_async (clipboard, NULL, on_paste_done, g_object_ref (self));
+}
+
+static gboolean
+on_drop (GtkDropTarget   *target,
+         const GValue    *value,
+         double           x,
+         double           y,
+         BtlCompressPage *self)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      if (files == NULL)
+        return FALSE;
+      btl_compress_page_open_file (self, files->data);
+      g_slist_free (files);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    {
+      btl_compress_page_open_file (self, g_value_get_object (value));
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      btl_compress_page_open_texture (self, g_value_get_object (value));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------- saving */
+
+typedef enum { SAVE_BTLZ, SAVE_PNG, SAVE_SVG, SAVE_CSV } SaveKind;
+
+static void
+on_save_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  BtlCompressPage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr (GError) error = NULL;
+      SaveKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
+      gboolean ok;
+
+      if (kind == SAVE_BTLZ)
+        ok = btl_compress_page_save_btlz (self, path, &error);
+      else
+        ok = btl_compress_page_export_chart (self, path, &error);
+      show_message (self, ok ? NULL : error->message);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+ask_save_path (BtlCompressPage *self,
+               SaveKind         kind)
+{
+  static const char *const names[] = {
+    "picture.btlz", "rate-distortion.png", "rate-distortion.svg", "rate-distortion.csv",
+  };
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new (kind == SAVE_BTLZ ? _("Save Compressed Picture")
+                                                          : _("Export Chart"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  if (kind == SAVE_BTLZ && self->name != NULL)
+    {
+      g_autofree char *stem = g_strdup (self->name);
+      char *dot = strrchr (stem, '.');
+
+      if (dot != NULL)
+        *dot = '\0';
+      name = g_strconcat (stem, ".btlz", NULL);
+    }
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     name != NULL ? name : names[kind]);
+  g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_save_clicked (BtlCompressPage *self)
+{
+  ask_save_path (self, SAVE_BTLZ);
+}
+
+static void
+on_export_clicked (BtlCompressPage *self,
+                   GtkButton       *button)
+{
+  ask_save_path (self, button == self->export_svg_button ? SAVE_SVG
+                       : button == self->export_csv_button ? SAVE_CSV : SAVE_PNG);
+}
+
+gboolean
+btl_compress_page_save_btlz (BtlCompressPage  *self,
+                             const char       *path,
+                             GError          **error)
+{
+  const BtlCompareRow *row;
+  gsize len;
+  const char *data;
+
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->result == NULL || self->result->comparison == NULL
+      || !self->result->comparison->rows[BTL_COMPARE_AUTOENCODER].available)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("Nothing to save: compress a picture first"));
+      return FALSE;
+    }
+  row = &self->result->comparison->rows[BTL_COMPARE_AUTOENCODER];
+  data = g_bytes_get_data (row->data, &len);
+  return g_file_set_contents (path, data, (gssize) len, error);
+}
+
+gboolean
+btl_compress_page_export_chart (BtlCompressPage  *self,
+                                const char       *path,
+                                GError          **error)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (g_str_has_suffix (path, ".csv"))
+    return btl_rd_chart_save_csv (self->rd_chart, path, error);
+  return btl_rd_chart_export (self->rd_chart, path, error);
+}
+
+/* ---------------------------------------------------------------- settings */
+
+static void
+on_settings_changed (BtlCompressPage *self)
+{
+  if (self->pixbuf != NULL)
+    start_job (self, NULL);
+}
+
+static void
+on_view_changed (BtlCompressPage *self)
+{
+  update_view (self);
+}
+
+static void
+on_metric_changed (BtlCompressPage *self)
+{
+  if (self->result != NULL)
+    apply_rd (self, self->result);
+}
+
+/* ---------------------------------------------------------------- GObject */
+
+static void
+btl_compress_page_map (GtkWidget *widget)
+{
+  BtlCompressPage *self = BTL_COMPRESS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (btl_compress_page_parent_class)->map (widget);
+  if (self->stale && !self->busy)
+    {
+      self->stale = FALSE;
+      schedule_refresh (self);
+    }
+}
+
+static void
+btl_compress_page_dispose (GObject *object)
+{
+  BtlCompressPage *self = BTL_COMPRESS_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  self->partial = NULL;
+  for (int r = 0; r < N_ROWS; r++)
+    g_clear_object (&self->textures[r]);
+  g_clear_object (&self->pixbuf);
+  g_clear_pointer (&self->result, btl_compress_result_free);
+  g_clear_pointer (&self->snapshot, nn_snapshot_unref);
+  g_clear_pointer (&self->train, btl_dataset_unref);
+  g_clear_pointer (&self->baseline, btl_baseline_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_COMPRESS_PAGE);
+
+  G_OBJECT_CLASS (btl_compress_page_parent_class)->dispose (object);
+}
+
+static void
+btl_compress_page_finalize (GObject *object)
+{
+  BtlCompressPage *self = BTL_COMPRESS_PAGE (object);
+
+  btl_model_info_clear (&self->info);
+  g_free (self->name);
+  g_free (self->message);
+
+  G_OBJECT_CLASS (btl_compress_page_parent_class)->finalize (object);
+}
+
+static void
+btl_compress_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  BtlCompressPage *self = BTL_COMPRESS_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+btl_compress_page_class_init (BtlCompressPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = btl_compress_page_dispose;
+  object_class->finalize = btl_compress_page_finalize;
+  object_class->get_property = btl_compress_page_get_property;
+  widget_class->map = btl_compress_page_map;
+
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (BTL_TYPE_SPLIT_VIEW);
+  g_type_ensure (BTL_TYPE_RD_CHART);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/bottleneck/Bottleneck/btl-compress-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, BtlCompressPage, name)
+  BIND (toolbar);
+  BIND (open_button);
+  BIND (paste_button);
+  BIND (mode_dropdown);
+  BIND (bits_spin);
+  BIND (a_dropdown);
+  BIND (b_dropdown);
+  BIND (diff_toggle);
+  BIND (spinner);
+  BIND (status_label);
+  BIND (save_button);
+  BIND (message_label);
+  BIND (paned);
+  BIND (split_view);
+  BIND (placeholder);
+  BIND (table_grid);
+  BIND (note_label);
+  BIND (metric_dropdown);
+  BIND (export_png_button);
+  BIND (export_svg_button);
+  BIND (export_csv_button);
+  BIND (rd_chart);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_open_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_paste_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
+  gtk_widget_class_set_css_name (widget_class, "btl-compress-page");
+}
+
+static void
+build_table (BtlCompressPage *self)
+{
+  const char *headers[BTL_COMPRESS_N_COLS] = {
+    _("Codec"), _("Bytes"), _("bpp"), _("Ratio"), _("PSNR (dB)"), _("SSIM"), _("Setting"),
+  };
+
+  for (int c = 0; c < BTL_COMPRESS_N_COLS; c++)
+    {
+      GtkWidget *label = gtk_label_new (headers[c]);
+
+      gtk_label_set_xalign (GTK_LABEL (label), c == 0 || c == BTL_COMPRESS_COL_SETTING ? 0 : 1);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_grid_attach (self->table_grid, label, c, 0, 1, 1);
+    }
+  for (int r = 0; r < N_ROWS; r++)
+    for (int c = 0; c < BTL_COMPRESS_N_COLS; c++)
+      {
+        GtkWidget *label = gtk_label_new (c == 0 ? _(row_names[r]) : "—");
+
+        gtk_label_set_xalign (GTK_LABEL (label), c == 0 || c == BTL_COMPRESS_COL_SETTING ? 0 : 1);
+        if (c == BTL_COMPRESS_COL_SETTING)
+          {
+            gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+            gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+            gtk_widget_set_hexpand (label, TRUE);
+          }
+        else if (c > 0)
+          gtk_widget_add_css_class (label, "numeric");
+        gtk_label_set_selectable (GTK_LABEL (label), c > 0);
+        gtk_grid_attach (self->table_grid, label, c, r + 1, 1, 1);
+        self->cells[r][c] = GTK_LABEL (label);
+      }
+}
+
+static void
+btl_compress_page_init (BtlCompressPage *self)
+{
+  g_autoptr (GtkStringList) rows = gtk_string_list_new (NULL);
+  GtkDropTarget *drop;
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  btl_model_info_init (&self->info);
+  self->original_bytes = -1;
+
+  for (int r = 0; r < N_ROWS; r++)
+    gtk_string_list_append (rows, _(row_names[r]));
+  gtk_drop_down_set_model (self->a_dropdown, G_LIST_MODEL (rows));
+  gtk_drop_down_set_model (self->b_dropdown, G_LIST_MODEL (rows));
+  gtk_drop_down_set_selected (self->a_dropdown, BTL_COMPARE_ORIGINAL);
+  gtk_drop_down_set_selected (self->b_dropdown, BTL_COMPARE_AUTOENCODER);
+  build_table (self);
+
+  g_signal_connect_swapped (self->mode_dropdown, "notify::selected",
+                            G_CALLBACK (on_settings_changed), self);
+  g_signal_connect_swapped (self->bits_spin, "value-changed",
+                            G_CALLBACK (on_settings_changed), self);
+  g_signal_connect_swapped (self->a_dropdown, "notify::selected",
+                            G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (self->b_dropdown, "notify::selected",
+                            G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (self->diff_toggle, "toggled", G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (self->metric_dropdown, "notify::selected",
+                            G_CALLBACK (on_metric_changed), self);
+
+  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+}
+
+GtkWidget *
+btl_compress_page_new (void)
+{
+  return g_object_new (BTL_TYPE_COMPRESS_PAGE, NULL);
+}
+
+/* ---------------------------------------------------------------- public */
+
+void
+btl_compress_page_set_model (BtlCompressPage     *self,
+                             const NnModel       *model,
+                             NnSnapshot          *snap,
+                             const BtlModelInfo  *info)
+{
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+
+  g_clear_pointer (&self->snapshot, nn_snapshot_unref);
+  btl_model_info_clear (&self->info);
+  self->has_model = model != NULL;
+  if (model != NULL)
+    {
+      self->config = *nn_model_get_config (model);
+      self->snapshot = snap != NULL ? nn_snapshot_ref (snap)
+                                    : nn_snapshot_new_from_model (model, 0, 0);
+      if (info != NULL)
+        btl_model_info_copy (&self->info, info);
+    }
+  schedule_refresh (self);
+}
+
+void
+btl_compress_page_set_dataset (BtlCompressPage *self,
+                               BtlDataset      *train)
+{
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+
+  if (train == self->train)
+    return;
+  g_clear_pointer (&self->train, btl_dataset_unref);
+  if (train != NULL)
+    self->train = btl_dataset_ref (train);
+  g_clear_pointer (&self->baseline, btl_baseline_unref);
+  schedule_refresh (self);
+}
+
+void
+btl_compress_page_set_mode (BtlCompressPage *self,
+                            int              mode)
+{
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+
+  gtk_drop_down_set_selected (self->mode_dropdown, mode == BTL_CODEC_MODE_FIT ? 0 : 1);
+}
+
+void
+btl_compress_page_set_bits (BtlCompressPage *self,
+                            int              bits)
+{
+  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
+
+  gtk_spin_button_set_value (self->bits_spin, bits);
+}
+
+gboolean
+btl_compress_page_is_busy (BtlCompressPage *self)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
+
+  return self->busy;
+}
+
+const char *
+btl_compress_page_get_message (BtlCompressPage *self)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), NULL);
+
+  return self->message;
+}
+
+const char *
+btl_compress_page_get_cell (BtlCompressPage *self,
+                            int              row,
+                            int              column)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), NULL);
+  g_return_val_if_fail (row >= 0 && row < N_ROWS, NULL);
+  g_return_val_if_fail (column >= 0 && column < BTL_COMPRESS_N_COLS, NULL);
+
+  return gtk_label_get_text (self->cells[row][column]);
+}
+
+int
+btl_compress_page_get_n_series (BtlCompressPage *self)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), 0);
+
+  return self->n_series;
+}
+
+GtkWidget *
+btl_compress_page_get_split_view (BtlCompressPage *self)
+{
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), NULL);
+
+  return GTK_WIDGET (self->split_view);
+}
