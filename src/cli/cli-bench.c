@@ -147,7 +147,7 @@ cli_bench (int    argc,
     { "ceiling-time", 0, 0, G_OPTION_ARG_DOUBLE, &ceiling_time,
       N_("Seconds spent timing each GEMM shape for the ceiling (default 0.2)"), N_("S") },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
-      N_("fashion-mnist (default) or a directory of MNIST-format IDX files"), N_("DATA") },
+      N_("fashion-mnist (default), a folder of MNIST-format IDX files, or a folder of pictures"), N_("DATA") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print the result as one JSON object"), NULL },
     { NULL }

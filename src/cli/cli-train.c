@@ -348,7 +348,7 @@ cli_train (int    argc,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
-      N_("fashion-mnist (default) or a directory of MNIST-format IDX files"), N_("DATA") },
+      N_("fashion-mnist (default), a folder of MNIST-format IDX files, or a folder of pictures"), N_("DATA") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
       N_("Train on the first N training images only"), N_("N") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
