@@ -285,7 +285,9 @@ btl_comparison_new (BtlCodec        *codec,
       row->image = g_memdup2 (cmp->reference,
                               sizeof (float) * c * cmp->height * cmp->width);
       measure (row, cmp->reference, c, cmp->height, cmp->width);
-      row->note = g_strdup ("lossless PNG");
+      /* gdk-pixbuf writes 8-bit RGB only: a gray picture's PNG carries
+       * three equal channels (deflate absorbs most, not all, of that). */
+      row->note = g_strdup (c == 1 ? "lossless PNG (written as RGB)" : "lossless PNG");
     }
   else
     row_unavailable (row, g_strdup (local_error->message));
