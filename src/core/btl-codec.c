@@ -11,7 +11,8 @@
 #include "btl-error.h"
 #include "btl-tiles.h"
 
-/* Tiles per inference call: bounds the memory of a huge picture's codes. */
+/* The inference workspace's batch: tiles go through the network this many at
+ * a time, whatever the picture's size. */
 #define TILE_BATCH     256
 
 struct _BtlCodec
@@ -567,10 +568,11 @@ btl_codec_compress (BtlCodec      *codec,
   BtlCodecCoding coding;
   const float *input = image;
   BtlCodecHeader header = { 0 };
-  int d = codec->latent_dim, n_tiles = 1;
+  int d, n_tiles = 1;
 
   g_return_val_if_fail (codec != NULL && image != NULL, NULL);
 
+  d = codec->latent_dim;
   if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
