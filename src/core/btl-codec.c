@@ -288,42 +288,56 @@ btl_codec_free (BtlCodec *codec)
 BtlCodecTransform
 btl_codec_get_transform (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, BTL_CODEC_TRANSFORM_AUTOENCODER);
+
   return codec->transform;
 }
 
 int
 btl_codec_get_channels (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, 0);
+
   return codec->channels;
 }
 
 int
 btl_codec_get_tile_height (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, 0);
+
   return codec->tile_h;
 }
 
 int
 btl_codec_get_tile_width (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, 0);
+
   return codec->tile_w;
 }
 
 int
 btl_codec_get_latent_dim (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, 0);
+
   return codec->latent_dim;
 }
 
 const char *
 btl_codec_get_fingerprint (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, NULL);
+
   return codec->fingerprint_hex;
 }
 
 BtlCodecRangeSource
 btl_codec_get_range_source (const BtlCodec *codec)
 {
+  g_return_val_if_fail (codec != NULL, BTL_CODEC_RANGES_IMAGE);
+
   return codec->have_ranges ? codec->range_source : BTL_CODEC_RANGES_IMAGE;
 }
 
