@@ -41,6 +41,7 @@ struct _BtlScatterMap
   int               cache_width;
   int               cache_height;
   int               cache_scale;
+  graphene_rect_t   cache_plot;    /* moves with axis labels, fonts, legend */
 
   /* layout of the last frame on screen */
   BtlAxis           xa;
@@ -234,7 +235,8 @@ draw_map (GtkWidget *widget,
 
       if (self->cache == NULL || self->cache_version != self->version
           || self->cache_width != width || self->cache_height != height
-          || self->cache_scale != scale)
+          || self->cache_scale != scale
+          || !graphene_rect_equal (&self->cache_plot, &plot))
         {
           cairo_t *cc;
 
@@ -248,6 +250,7 @@ draw_map (GtkWidget *widget,
           self->cache_width = width;
           self->cache_height = height;
           self->cache_scale = scale;
+          self->cache_plot = plot;
         }
       cairo_set_source_surface (cr, self->cache, 0, 0);
       cairo_paint (cr);
