@@ -16,13 +16,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "btl-compress-job.h"
+#include "btl-compress-page-private.h"
 #include "btl-image.h"
-#include "btl-rd-chart.h"
 #include "btl-split-view.h"
-#include "btl-tiles.h"
 
-#define N_ROWS BTL_COMPARE_N_ROWS
 /* |A − B| is multiplied by this in the heat map: small errors must show. */
 #define DIFF_GAIN 4.0f
 /* Delay before a new model snapshot refreshes the results, in ms. */
@@ -35,62 +32,6 @@ static const char *const row_names[N_ROWS] = {
 static const char *const series_ids[] = { "autoencoder", "jpeg", "webp", "pca" };
 static const char *const series_names[] = { N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA") };
 
-struct _BtlCompressPage
-{
-  GtkWidget           parent_instance;
-
-  /* template widgets */
-  GtkWidget          *toolbar;
-  GtkButton          *open_button;
-  GtkButton          *paste_button;
-  GtkDropDown        *mode_dropdown;
-  GtkSpinButton      *bits_spin;
-  GtkDropDown        *a_dropdown;
-  GtkDropDown        *b_dropdown;
-  GtkToggleButton    *diff_toggle;
-  GtkSpinner         *spinner;
-  GtkLabel           *status_label;
-  GtkButton          *save_button;
-  GtkLabel           *message_label;
-  GtkWidget          *paned;
-  BtlSplitView       *split_view;
-  GtkWidget          *placeholder;
-  GtkGrid            *table_grid;
-  GtkLabel           *note_label;
-  GtkDropDown        *metric_dropdown;
-  GtkButton          *export_png_button;
-  GtkButton          *export_svg_button;
-  GtkButton          *export_csv_button;
-  BtlRdChart         *rd_chart;
-
-  /* the model (owned copies) */
-  gboolean            has_model;
-  NnConfig            config;
-  NnSnapshot         *snapshot;
-  BtlModelInfo        info;
-  BtlDataset         *train;
-  BtlBaselineRef     *baseline;        /* cached fit for baseline_* below */
-  BtlDataset         *baseline_train;  /* borrowed: identity only */
-  int                 baseline_shape[3];
-  char                baseline_arch[NN_ARCH_MAX];
-
-  /* the picture and its results */
-  GdkPixbuf          *pixbuf;
-  gint64              original_bytes;
-  char               *name;
-  BtlCompressResult  *result;          /* last complete result */
-  BtlCompressResult  *partial;         /* borrowed from the running job */
-  GdkTexture         *textures[N_ROWS];
-  GtkLabel           *cells[N_ROWS][BTL_COMPRESS_N_COLS];
-  int                 n_series;
-
-  /* the job */
-  GCancellable       *cancellable;
-  gboolean            busy;
-  gboolean            stale;
-  guint               refresh_id;
-  char               *message;
-};
 
 enum
 {
@@ -103,12 +44,11 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BtlCompressPage, btl_compress_page, GTK_TYPE_WIDGET)
 
-static void start_job (BtlCompressPage *self, BtlCompressRequest *request);
 
 /* ---------------------------------------------------------------- display */
 
-static void
-show_message (BtlCompressPage *self,
+void
+btl_compress_page_show_message (BtlCompressPage *self,
               const char      *message)
 {
   g_free (self->message);
@@ -389,7 +329,7 @@ refresh_timeout (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   if (self->pixbuf != NULL)
-    start_job (self, NULL);
+    btl_compress_page_start_job (self, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -424,13 +364,13 @@ on_job_done (GObject      *source,
   self->partial = NULL;
   if (res == NULL)
     {
-      show_message (self, error->message);
+      btl_compress_page_show_message (self, error->message);
       set_busy (self, FALSE, NULL);
       update_view (self);
     }
   else
     {
-      show_message (self, NULL);
+      btl_compress_page_show_message (self, NULL);
       if (res->comparison != NULL)
         status = g_strdup_printf (_("Table %.2f s, curves %.2f s"), res->seconds_table,
                                   res->seconds_rd);
@@ -454,9 +394,9 @@ on_job_done (GObject      *source,
 
 /* Starts a job for request, or (NULL) for the current picture with the
  * current settings; cancels the job in flight. */
-static void
-start_job (BtlCompressPage    *self,
-           BtlCompressRequest *request)
+void
+btl_compress_page_start_job (BtlCompressPage    *self,
+                             BtlCompressRequest *request)
 {
   g_autoptr (BtlCompressRequest) req = request;
 
@@ -514,298 +454,13 @@ start_job (BtlCompressPage    *self,
                         on_job_done, g_object_ref (self));
 }
 
-/* ---------------------------------------------------------------- sources */
-
-void
-btl_compress_page_open_file (BtlCompressPage *self,
-                             GFile           *file)
-{
-  g_autoptr (BtlCompressRequest) req = NULL;
-  g_autofree char *path = NULL;
-
-  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      g_autofree char *uri = g_file_get_uri (file);
-      g_autofree char *message = g_strdup_printf (_("%s is not a local file: save it first, "
-                                                    "then open it"), uri);
-
-      show_message (self, message);
-      return;
-    }
-  req = btl_compress_request_new ();
-  req->name = g_file_get_basename (file);
-  req->path = g_steal_pointer (&path);
-  g_free (self->name);
-  self->name = g_strdup (req->name);
-  start_job (self, g_steal_pointer (&req));
-}
-
-void
-btl_compress_page_open_bytes (BtlCompressPage *self,
-                              GBytes          *bytes,
-                              const char      *name)
-{
-  BtlCompressRequest *req;
-
-  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
-  g_return_if_fail (bytes != NULL);
-
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      show_message (self, _("The picture is empty"));
-      return;
-    }
-  req = btl_compress_request_new ();
-  req->bytes = g_bytes_ref (bytes);
-  req->name = g_strdup (name != NULL ? name : _("pasted picture"));
-  g_free (self->name);
-  self->name = g_strdup (req->name);
-  start_job (self, req);
-}
-
-void
-btl_compress_page_open_texture (BtlCompressPage *self,
-                                GdkTexture      *texture)
-{
-  g_autoptr (GBytes) png = NULL;
-
-  g_return_if_fail (BTL_IS_COMPRESS_PAGE (self));
-  g_return_if_fail (GDK_IS_TEXTURE (texture));
-
-  /* Through PNG so a pasted picture takes exactly the path of an opened one
-   * (pixel limit, alpha over white); its size is that of a PNG. */
-  if ((gint64) gdk_texture_get_width (texture) * gdk_texture_get_height (texture)
-      > BTL_IMAGE_MAX_PIXELS)
-    {
-      show_message (self, _("The pasted picture is above the pixel limit"));
-      return;
-    }
-  png = gdk_texture_save_to_png_bytes (texture);
-  btl_compress_page_open_bytes (self, png, _("pasted picture"));
-}
-
-static void
-on_open_response (GtkNativeDialog *dialog,
-                  int              response,
-                  gpointer         user_data)
-{
-  BtlCompressPage *self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      btl_compress_page_open_file (self, file);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-on_open_clicked (BtlCompressPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog;
-  g_autoptr (GtkFileFilter) pictures = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) btlz = gtk_file_filter_new ();
-
-  dialog = gtk_file_chooser_native_new (_("Open Picture"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (pictures, _("Pictures"));
-  gtk_file_filter_add_pixbuf_formats (pictures);
-  gtk_file_filter_add_pattern (pictures, "*.btlz");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), pictures);
-  gtk_file_filter_set_name (btlz, _("Compressed pictures (.btlz)"));
-  gtk_file_filter_add_pattern (btlz, "*.btlz");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), btlz);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-on_paste_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr (BtlCompressPage) self = user_data;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GError) error = NULL;
-
-  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
-  if (texture == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The clipboard holds no picture (%s)"),
-                                                  error->message);
-
-      show_message (self, message);
-      return;
-    }
-  btl_compress_page_open_texture (self, texture);
-}
-
-static void
-on_paste_clicked (BtlCompressPage *self)
-{
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
-
-  gdk_clipboard_read_texture_async (clipboard, NULL, on_paste_done, g_object_ref (self));
-}
-
-static gboolean
-on_drop (GtkDropTarget   *target,
-         const GValue    *value,
-         double           x,
-         double           y,
-         BtlCompressPage *self)
-{
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    {
-      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
-
-      if (files == NULL)
-        return FALSE;
-      btl_compress_page_open_file (self, files->data);
-      g_slist_free (files);
-      return TRUE;
-    }
-  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
-    {
-      btl_compress_page_open_file (self, g_value_get_object (value));
-      return TRUE;
-    }
-  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
-    {
-      btl_compress_page_open_texture (self, g_value_get_object (value));
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* ---------------------------------------------------------------- saving */
-
-typedef enum { SAVE_BTLZ, SAVE_PNG, SAVE_SVG, SAVE_CSV } SaveKind;
-
-static void
-on_save_response (GtkNativeDialog *dialog,
-                  int              response,
-                  gpointer         user_data)
-{
-  BtlCompressPage *self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr (GError) error = NULL;
-      SaveKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
-      gboolean ok;
-
-      if (kind == SAVE_BTLZ)
-        ok = btl_compress_page_save_btlz (self, path, &error);
-      else
-        ok = btl_compress_page_export_chart (self, path, &error);
-      show_message (self, ok ? NULL : error->message);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-ask_save_path (BtlCompressPage *self,
-               SaveKind         kind)
-{
-  static const char *const names[] = {
-    "picture.btlz", "rate-distortion.png", "rate-distortion.svg", "rate-distortion.csv",
-  };
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog;
-  g_autofree char *name = NULL;
-
-  dialog = gtk_file_chooser_native_new (kind == SAVE_BTLZ ? _("Save Compressed Picture")
-                                                          : _("Export Chart"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  if (kind == SAVE_BTLZ && self->name != NULL)
-    {
-      g_autofree char *stem = g_strdup (self->name);
-      char *dot = strrchr (stem, '.');
-
-      if (dot != NULL)
-        *dot = '\0';
-      name = g_strconcat (stem, ".btlz", NULL);
-    }
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     name != NULL ? name : names[kind]);
-  g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
-  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-on_save_clicked (BtlCompressPage *self)
-{
-  ask_save_path (self, SAVE_BTLZ);
-}
-
-static void
-on_export_clicked (BtlCompressPage *self,
-                   GtkButton       *button)
-{
-  ask_save_path (self, button == self->export_svg_button ? SAVE_SVG
-                       : button == self->export_csv_button ? SAVE_CSV : SAVE_PNG);
-}
-
-gboolean
-btl_compress_page_save_btlz (BtlCompressPage  *self,
-                             const char       *path,
-                             GError          **error)
-{
-  const BtlCompareRow *row;
-  gsize len;
-  const char *data;
-
-  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (self->result == NULL || self->result->comparison == NULL
-      || !self->result->comparison->rows[BTL_COMPARE_AUTOENCODER].available)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("Nothing to save: compress a picture first"));
-      return FALSE;
-    }
-  row = &self->result->comparison->rows[BTL_COMPARE_AUTOENCODER];
-  data = g_bytes_get_data (row->data, &len);
-  return g_file_set_contents (path, data, (gssize) len, error);
-}
-
-gboolean
-btl_compress_page_export_chart (BtlCompressPage  *self,
-                                const char       *path,
-                                GError          **error)
-{
-  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (g_str_has_suffix (path, ".csv"))
-    return btl_rd_chart_save_csv (self->rd_chart, path, error);
-  return btl_rd_chart_export (self->rd_chart, path, error);
-}
-
 /* ---------------------------------------------------------------- settings */
 
 static void
 on_settings_changed (BtlCompressPage *self)
 {
   if (self->pixbuf != NULL)
-    start_job (self, NULL);
+    btl_compress_page_start_job (self, NULL);
 }
 
 static void
@@ -931,10 +586,7 @@ btl_compress_page_class_init (BtlCompressPageClass *klass)
   BIND (export_csv_button);
   BIND (rd_chart);
 #undef BIND
-  gtk_widget_class_bind_template_callback (widget_class, on_open_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_paste_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
+  btl_compress_page_class_init_io (widget_class);
   gtk_widget_class_set_css_name (widget_class, "btl-compress-page");
 }
 
@@ -977,8 +629,6 @@ static void
 btl_compress_page_init (BtlCompressPage *self)
 {
   g_autoptr (GtkStringList) rows = gtk_string_list_new (NULL);
-  GtkDropTarget *drop;
-  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   btl_model_info_init (&self->info);
@@ -1003,11 +653,7 @@ btl_compress_page_init (BtlCompressPage *self)
   g_signal_connect_swapped (self->diff_toggle, "toggled", G_CALLBACK (on_view_changed), self);
   g_signal_connect_swapped (self->metric_dropdown, "notify::selected",
                             G_CALLBACK (on_metric_changed), self);
-
-  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-  gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
-  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  btl_compress_page_init_io (self);
 }
 
 GtkWidget *

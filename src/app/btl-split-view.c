@@ -158,6 +158,9 @@ btl_split_view_snapshot (GtkWidget   *widget,
   have_b = self->surface_b != NULL;
   dx = have_b ? round (self->position * w) : w;
 
+  /* A neutral surround, so letterboxing reads as such on any theme. */
+  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.16f, 0.16f, 0.17f, 1.0f },
+                             &GRAPHENE_RECT_INIT (0, 0, w, h));
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   draw_picture (cr, self->surface_a, scale, ox, oy, 0, dx, h);
   if (have_b)
