@@ -3,10 +3,9 @@
  * Scoring 10 000 test and 10 000 training images takes a second or two of
  * CPU, so it runs in a GTask thread on a private model structure and a
  * snapshot; while training publishes snapshots it is repeated at most every
- * RESCORE_INTERVAL_US and only while the page is on screen. Moving the
- * threshold is cheap (a binary search on the sorted errors); the gallery's
- * reconstructions (≤ 48 images) are decoded in the main thread from an idle
- * so a drag redraws it at most once per frame.
+ * RESCORE_INTERVAL_US and only while the page is on screen. What one
+ * threshold shows (summary, per-class rows, gallery) is in
+ * btl-inspect-page-views.c.
  */
 #include "config.h"
 
@@ -16,73 +15,22 @@
 
 #include "btl-anomaly.h"
 #include "btl-error.h"
-#include "btl-image-grid.h"
-#include "btl-inspect-page.h"
+#include "btl-inspect-page-private.h"
 #include "btl-latent.h"
 #include "btl-metrics.h"
 
 #define RESCORE_INTERVAL_US (10 * G_USEC_PER_SEC)
 #define OWN_SIZE 56
 
-struct _BtlInspectPage
-{
-  GtkWidget         parent_instance;
-
-  /* template widgets */
-  GtkWidget        *root;
-  GtkRevealer      *message_revealer;
-  GtkLabel         *message_label;
-  GtkSpinner       *spinner;
-  GtkCheckButton   *log_check;
-  GtkWidget        *reset_button;
-  GtkWidget        *open_button;
-  GtkWidget        *export_button;
-  BtlHistogram     *histogram;
-  GtkLabel         *threshold_label;
-  GtkGrid          *class_grid;
-  GtkWidget        *own_box;
-  GtkPicture       *own_picture;
-  GtkPicture       *own_recon_picture;
-  GtkLabel         *own_label;
-  GtkLabel         *gallery_label;
-  BtlImageGrid     *gallery;
-
-  /* owned */
-  NnModel          *model;           /* structure copy; its own weight buffer is unused */
-  NnInference      *inf;             /* main thread: gallery and own images */
-  NnSnapshot       *snap;
-  BtlDataset       *train;
-  BtlDataset       *test;
-  BtlAnomalyScores *train_scores;    /* first BTL_ANOMALY_DEFAULT_TRAIN_LIMIT training images */
-  BtlAnomalyScores *test_scores;
-  GCancellable     *cancellable;
-  GPtrArray        *class_bars;      /* (n_classes) GtkLevelBar */
-  GPtrArray        *class_counts;    /* (n_classes) GtkLabel */
-  float            *own_x;           /* (input_dim) the person's image, or NULL */
-  char             *own_name;
-
-  /* state */
-  double            threshold;
-  double            default_threshold;
-  gboolean          threshold_moved; /* by the person: keep it across re-scoring */
-  gboolean          updating;
-  gboolean          scoring;
-  gboolean          score_pending;
-  gint64            last_score_us;
-  guint             score_timeout_id;
-  guint             gallery_idle_id;
-  int               n_flagged;
-};
 
 G_DEFINE_FINAL_TYPE (BtlInspectPage, btl_inspect_page, GTK_TYPE_WIDGET)
 
 static void request_score (BtlInspectPage *self);
-static void update_threshold_views (BtlInspectPage *self);
 
 /* ------------------------------------------------------------ helpers */
 
-static void
-show_message (BtlInspectPage *self,
+void
+btl_inspect_page_show_message (BtlInspectPage *self,
               const char     *message)
 {
   gtk_label_set_text (self->message_label, message != NULL ? message : "");
@@ -92,7 +40,7 @@ show_message (BtlInspectPage *self,
 static void
 on_message_close (BtlInspectPage *self)
 {
-  show_message (self, NULL);
+  btl_inspect_page_show_message (self, NULL);
 }
 
 /* An RGB texture of a CHW float image, pixels enlarged scale× (nearest). */
@@ -138,7 +86,7 @@ on_chooser_response (GtkNativeDialog *dialog,
       if (path != NULL)
         func (self, path);
       else
-        show_message (self, _("Only local files can be used"));
+        btl_inspect_page_show_message (self, _("Only local files can be used"));
     }
   g_object_unref (self);
   g_object_unref (dialog);
@@ -174,203 +122,6 @@ choose_file (BtlInspectPage *self,
   g_object_set_data (G_OBJECT (dialog), "func", func);
   g_signal_connect (dialog, "response", G_CALLBACK (on_chooser_response), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-/* ------------------------------------------------------------ views */
-
-static gboolean
-gallery_idle_cb (gpointer data)
-{
-  BtlInspectPage *self = data;
-  const NnConfig *cfg;
-  int n, dim;
-  g_autofree float *x = NULL;
-  g_autofree float *y = NULL;
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *text = NULL;
-  NnError nerr = { 0 };
-
-  self->gallery_idle_id = 0;
-  if (self->test_scores == NULL)
-    return G_SOURCE_REMOVE;
-
-  cfg = nn_model_get_config (self->model);
-  dim = self->test_scores->data != NULL ? btl_dataset_dim (self->test) : 0;
-  n = MIN (self->n_flagged, BTL_INSPECT_PAGE_GALLERY_MAX);
-  x = g_new (float, (size_t) MAX (n, 1) * dim);
-  y = g_new (float, (size_t) MAX (n, 1) * dim);
-  for (int r = 0; r < n; r++)
-    {
-      int i = self->test_scores->by_error[r];
-
-      memcpy (x + (size_t) r * dim, btl_dataset_image (self->test, i), (size_t) dim * sizeof (float));
-      /* Tiles are small: the error alone; classes have their own list. */
-      g_ptr_array_add (labels, g_strdup_printf ("%.3g", self->test_scores->errors[i]));
-    }
-  g_ptr_array_add (labels, NULL);
-  if (n > 0 && nn_inference_reconstruct (self->inf, self->snap->params, self->snap->stats,
-                                         x, n, y, &nerr) != NN_OK)
-    {
-      show_message (self, nerr.message);
-      return G_SOURCE_REMOVE;
-    }
-  btl_image_grid_set_images (self->gallery, x, y, n, cfg->in_channels, cfg->in_height,
-                             cfg->in_width);
-  btl_image_grid_set_labels (self->gallery, n > 0 ? (const char * const *) labels->pdata : NULL);
-
-  if (self->n_flagged == 0)
-    text = g_strdup (_("No test image is above the threshold"));
-  else if (n < self->n_flagged)
-    text = g_strdup_printf (_("The worst %d of %d flagged images, each above its reconstruction"),
-                            n, self->n_flagged);
-  else
-    text = g_strdup_printf (ngettext ("The flagged image above its reconstruction",
-                                      "All %d flagged images, worst first, each above its reconstruction",
-                                      n), n);
-  gtk_label_set_text (self->gallery_label, text);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queue_gallery (BtlInspectPage *self)
-{
-  if (self->gallery_idle_id == 0)
-    self->gallery_idle_id = g_idle_add (gallery_idle_cb, self);
-}
-
-static void
-build_class_rows (BtlInspectPage *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->class_grid))) != NULL)
-    gtk_grid_remove (self->class_grid, child);
-  g_ptr_array_set_size (self->class_bars, 0);
-  g_ptr_array_set_size (self->class_counts, 0);
-  if (self->test == NULL || self->test->labels == NULL)
-    return;
-
-  for (int k = 0; k < self->test->n_classes; k++)
-    {
-      GtkWidget *name = gtk_label_new (btl_dataset_class_name (self->test, k));
-      GtkWidget *bar = gtk_level_bar_new ();
-      GtkWidget *count = gtk_label_new ("");
-
-      gtk_label_set_xalign (GTK_LABEL (name), 0.0f);
-      gtk_label_set_xalign (GTK_LABEL (count), 1.0f);
-      gtk_widget_add_css_class (count, "numeric");
-      gtk_widget_set_hexpand (bar, TRUE);
-      gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
-      /* Colour is no cue here: one bar per class, longer = more flagged. */
-      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
-      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
-      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_FULL);
-      gtk_grid_attach (self->class_grid, name, 0, k, 1, 1);
-      gtk_grid_attach (self->class_grid, bar, 1, k, 1, 1);
-      gtk_grid_attach (self->class_grid, count, 2, k, 1, 1);
-      g_ptr_array_add (self->class_bars, bar);
-      g_ptr_array_add (self->class_counts, count);
-    }
-}
-
-static void
-update_class_rows (BtlInspectPage *self)
-{
-  int n_classes = (int) self->class_bars->len;
-  g_autofree int *flagged = g_new0 (int, MAX (n_classes, 1));
-  g_autofree int *total = g_new0 (int, MAX (n_classes, 1));
-  double worst = 0.0;
-
-  if (n_classes == 0
-      || !btl_anomaly_scores_per_class (self->test_scores, self->threshold, flagged, total))
-    return;
-  for (int k = 0; k < n_classes; k++)
-    if (total[k] > 0)
-      worst = MAX (worst, (double) flagged[k] / total[k]);
-  for (int k = 0; k < n_classes; k++)
-    {
-      double f = total[k] > 0 ? (double) flagged[k] / total[k] : 0.0;
-      g_autofree char *text = g_strdup_printf ("%d / %d  %5.1f %%", flagged[k], total[k],
-                                               100.0 * f);
-
-      /* Scaled to the worst class (at least 5 %) so small fractions still show. */
-      gtk_level_bar_set_max_value (g_ptr_array_index (self->class_bars, k), MAX (worst, 0.05));
-      gtk_level_bar_set_value (g_ptr_array_index (self->class_bars, k), f);
-      gtk_label_set_text (g_ptr_array_index (self->class_counts, k), text);
-    }
-}
-
-static void
-update_own_label (BtlInspectPage *self,
-                  double          mse)
-{
-  g_autofree char *text = NULL;
-
-  text = g_strdup_printf (_("%s: error %.4f (PSNR %.1f dB), %s the threshold — %s"),
-                          self->own_name, mse, btl_psnr_from_mse (mse),
-                          mse > self->threshold ? _("above") : _("below"),
-                          mse > self->threshold ? _("flagged as unusual") : _("looks normal"));
-  gtk_label_set_text (self->own_label, text);
-}
-
-static void
-update_threshold_views (BtlInspectPage *self)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *rule = NULL;
-  int n;
-
-  if (self->test_scores == NULL)
-    return;
-  n = self->test_scores->n;
-  self->n_flagged = btl_anomaly_scores_count_above (self->test_scores, self->threshold);
-  if (!self->threshold_moved)
-    rule = g_strdup_printf (_("the %gth percentile of %d training errors"),
-                            BTL_ANOMALY_DEFAULT_PERCENTILE, self->train_scores->n);
-  else
-    rule = g_strdup_printf (_("set by hand; the default is %.4f"), self->default_threshold);
-  text = g_strdup_printf (_("Threshold %.4f (%s): %d of %d test images flagged (%.1f %%)"),
-                          self->threshold, rule, self->n_flagged, n,
-                          100.0 * self->n_flagged / MAX (n, 1));
-  gtk_label_set_text (self->threshold_label, text);
-  update_class_rows (self);
-  queue_gallery (self);
-  if (self->own_x != NULL && gtk_widget_get_visible (self->own_box))
-    {
-      const char *mse_text = g_object_get_data (G_OBJECT (self->own_label), "mse");
-
-      if (mse_text != NULL)
-        update_own_label (self, g_ascii_strtod (mse_text, NULL));
-    }
-}
-
-static void
-on_threshold_changed (BtlInspectPage *self)
-{
-  if (self->updating || self->test_scores == NULL)
-    return;
-  self->threshold = btl_histogram_get_threshold (self->histogram);
-  self->threshold_moved = TRUE;
-  update_threshold_views (self);
-}
-
-static void
-on_reset_clicked (BtlInspectPage *self)
-{
-  if (self->test_scores == NULL)
-    return;
-  self->updating = TRUE;
-  btl_histogram_set_threshold (self->histogram, self->default_threshold);
-  self->updating = FALSE;
-  self->threshold = self->default_threshold;
-  self->threshold_moved = FALSE;
-  update_threshold_views (self);
-}
-
-static void
-on_log_toggled (BtlInspectPage *self)
-{
-  btl_histogram_set_log_x (self->histogram, gtk_check_button_get_active (self->log_check));
 }
 
 /* ------------------------------------------------------------ scoring task */
@@ -448,7 +199,7 @@ score_done (GObject      *object,
   gtk_spinner_stop (self->spinner);
   if (error != NULL)
     {
-      show_message (self, error->message);
+      btl_inspect_page_show_message (self, error->message);
       return;
     }
 
@@ -467,7 +218,7 @@ score_done (GObject      *object,
   self->updating = FALSE;
   gtk_widget_set_sensitive (self->export_button, TRUE);
   gtk_widget_set_sensitive (self->reset_button, TRUE);
-  update_threshold_views (self);
+  btl_inspect_page_update_threshold_views (self);
 
   if (self->score_pending)
     request_score (self);
@@ -576,7 +327,7 @@ btl_inspect_page_score_image (BtlInspectPage  *self,
   g_object_set_data_full (G_OBJECT (self->own_label), "mse",
                           g_strdup (g_ascii_dtostr (buf, sizeof buf, mse)), g_free);
   gtk_widget_set_visible (self->own_box, TRUE);
-  update_own_label (self, mse);
+  btl_inspect_page_update_own_label (self, mse);
   if (error_out != NULL)
     *error_out = mse;
   return TRUE;
@@ -589,7 +340,7 @@ open_chosen (BtlInspectPage *self,
   g_autoptr(GError) error = NULL;
 
   if (!btl_inspect_page_score_image (self, path, NULL, &error))
-    show_message (self, error->message);
+    btl_inspect_page_show_message (self, error->message);
 }
 
 static void
@@ -623,7 +374,7 @@ export_chosen (BtlInspectPage *self,
   g_autoptr(GError) error = NULL;
 
   if (!btl_inspect_page_export_csv (self, path, &error))
-    show_message (self, error->message);
+    btl_inspect_page_show_message (self, error->message);
 }
 
 static void
@@ -670,14 +421,14 @@ btl_inspect_page_set_model (BtlInspectPage *self,
   g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
 
   clear_model (self);
-  show_message (self, NULL);
+  btl_inspect_page_show_message (self, NULL);
   gtk_widget_set_visible (self->own_box, FALSE);
   btl_histogram_set_values (self->histogram, NULL, 0, 0);
   btl_image_grid_set_images (self->gallery, NULL, NULL, 0, 1, 1, 1);
   gtk_label_set_text (self->threshold_label, "");
   gtk_widget_set_sensitive (self->export_button, FALSE);
   gtk_widget_set_sensitive (self->reset_button, FALSE);
-  build_class_rows (self);
+  btl_inspect_page_build_class_rows (self);
   gtk_widget_set_sensitive (self->root, model != NULL && train != NULL && test != NULL);
   if (model == NULL || train == NULL || test == NULL || train->n == 0 || test->n == 0)
     {
@@ -695,7 +446,7 @@ btl_inspect_page_set_model (BtlInspectPage *self,
                          cfg->in_channels, cfg->in_height, cfg->in_width,
                          test->channels, test->height, test->width);
 
-      show_message (self, text);
+      btl_inspect_page_show_message (self, text);
       return;
     }
   self->model = nn_model_new (cfg, &nerr);
@@ -703,14 +454,14 @@ btl_inspect_page_set_model (BtlInspectPage *self,
     self->inf = nn_inference_new (self->model, BTL_INSPECT_PAGE_GALLERY_MAX, &nerr);
   if (self->inf == NULL)
     {
-      show_message (self, nerr.message);
+      btl_inspect_page_show_message (self, nerr.message);
       g_clear_pointer (&self->model, nn_model_free);
       return;
     }
   self->snap = nn_snapshot_new_from_model (model, 0, 0);
   self->train = btl_dataset_ref (train);
   self->test = btl_dataset_ref (test);
-  build_class_rows (self);
+  btl_inspect_page_build_class_rows (self);
   gtk_label_set_text (self->gallery_label, _("Scoring the test images…"));
   request_score (self);
 }
@@ -886,11 +637,9 @@ btl_inspect_page_class_init (BtlInspectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlInspectPage, gallery);
 
   gtk_widget_class_bind_template_callback (widget_class, on_message_close);
-  gtk_widget_class_bind_template_callback (widget_class, on_log_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, on_reset_clicked);
+  btl_inspect_page_views_class_init (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, on_open_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_threshold_changed);
 }
 
 static void

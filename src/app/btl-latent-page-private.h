@@ -1,5 +1,6 @@
-/* btl-latent-page-private.h — what btl-latent-page.c (sliders, decoding,
- * the map) and btl-latent-page-tools.c (interpolation, traversal) share. */
+/* btl-latent-page-private.h — what btl-latent-page.c (sliders, decoding),
+ * btl-latent-page-map.c (the map and its encoding task) and
+ * btl-latent-page-tools.c (interpolation, traversal) share. */
 #pragma once
 
 #include "btl-latent-page.h"
@@ -106,7 +107,22 @@ void        btl_latent_page_choose_file       (BtlLatentPage        *self,
                                                BtlLatentPageFileFunc func,
                                                gpointer              data);
 
-/* btl-latent-page-tools.c */
+void        btl_latent_page_set_picture       (GtkPicture     *picture,
+                                               GdkTexture     *texture);   /* takes texture */
+/* Pixel scale that draws the model's images about `pixels` across. */
+int         btl_latent_page_scale_for         (BtlLatentPage  *self,
+                                               int             pixels);
+/* Decodes self->z, shows it, moves the map marker: the timed path. */
+void        btl_latent_page_decode_current    (BtlLatentPage  *self);
+void        btl_latent_page_sync_sliders      (BtlLatentPage  *self);
+void        btl_latent_page_rebuild_sliders   (BtlLatentPage  *self);
+
+/* btl-latent-page-map.c */
+void        btl_latent_page_map_class_init    (GtkWidgetClass *widget_class);
+/* Encodes the test set for the map now or as soon as allowed. */
+void        btl_latent_page_request_encode    (BtlLatentPage  *self);
+
+/* btl-latent-page-tools.c (also the file chooser) */
 void        btl_latent_page_tools_class_init  (GtkWidgetClass *widget_class);
 void        btl_latent_page_tools_reset       (BtlLatentPage  *self);
 void        btl_latent_page_tools_space_changed (BtlLatentPage *self,

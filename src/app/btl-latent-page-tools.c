@@ -15,6 +15,70 @@
 #include "btl-image.h"
 #include "btl-latent-page-private.h"
 
+/* ------------------------------------------------------------ file chooser */
+
+typedef struct
+{
+  BtlLatentPage         *self;
+  BtlLatentPageFileFunc  func;
+  gpointer               data;
+} ChooseData;
+
+static void
+on_chooser_response (GtkNativeDialog *dialog,
+                     int              response,
+                     ChooseData      *cd)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        cd->func (cd->self, file, cd->data);
+    }
+  g_object_unref (cd->self);
+  g_free (cd);
+  g_object_unref (dialog);
+}
+
+void
+btl_latent_page_choose_file (BtlLatentPage        *self,
+                             const char           *title,
+                             gboolean              save,
+                             const char           *suggested_name,
+                             BtlLatentPageFileFunc func,
+                             gpointer              data)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+  ChooseData *cd = g_new0 (ChooseData, 1);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        save ? GTK_FILE_CHOOSER_ACTION_SAVE
+                                             : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        save ? _("_Export") : _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  if (save)
+    {
+      gtk_file_filter_set_name (filter, _("PNG images"));
+      gtk_file_filter_add_mime_type (filter, "image/png");
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested_name);
+    }
+  else
+    {
+      gtk_file_filter_set_name (filter, _("Images"));
+      gtk_file_filter_add_pixbuf_formats (filter);
+    }
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+
+  cd->self = g_object_ref (self);
+  cd->func = func;
+  cd->data = data;
+  g_signal_connect (dialog, "response", G_CALLBACK (on_chooser_response), cd);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 enum { TAB_INTERPOLATION, TAB_TRAVERSAL };
 
 /* Pixel scale of the strip and grid pictures (GtkPicture scales further). */

@@ -1,10 +1,9 @@
 /* btl-latent-page.c — the Latent page: sliders, live decoding, the 2-D map.
  *
  * Everything decodes from self->snap (immutable, ref-counted) with the
- * page's own NnInference, so it never waits for the trainer. Encoding the
- * test set for the map (thousands of images) runs in a GTask thread on a
- * private model structure, throttled while training publishes snapshots and
- * skipped while the page is not shown.
+ * page's own NnInference, so it never waits for the trainer. The map and its
+ * encoding task are in btl-latent-page-map.c, interpolation and traversal in
+ * btl-latent-page-tools.c.
  */
 #include "config.h"
 
@@ -16,15 +15,10 @@
 #include "btl-image.h"
 #include "btl-latent-page-private.h"
 
-/* While training, re-encode the map at most this often. */
-#define ENCODE_INTERVAL_US (2 * G_USEC_PER_SEC)
 /* The decoded image is drawn at about this many pixels across. */
 #define DECODED_SIZE 224
-#define HOVER_SIZE 84
 
 G_DEFINE_FINAL_TYPE (BtlLatentPage, btl_latent_page, GTK_TYPE_WIDGET)
-
-static void request_encode (BtlLatentPage *self);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -84,8 +78,8 @@ btl_latent_page_describe_image (BtlLatentPage *self,
   return g_strdup_printf (_("test image %d"), index);
 }
 
-static int
-scale_for (BtlLatentPage *self,
+int
+btl_latent_page_scale_for (BtlLatentPage *self,
            int            pixels)
 {
   const NnConfig *cfg = nn_model_get_config (self->model);
@@ -93,8 +87,8 @@ scale_for (BtlLatentPage *self,
   return MAX (1, pixels / MAX (cfg->in_height, cfg->in_width));
 }
 
-static void
-set_picture (GtkPicture  *picture,
+void
+btl_latent_page_set_picture (GtkPicture  *picture,
              GdkTexture  *texture)
 {
   gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
@@ -119,75 +113,11 @@ encode_one (BtlLatentPage *self,
   return TRUE;
 }
 
-/* ------------------------------------------------------------ file chooser */
-
-typedef struct
-{
-  BtlLatentPage         *self;
-  BtlLatentPageFileFunc  func;
-  gpointer               data;
-} ChooseData;
-
-static void
-on_chooser_response (GtkNativeDialog *dialog,
-                     int              response,
-                     ChooseData      *cd)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      if (file != NULL)
-        cd->func (cd->self, file, cd->data);
-    }
-  g_object_unref (cd->self);
-  g_free (cd);
-  g_object_unref (dialog);
-}
-
-void
-btl_latent_page_choose_file (BtlLatentPage        *self,
-                             const char           *title,
-                             gboolean              save,
-                             const char           *suggested_name,
-                             BtlLatentPageFileFunc func,
-                             gpointer              data)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog;
-  ChooseData *cd = g_new0 (ChooseData, 1);
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        save ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                             : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        save ? _("_Export") : _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  if (save)
-    {
-      gtk_file_filter_set_name (filter, _("PNG images"));
-      gtk_file_filter_add_mime_type (filter, "image/png");
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested_name);
-    }
-  else
-    {
-      gtk_file_filter_set_name (filter, _("Images"));
-      gtk_file_filter_add_pixbuf_formats (filter);
-    }
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-
-  cd->self = g_object_ref (self);
-  cd->func = func;
-  cd->data = data;
-  g_signal_connect (dialog, "response", G_CALLBACK (on_chooser_response), cd);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
 /* ------------------------------------------------------------ decoding */
 
 /* Decodes self->z and shows it: the path whose latency the issue bounds. */
-static void
-decode_current (BtlLatentPage *self)
+void
+btl_latent_page_decode_current (BtlLatentPage *self)
 {
   const NnConfig *cfg;
   NnError nerr = { 0 };
@@ -205,9 +135,9 @@ decode_current (BtlLatentPage *self)
       btl_latent_page_show_message (self, nerr.message);
       return;
     }
-  set_picture (self->decoded_picture,
+  btl_latent_page_set_picture (self->decoded_picture,
                btl_latent_page_texture (self->decoded, cfg->in_channels, cfg->in_height,
-                                        cfg->in_width, scale_for (self, DECODED_SIZE)));
+                                        cfg->in_width, btl_latent_page_scale_for (self, DECODED_SIZE)));
   dt = g_get_monotonic_time () - t0;
 
   self->n_decodes++;
@@ -247,8 +177,8 @@ slider_range (BtlLatentPage *self,
   *hi = MAX (fhi, self->z[d]);
 }
 
-static void
-sync_sliders (BtlLatentPage *self)
+void
+btl_latent_page_sync_sliders (BtlLatentPage *self)
 {
   self->updating = TRUE;
   for (int d = 0; d < self->latent; d++)
@@ -276,15 +206,15 @@ on_slider_changed (GtkRange      *range,
     return;
   self->z[d] = (float) gtk_range_get_value (range);
   self->following = FALSE;
-  decode_current (self);
+  btl_latent_page_decode_current (self);
   btl_latent_page_tools_queue_update (self);
 }
 
 /* Lays out one row per shown dimension: all of them in index order for
  * narrow codes; for wide codes the widest spread first and, unless "show
  * all" is on, only the first BTL_LATENT_PAGE_MAX_SLIDERS. */
-static void
-rebuild_sliders (BtlLatentPage *self)
+void
+btl_latent_page_rebuild_sliders (BtlLatentPage *self)
 {
   GtkWidget *child;
   gboolean wide = self->latent > BTL_LATENT_PAGE_MAX_SLIDERS;
@@ -337,14 +267,14 @@ rebuild_sliders (BtlLatentPage *self)
       gtk_grid_attach (self->slider_grid, scale, 1, row, 1, 1);
       g_ptr_array_index (self->scales, d) = scale;
     }
-  sync_sliders (self);
+  btl_latent_page_sync_sliders (self);
 }
 
 static void
 on_show_all_toggled (BtlLatentPage *self)
 {
   if (self->model != NULL)
-    rebuild_sliders (self);
+    btl_latent_page_rebuild_sliders (self);
 }
 
 /* Sets the sliders to the start image's code (again). */
@@ -353,8 +283,8 @@ reset_to_start (BtlLatentPage *self)
 {
   memcpy (self->z, self->start_z, (size_t) self->latent * sizeof (float));
   self->following = TRUE;
-  sync_sliders (self);
-  decode_current (self);
+  btl_latent_page_sync_sliders (self);
+  btl_latent_page_decode_current (self);
   btl_latent_page_tools_queue_update (self);
 }
 
@@ -369,7 +299,7 @@ refresh_start_code (BtlLatentPage *self)
   if (self->following)
     {
       memcpy (self->z, self->start_z, (size_t) self->latent * sizeof (float));
-      sync_sliders (self);
+      btl_latent_page_sync_sliders (self);
     }
 }
 
@@ -494,235 +424,9 @@ on_random_clicked (BtlLatentPage *self)
     for (int d = 0; d < self->latent; d++)
       self->z[d] = (float) g_rand_double_range (self->rand, -1.0, 1.0);
   self->following = FALSE;
-  sync_sliders (self);
-  decode_current (self);
+  btl_latent_page_sync_sliders (self);
+  btl_latent_page_decode_current (self);
   btl_latent_page_tools_queue_update (self);
-}
-
-/* ------------------------------------------------------------ map */
-
-static void
-on_map_hovered (BtlLatentPage *self,
-                int            index)
-{
-  const NnConfig *cfg;
-  g_autofree char *text = NULL;
-
-  if (self->model == NULL || self->space == NULL || index < 0 || index >= self->space->n)
-    return;
-  cfg = nn_model_get_config (self->model);
-  set_picture (self->hover_picture,
-               btl_latent_page_texture (btl_dataset_image (self->test, index), cfg->in_channels,
-                                        cfg->in_height, cfg->in_width,
-                                        scale_for (self, HOVER_SIZE)));
-  text = btl_latent_page_describe_image (self, index);
-  gtk_label_set_text (self->hover_label, text);
-}
-
-static void
-on_map_activated (BtlLatentPage *self,
-                  int            index)
-{
-  btl_latent_page_select_image (self, index);
-}
-
-static void
-on_map_dragged (BtlLatentPage *self,
-                double         x,
-                double         y)
-{
-  if (self->model == NULL || self->space == NULL)
-    return;
-  /* Inverse PCA (or the two map dimensions): the code at that point. */
-  btl_latent_space_from_map (self->space, x, y, self->z);
-  self->following = FALSE;
-  sync_sliders (self);
-  decode_current (self);
-  btl_scatter_map_set_marker (self->map, x, y, TRUE);
-  btl_latent_page_tools_queue_update (self);
-}
-
-static void
-show_space (BtlLatentPage *self)
-{
-  BtlLatentSpace *space = self->space;
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  g_autofree char *text = NULL;
-
-  for (int k = 0; self->test->labels != NULL && k < self->test->n_classes; k++)
-    g_ptr_array_add (names, (gpointer) btl_dataset_class_name (self->test, k));
-  g_ptr_array_add (names, NULL);
-  btl_scatter_map_set_points (self->map, space->map_xy, space->labels, space->n,
-                              self->test->labels != NULL
-                              ? (const char * const *) names->pdata : NULL);
-  if (space->pca != NULL)
-    {
-      btl_scatter_map_set_axis_labels (self->map, _("principal component 1"),
-                                       _("principal component 2"));
-      text = g_strdup_printf (_("%d test codes projected on their first two principal components "
-                                "(%.0f %% of the variance). Drag on the map to decode any point."),
-                              space->n, 100.0 * btl_pca_explained_ratio (space->pca, 2));
-    }
-  else
-    {
-      g_autofree char *xl = g_strdup_printf ("z%d", space->map_axes[0]);
-      g_autofree char *yl = space->map_axes[1] >= 0 ? g_strdup_printf ("z%d", space->map_axes[1])
-                                                    : g_strdup ("");
-
-      btl_scatter_map_set_axis_labels (self->map, xl, yl);
-      text = g_strdup_printf (_("%d test codes. Drag on the map to decode any point."), space->n);
-    }
-  gtk_label_set_text (self->map_label, text);
-  btl_scatter_map_set_selected (self->map, self->start_index >= 0 && self->start_index < space->n
-                                           ? self->start_index : -1);
-}
-
-/* ------------------------------------------------------------ encoding task */
-
-typedef struct
-{
-  NnConfig    cfg;
-  NnSnapshot *snap;
-  BtlDataset *test;
-} EncodeData;
-
-static void
-encode_data_free (gpointer p)
-{
-  EncodeData *ed = p;
-
-  nn_snapshot_unref (ed->snap);
-  btl_dataset_unref (ed->test);
-  g_free (ed);
-}
-
-static void
-encode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  EncodeData *ed = task_data;
-  NnError nerr = { 0 };
-  GError *error = NULL;
-  NnModel *model;
-  BtlLatentSpace *space;
-
-  /* A private structure: the page may drop or replace its own meanwhile. */
-  model = nn_model_new (&ed->cfg, &nerr);
-  if (model == NULL)
-    {
-      btl_error_from_nn (nerr.code, &nerr, &error);
-      g_task_return_error (task, error);
-      return;
-    }
-  space = btl_latent_space_encode (model, ed->snap->params, ed->snap->stats, ed->test,
-                                   BTL_LATENT_PAGE_MAX_POINTS, &error);
-  nn_model_free (model);
-  if (space == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, space, (GDestroyNotify) btl_latent_space_free);
-}
-
-static void
-encode_done (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  BtlLatentPage *self = BTL_LATENT_PAGE (object);
-  g_autoptr(GError) error = NULL;
-  BtlLatentSpace *space;
-  gboolean first;
-
-  space = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* From a model that is gone. */
-      g_clear_pointer (&space, btl_latent_space_free);
-      return;
-    }
-  self->encoding = FALSE;
-  self->last_encode_us = g_get_monotonic_time ();
-  gtk_spinner_stop (self->spinner);
-  if (space == NULL)
-    {
-      btl_latent_page_show_message (self, error->message);
-      return;
-    }
-
-  first = self->space == NULL;
-  g_clear_pointer (&self->space, btl_latent_space_free);
-  self->space = space;
-  show_space (self);
-  /* Wide codes get their sliders ordered by spread once, when it is known:
-   * re-ordering under the pointer on every snapshot would be unusable. */
-  if (!self->sliders_ordered && self->latent > BTL_LATENT_PAGE_MAX_SLIDERS)
-    {
-      self->sliders_ordered = TRUE;
-      rebuild_sliders (self);
-    }
-  else
-    sync_sliders (self);
-  decode_current (self);
-  btl_latent_page_tools_space_changed (self, first);
-
-  if (self->encode_pending)
-    request_encode (self);
-}
-
-static void
-start_encode (BtlLatentPage *self)
-{
-  g_autoptr(GTask) task = NULL;
-  EncodeData *ed;
-
-  self->encode_pending = FALSE;
-  self->encoding = TRUE;
-  gtk_spinner_start (self->spinner);
-  ed = g_new0 (EncodeData, 1);
-  ed->cfg = *nn_model_get_config (self->model);
-  ed->snap = nn_snapshot_ref (self->snap);
-  ed->test = btl_dataset_ref (self->test);
-  task = g_task_new (self, self->cancellable, encode_done, NULL);
-  g_task_set_task_data (task, ed, encode_data_free);
-  g_task_set_name (task, "btl-latent-encode");
-  g_task_run_in_thread (task, encode_thread);
-}
-
-static gboolean
-encode_timeout_cb (gpointer data)
-{
-  BtlLatentPage *self = data;
-
-  self->encode_timeout_id = 0;
-  request_encode (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Encodes now, or as soon as allowed: one task at a time, one per
- * ENCODE_INTERVAL_US, and only while the page is on screen. */
-static void
-request_encode (BtlLatentPage *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->model == NULL || self->test == NULL)
-    return;
-  self->encode_pending = TRUE;
-  if (self->encoding || self->encode_timeout_id != 0)
-    return;
-  if (self->space != NULL && !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;   /* map () asks again */
-  if (self->space != NULL && now - self->last_encode_us < ENCODE_INTERVAL_US)
-    {
-      guint ms = (guint) ((ENCODE_INTERVAL_US - (now - self->last_encode_us)) / 1000) + 1;
-
-      self->encode_timeout_id = g_timeout_add (ms, encode_timeout_cb, self);
-      return;
-    }
-  start_encode (self);
 }
 
 /* ------------------------------------------------------------ public */
@@ -779,7 +483,7 @@ btl_latent_page_set_model (BtlLatentPage *self,
   if (model == NULL || test == NULL || test->n == 0)
     {
       g_ptr_array_set_size (self->scales, 0);
-      rebuild_sliders (self);
+      btl_latent_page_rebuild_sliders (self);
       btl_scatter_map_set_points (self->map, NULL, NULL, 0, NULL);
       gtk_picture_set_paintable (self->decoded_picture, NULL);
       gtk_label_set_text (self->map_label, _("Train a model or open one to explore its latent space."));
@@ -820,7 +524,7 @@ btl_latent_page_set_model (BtlLatentPage *self,
   self->updating = TRUE;
   gtk_adjustment_set_upper (gtk_spin_button_get_adjustment (self->image_spin), test->n - 1);
   self->updating = FALSE;
-  rebuild_sliders (self);
+  btl_latent_page_rebuild_sliders (self);
   btl_latent_page_tools_reset (self);
   btl_scatter_map_set_points (self->map, NULL, NULL, 0, NULL);
   btl_scatter_map_set_marker (self->map, 0, 0, FALSE);
@@ -828,7 +532,7 @@ btl_latent_page_set_model (BtlLatentPage *self,
 
   set_start (self, CLAMP (gtk_spin_button_get_value_as_int (self->image_spin), 0, test->n - 1),
              NULL, NULL);
-  request_encode (self);
+  btl_latent_page_request_encode (self);
 }
 
 void
@@ -850,9 +554,9 @@ btl_latent_page_set_snapshot (BtlLatentPage *self,
   nn_snapshot_unref (self->snap);
   self->snap = nn_snapshot_ref (snap);
   refresh_start_code (self);
-  decode_current (self);
+  btl_latent_page_decode_current (self);
   btl_latent_page_tools_queue_update (self);
-  request_encode (self);
+  btl_latent_page_request_encode (self);
 }
 
 gboolean
@@ -939,7 +643,7 @@ btl_latent_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (btl_latent_page_parent_class)->map (widget);
   /* Snapshots that arrived while hidden only marked the map stale. */
   if (self->encode_pending)
-    request_encode (self);
+    btl_latent_page_request_encode (self);
   btl_latent_page_tools_queue_update (self);
 }
 
@@ -1008,9 +712,7 @@ btl_latent_page_class_init (BtlLatentPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_reset_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_random_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_show_all_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, on_map_hovered);
-  gtk_widget_class_bind_template_callback (widget_class, on_map_activated);
-  gtk_widget_class_bind_template_callback (widget_class, on_map_dragged);
+  btl_latent_page_map_class_init (widget_class);
   btl_latent_page_tools_class_init (widget_class);
 }
 
