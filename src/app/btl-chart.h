@@ -86,7 +86,11 @@ void      btl_canvas_text_size     (BtlCanvas         *canvas,
                                     double            *width,
                                     double            *height);
 
-/* ---- axes -------------------------------------------------------------- */
+/* ---- axes (btl-chart-axis.c) ------------------------------------------- */
+
+/* Text sizes relative to the widget's font. */
+#define BTL_CHART_TICK_SCALE  0.85
+#define BTL_CHART_TITLE_SCALE 0.92
 
 #define BTL_AXIS_MAX_TICKS 32
 
