@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "btl-compress-page.h"
 #include "btl-config-panel.h"
 #include "btl-window.h"
 
@@ -25,6 +26,7 @@ struct _BtlWindow
   GtkButton            *stop_button;
   GtkStack             *stack;
   BtlTrainPage         *train_page;
+  BtlCompressPage      *compress_page;
 
   /* owned */
   GSettings            *settings;
@@ -181,6 +183,7 @@ load_done (GObject      *object,
       gtk_menu_button_set_label (self->dataset_button, name);
       btl_train_page_show_message (self->train_page, NULL);
       btl_train_page_set_dataset (self->train_page, d->train, d->test);
+      btl_compress_page_set_dataset (self->compress_page, d->train);
       self->dataset_loaded = TRUE;
       if (self->settings != NULL)
         g_settings_set_string (self->settings, "dataset", d->spec);
@@ -654,6 +657,17 @@ btl_window_close_request (GtkWindow *window)
 
 /* ------------------------------------------------------------ GObject */
 
+/* The Compress page follows the Train page's model: every new snapshot
+ * (opened, trained, finished) becomes the codec's weights. */
+static void
+on_train_snapshot (BtlTrainPage *page,
+                   gpointer      model,
+                   gpointer      snapshot,
+                   BtlWindow    *self)
+{
+  btl_compress_page_set_model (self->compress_page, model, snapshot, NULL);
+}
+
 static void
 btl_window_constructed (GObject *object)
 {
@@ -669,6 +683,8 @@ btl_window_constructed (GObject *object)
   restore_settings (self);
   g_signal_connect_object (btl_train_page_get_config_panel (self->train_page), "changed",
                            G_CALLBACK (on_config_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->train_page, "snapshot", G_CALLBACK (on_train_snapshot),
+                           self, 0);
   update_actions (self);
 }
 
@@ -718,6 +734,7 @@ btl_window_class_init (BtlWindowClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (BTL_TYPE_TRAIN_PAGE);
+  g_type_ensure (BTL_TYPE_COMPRESS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, header_bar);
@@ -728,6 +745,7 @@ btl_window_class_init (BtlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, train_page);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, compress_page);
   gtk_widget_class_bind_template_callback (widget_class, on_train_state_changed);
 }
 
