@@ -417,7 +417,7 @@ btl_loss_plot_draw (GtkWidget *widget,
       if (self->smoothing > 0)
         {
           path_decimated (cr, px, &steps[0].train, stride, n, &ya, TRUE);
-          stroke_series (cr, c_train, 0.35, 1, FALSE);
+          stroke_series (cr, c_train, canvas->bg.red < 0.5 ? 0.5 : 0.35, 1, FALSE);
         }
       if (has_reg)
         {
