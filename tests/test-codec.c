@@ -933,6 +933,18 @@ test_pixel_limit (void)
             }
           g_clear_object (&pixbuf);
           g_clear_error (&error);
+
+          /* The same from a file. */
+          g_assert_true (g_file_set_contents (path, data, data_len / 2, &error));
+          pixbuf = btl_tiles_load_image (path, 0, &error);
+          if (g_str_equal (formats[f], "png") || g_str_equal (formats[f], "bmp")
+              || g_str_equal (formats[f], "ico"))
+            {
+              g_assert_null (pixbuf);
+              g_assert_nonnull (error);
+            }
+          g_clear_object (&pixbuf);
+          g_clear_error (&error);
         }
     }
   }

@@ -52,14 +52,20 @@ set_load_error (GError     **error,
                  cause != NULL ? cause->message : "unknown format or damaged file");
 }
 
+/* Files larger than this are not read into memory (no picture format needs
+ * a gigabyte below the pixel limit). */
+#define MAX_FILE_BYTES (G_GINT64_CONSTANT (1) << 30)
+
 GdkPixbuf *
 btl_tiles_load_image (const char  *path,
                       gint64       max_pixels,
                       GError     **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
   GStatBuf st;
   int width = 0, height = 0;
 
@@ -79,6 +85,13 @@ btl_tiles_load_image (const char  *path,
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, "%s: the file is empty", name);
       return NULL;
     }
+  if (st.st_size > MAX_FILE_BYTES)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   "%s: %" G_GINT64_FORMAT " bytes is larger than any picture "
+                   "this program reads", name, (gint64) st.st_size);
+      return NULL;
+    }
 
   /* Header only: nothing is decoded until the size is known to be sane. */
   if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL)
@@ -89,18 +102,15 @@ btl_tiles_load_image (const char  *path,
   if (!check_pixels (name, width, height, max_pixels, error))
     return NULL;
 
-  pixbuf = gdk_pixbuf_new_from_file (path, &local_error);
-  if (pixbuf == NULL)
+  /* Then the same loader path as pictures from memory, which also catches
+   * truncated files that some loaders (BMP, ICO) would hand out half-filled. */
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
-      set_load_error (error, name, local_error);
+      g_set_error (error, G_FILE_ERROR, local_error->code, "%s", local_error->message);
       return NULL;
     }
-  /* The file could have changed between the two reads: check again. */
-  if (!check_pixels (name, gdk_pixbuf_get_width (pixbuf),
-                     gdk_pixbuf_get_height (pixbuf), max_pixels, error))
-    return NULL;
-
-  return gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  return btl_tiles_load_image_bytes (bytes, name, max_pixels, error);
 }
 
 typedef struct
