@@ -19,8 +19,10 @@ G_BEGIN_DECLS
  * loader, …). The size is read from the header first
  * (gdk_pixbuf_get_file_info) and an image above max_pixels (≤ 0: the default
  * BTL_IMAGE_MAX_PIXELS) is refused with BTL_ERROR_TOO_LARGE before any pixel
- * is decoded. Empty, unknown or corrupt files: BTL_ERROR_CORRUPT; I/O:
- * G_FILE_ERROR. Every message names the file. EXIF orientation is applied. */
+ * is decoded (so is a file above 1 GiB). Empty, unknown, corrupt or
+ * truncated files: BTL_ERROR_CORRUPT (a truncated JPEG is the exception:
+ * libjpeg pads it with gray and only warns); I/O: G_FILE_ERROR. Every
+ * message names the file. EXIF orientation is applied. */
 GdkPixbuf *btl_tiles_load_image (const char  *path,
                                  gint64       max_pixels,
                                  GError     **error);
