@@ -234,7 +234,11 @@ draw_histogram (GtkWidget *widget,
     double lx = round (tx) + 0.5;
     char value[32];
 
-    gdk_cairo_set_source_rgba (cr, &canvas->fg);
+    /* With keyboard focus the line is drawn in the accent colour. */
+    if (!canvas->exporting && gtk_widget_has_focus (widget))
+      gdk_cairo_set_source_rgba (cr, &canvas->accent);
+    else
+      gdk_cairo_set_source_rgba (cr, &canvas->fg);
     cairo_set_line_width (cr, 2);
     cairo_move_to (cr, lx, plot.origin.y - 4);
     cairo_line_to (cr, lx, plot.origin.y + plot.size.height);
@@ -412,6 +416,46 @@ drag_update (GtkGestureDrag *gesture,
   btl_histogram_set_threshold (self, widget_to_value (self, self->drag_x0 + dx));
 }
 
+/* Keyboard: Left/Right move the threshold by a bin (Shift: ten bins),
+ * Home/End to either end of the data. */
+static gboolean
+key_pressed (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             BtlHistogram          *self)
+{
+  double t, bin;
+  int steps = (state & GDK_SHIFT_MASK) ? 10 : 1;
+
+  if (self->n_bins == 0)
+    return FALSE;
+  bin = (self->hi - self->lo) / self->n_bins;
+  t = self->log_x ? log10 (MAX (self->threshold, 1e-300)) : self->threshold;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      t -= steps * bin;
+      break;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      t += steps * bin;
+      break;
+    case GDK_KEY_Home:
+      t = self->lo;
+      break;
+    case GDK_KEY_End:
+      t = self->hi;
+      break;
+    default:
+      return FALSE;
+    }
+  t = CLAMP (t, self->lo, self->hi);
+  btl_histogram_set_threshold (self, self->log_x ? pow (10.0, t) : t);
+  return TRUE;
+}
+
 static void
 btl_histogram_finalize (GObject *object)
 {
@@ -495,6 +539,7 @@ btl_histogram_init (BtlHistogram *self)
 {
   GtkEventController *motion_controller = gtk_event_controller_motion_new ();
   GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkEventController *key;
 
   self->hover_bin = -1;
 
@@ -507,6 +552,11 @@ btl_histogram_init (BtlHistogram *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Error histogram"),

@@ -2,7 +2,9 @@
  *
  * Bars right of the threshold are drawn in an accent colour and counted
  * ("N above"); dragging anywhere on the plot moves the threshold and emits
- * notify::threshold as it goes. The x axis can be logarithmic ("log-x"). */
+ * notify::threshold as it goes; with keyboard focus, Left/Right move it by a
+ * bin (Shift: ten), Home/End to the ends. The x axis can be logarithmic
+ * ("log-x"). */
 #pragma once
 
 #include <gtk/gtk.h>
