@@ -131,6 +131,7 @@ make_model (const char *arch)
 
   nn_config_init_default (&cfg);
   g_assert_cmpint (nn_config_set (&cfg, "arch", arch, &nerr), ==, NN_OK);
+  cfg.epochs = 1000;   /* the live test cancels; it must not finish first */
   model = nn_model_new (&cfg, &nerr);
   g_assert_nonnull (model);
   nn_model_init_params (model, 3);
@@ -446,6 +447,176 @@ test_inspect_page (void)
   gtk_window_destroy (window);
 }
 
+/* The default dense model (784-512-128-32): slider change → new texture,
+ * and slider change → frame painted, the number the issue bounds. */
+static void
+test_latent_page_decode_latency (void)
+{
+  NnModel *model = make_model ("784-512-128-32");
+  g_autoptr(BtlDataset) test = make_dataset (300, 5);
+  BtlLatentPage *page = BTL_LATENT_PAGE (btl_latent_page_new ());
+  GtkWindow *window = make_window (GTK_WIDGET (page));
+  GtkRange *slider;
+  double mean_us, max_us, lo, hi, paint_sum = 0.0, paint_max = 0.0;
+  guint count;
+  int n_paint = 20;
+
+  btl_latent_page_set_model (page, model, test);
+  nn_model_free (model);
+  g_assert_true (spin_until (latent_ready, page, 20000));
+  wait_for_frame (GTK_WIDGET (page));
+  slider = btl_latent_page_get_slider (page, 0);
+  lo = gtk_adjustment_get_lower (gtk_range_get_adjustment (slider));
+  hi = gtk_adjustment_get_upper (gtk_range_get_adjustment (slider));
+  for (int i = 0; i < 200; i++)
+    gtk_range_set_value (slider, lo + (hi - lo) * (i % 17) / 17.0);
+  btl_latent_page_get_decode_timing (page, &mean_us, &max_us, &count);
+
+  for (int i = 0; i < n_paint; i++)
+    {
+      gint64 t0 = g_get_monotonic_time (), dt;
+
+      gtk_range_set_value (slider, lo + (hi - lo) * (i % 5) / 5.0 + 0.01);
+      wait_for_frame (GTK_WIDGET (page));
+      dt = g_get_monotonic_time () - t0;
+      paint_sum += (double) dt;
+      paint_max = MAX (paint_max, (double) dt);
+    }
+  g_test_message ("default dense model: slider → texture mean %.0f µs, worst %.0f µs (%u); "
+                  "slider → frame painted mean %.1f ms, worst %.1f ms (%d)",
+                  mean_us, max_us, count, paint_sum / n_paint / 1000.0, paint_max / 1000.0,
+                  n_paint);
+  g_assert_cmpfloat (mean_us, <, 50000.0);
+  gtk_window_destroy (window);
+}
+
+typedef struct
+{
+  NnTrainer *trainer;
+  NnStatus   status;
+} TrainRun;
+
+static gpointer
+train_thread (gpointer data)
+{
+  TrainRun *run = data;
+  NnError nerr = { 0 };
+
+  run->status = nn_trainer_run (run->trainer, NULL, NULL, &nerr);
+  return NULL;
+}
+
+typedef struct
+{
+  NnModel        *model;
+  NnTrainer      *trainer;
+  BtlLatentPage  *latent;
+  BtlInspectPage *inspect;
+  BtlDataset     *train;
+  BtlDataset     *test;
+  float           last[784];
+  int             follows;
+  int             changes;
+  gint64          last_step;
+} LiveData;
+
+/* What the window does with the Train page's "snapshot" signal. */
+static gboolean
+live_tick (gpointer data)
+{
+  LiveData *ld = data;
+  NnSnapshot *snap = nn_trainer_dup_snapshot (ld->trainer);
+
+  if (snap == NULL || snap->step == ld->last_step)
+    {
+      g_clear_pointer (&snap, nn_snapshot_unref);
+      return G_SOURCE_CONTINUE;
+    }
+  ld->last_step = snap->step;
+  btl_latent_page_follow (ld->latent, ld->model, snap, ld->test);
+  btl_inspect_page_follow (ld->inspect, ld->model, snap, ld->train, ld->test);
+  nn_snapshot_unref (snap);
+  ld->follows++;
+  if (ld->follows > 1 && differs (ld->last, btl_latent_page_get_decoded (ld->latent), 784))
+    ld->changes++;
+  memcpy (ld->last, btl_latent_page_get_decoded (ld->latent), sizeof ld->last);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Live during training: both pages follow the trainer's snapshots while it
+ * runs in its own thread; the decoded image changes with the weights, the
+ * sliders keep working, and the main loop is never held up. */
+static void
+test_pages_live_training (void)
+{
+  LiveData ld = { 0 };
+  TrainRun run = { 0 };
+  g_autoptr(BtlDataset) train = make_dataset (1000, 6);
+  g_autoptr(BtlDataset) test = make_dataset (300, 7);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWindow *window;
+  NnError nerr = { 0 };
+  GThread *thread;
+  guint tick;
+  gint64 t_end, last_iter, worst_gap = 0;
+  double mean_us;
+  guint count;
+
+  ld.model = make_model ("784-64-8");
+  ld.latent = BTL_LATENT_PAGE (btl_latent_page_new ());
+  ld.inspect = BTL_INSPECT_PAGE (btl_inspect_page_new ());
+  ld.train = train;
+  ld.test = test;
+  ld.last_step = -1;
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (ld.latent));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (ld.inspect));
+  window = make_window (box);
+
+  ld.trainer = nn_trainer_new (ld.model, train->images, train->n, &nerr);
+  g_assert_nonnull (ld.trainer);
+  nn_trainer_set_snapshot_interval (ld.trainer, 20);
+  run.trainer = ld.trainer;
+  thread = g_thread_new ("trainer", train_thread, &run);
+  tick = g_timeout_add (50, live_tick, &ld);
+
+  t_end = g_get_monotonic_time () + 1500 * 1000;
+  last_iter = g_get_monotonic_time ();
+  while (g_get_monotonic_time () < t_end)
+    {
+      gint64 now;
+      GtkRange *slider;
+
+      g_main_context_iteration (NULL, FALSE);
+      now = g_get_monotonic_time ();
+      worst_gap = MAX (worst_gap, now - last_iter);
+      last_iter = now;
+      slider = btl_latent_page_get_slider (ld.latent, 1);
+      if (slider != NULL && (now / 1000) % 100 == 0)
+        gtk_range_set_value (slider, gtk_range_get_value (slider) + 0.01);
+      g_usleep (1000);
+    }
+  g_source_remove (tick);
+  nn_trainer_cancel (ld.trainer);
+  g_thread_join (thread);
+  g_assert_cmpint (run.status, ==, NN_ERR_CANCELLED);
+
+  btl_latent_page_get_decode_timing (ld.latent, &mean_us, NULL, &count);
+  g_test_message ("live: %d snapshots followed, decoded image changed %d times, "
+                  "longest main-loop iteration %.1f ms, decode mean %.0f µs over %u",
+                  ld.follows, ld.changes, worst_gap / 1000.0, mean_us, count);
+  g_assert_cmpint (ld.follows, >=, 5);
+  g_assert_cmpint (ld.changes, >=, 3);
+  /* Encoding and scoring ran in threads: the main loop kept turning. */
+  g_assert_cmpint (worst_gap, <, 500 * 1000);
+  g_assert_true (spin_until (latent_ready, ld.latent, 20000));
+  g_assert_true (spin_until (inspect_ready, ld.inspect, 20000));
+  g_assert_cmpint (btl_inspect_page_get_n_scored (ld.inspect), ==, 300);
+
+  gtk_window_destroy (window);
+  nn_trainer_free (ld.trainer);
+  nn_model_free (ld.model);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -454,7 +625,9 @@ main (int    argc,
 
   g_test_add_func ("/latent-page/sliders-map-exports", test_latent_page);
   g_test_add_func ("/latent-page/wide-code", test_latent_page_wide_code);
+  g_test_add_func ("/latent-page/decode-latency", test_latent_page_decode_latency);
   g_test_add_func ("/inspect-page/threshold-gallery", test_inspect_page);
+  g_test_add_func ("/pages/live-training", test_pages_live_training);
 
   return g_test_run ();
 }

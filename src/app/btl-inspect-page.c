@@ -409,16 +409,15 @@ clear_model (BtlInspectPage *self)
   g_clear_pointer (&self->own_name, g_free);
 }
 
-void
-btl_inspect_page_set_model (BtlInspectPage *self,
-                            NnModel        *model,
-                            BtlDataset     *train,
-                            BtlDataset     *test)
+/* Starts over with a model of configuration cfg and weights snap. */
+static void
+setup (BtlInspectPage *self,
+       const NnConfig *cfg,
+       NnSnapshot     *snap,
+       BtlDataset     *train,
+       BtlDataset     *test)
 {
-  const NnConfig *cfg;
   NnError nerr = { 0 };
-
-  g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
 
   clear_model (self);
   btl_inspect_page_show_message (self, NULL);
@@ -429,15 +428,14 @@ btl_inspect_page_set_model (BtlInspectPage *self,
   gtk_widget_set_sensitive (self->export_button, FALSE);
   gtk_widget_set_sensitive (self->reset_button, FALSE);
   btl_inspect_page_build_class_rows (self);
-  gtk_widget_set_sensitive (self->root, model != NULL && train != NULL && test != NULL);
-  if (model == NULL || train == NULL || test == NULL || train->n == 0 || test->n == 0)
+  gtk_widget_set_sensitive (self->root, cfg != NULL && train != NULL && test != NULL);
+  if (cfg == NULL || train == NULL || test == NULL || train->n == 0 || test->n == 0)
     {
       gtk_label_set_text (self->gallery_label,
                           _("Train a model or open one to see which images it finds unusual."));
       return;
     }
 
-  cfg = nn_model_get_config (model);
   if (cfg->in_channels != test->channels || cfg->in_height != test->height
       || cfg->in_width != test->width)
     {
@@ -452,18 +450,71 @@ btl_inspect_page_set_model (BtlInspectPage *self,
   self->model = nn_model_new (cfg, &nerr);
   if (self->model != NULL)
     self->inf = nn_inference_new (self->model, BTL_INSPECT_PAGE_GALLERY_MAX, &nerr);
-  if (self->inf == NULL)
+  if (self->inf == NULL || snap->n_params != nn_model_n_params (self->model)
+      || snap->n_stats != nn_model_n_stats (self->model))
     {
-      btl_inspect_page_show_message (self, nerr.message);
+      btl_inspect_page_show_message (self, self->inf == NULL
+                                           ? nerr.message : _("The weights do not fit the model"));
+      g_clear_pointer (&self->inf, nn_inference_free);
       g_clear_pointer (&self->model, nn_model_free);
       return;
     }
-  self->snap = nn_snapshot_new_from_model (model, 0, 0);
+  self->snap = nn_snapshot_ref (snap);
   self->train = btl_dataset_ref (train);
   self->test = btl_dataset_ref (test);
   btl_inspect_page_build_class_rows (self);
   gtk_label_set_text (self->gallery_label, _("Scoring the test images…"));
   request_score (self);
+}
+
+void
+btl_inspect_page_set_model (BtlInspectPage *self,
+                            NnModel        *model,
+                            BtlDataset     *train,
+                            BtlDataset     *test)
+{
+  NnSnapshot *snap;
+
+  g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
+
+  if (model == NULL)
+    {
+      setup (self, NULL, NULL, train, test);
+      return;
+    }
+  snap = nn_snapshot_new_from_model (model, 0, 0);
+  setup (self, nn_model_get_config (model), snap, train, test);
+  nn_snapshot_unref (snap);
+}
+
+static gboolean
+same_config (const NnConfig *a,
+             const NnConfig *b)
+{
+  char ta[4096], tb[4096];
+
+  /* The text form covers every field and ignores padding and the bytes
+   * after a string's NUL. */
+  nn_config_format (a, ta, sizeof ta);
+  nn_config_format (b, tb, sizeof tb);
+  return strcmp (ta, tb) == 0;
+}
+
+void
+btl_inspect_page_follow (BtlInspectPage *self,
+                         NnModel        *model,
+                         NnSnapshot     *snap,
+                         BtlDataset     *train,
+                         BtlDataset     *test)
+{
+  g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
+  g_return_if_fail (model != NULL && snap != NULL);
+
+  if (self->model != NULL && self->train == train && self->test == test
+      && same_config (nn_model_get_config (self->model), nn_model_get_config (model)))
+    btl_inspect_page_set_snapshot (self, snap);
+  else
+    setup (self, nn_model_get_config (model), snap, train, test);
 }
 
 void

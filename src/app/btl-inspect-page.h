@@ -40,6 +40,15 @@ void          btl_inspect_page_set_model             (BtlInspectPage  *self,
 void          btl_inspect_page_set_snapshot          (BtlInspectPage  *self,
                                                       NnSnapshot      *snap);
 
+/* For the window, from the Train page's "snapshot" signal (model and snap
+ * borrowed): the same configuration and data only take the new weights;
+ * anything else starts over with these weights. */
+void          btl_inspect_page_follow                (BtlInspectPage  *self,
+                                                      NnModel         *model,
+                                                      NnSnapshot      *snap,
+                                                      BtlDataset      *train,
+                                                      BtlDataset      *test);
+
 /* The threshold (MSE) above which an image is flagged. */
 void          btl_inspect_page_set_threshold         (BtlInspectPage  *self,
                                                       double           threshold);

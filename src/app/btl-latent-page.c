@@ -467,20 +467,19 @@ clear_model (BtlLatentPage *self)
   self->decode_sum_us = self->decode_max_us = 0.0;
 }
 
-void
-btl_latent_page_set_model (BtlLatentPage *self,
-                           NnModel       *model,
-                           BtlDataset    *test)
+/* Starts over with a model of configuration cfg and weights snap. */
+static void
+setup (BtlLatentPage  *self,
+       const NnConfig *cfg,
+       NnSnapshot     *snap,
+       BtlDataset     *test)
 {
   NnError nerr = { 0 };
-  const NnConfig *cfg;
-
-  g_return_if_fail (BTL_IS_LATENT_PAGE (self));
 
   clear_model (self);
   btl_latent_page_show_message (self, NULL);
-  gtk_widget_set_sensitive (self->root, model != NULL && test != NULL);
-  if (model == NULL || test == NULL || test->n == 0)
+  gtk_widget_set_sensitive (self->root, cfg != NULL && test != NULL);
+  if (cfg == NULL || test == NULL || test->n == 0)
     {
       g_ptr_array_set_size (self->scales, 0);
       btl_latent_page_rebuild_sliders (self);
@@ -490,7 +489,6 @@ btl_latent_page_set_model (BtlLatentPage *self,
       return;
     }
 
-  cfg = nn_model_get_config (model);
   if (cfg->in_channels != test->channels || cfg->in_height != test->height
       || cfg->in_width != test->width)
     {
@@ -506,13 +504,16 @@ btl_latent_page_set_model (BtlLatentPage *self,
   self->model = nn_model_new (cfg, &nerr);
   if (self->model != NULL)
     self->inf = nn_inference_new (self->model, 256, &nerr);
-  if (self->inf == NULL)
+  if (self->inf == NULL || snap->n_params != nn_model_n_params (self->model)
+      || snap->n_stats != nn_model_n_stats (self->model))
     {
-      btl_latent_page_show_message (self, nerr.message);
+      btl_latent_page_show_message (self, self->inf == NULL ? nerr.message
+                                                            : _("The weights do not fit the model"));
+      g_clear_pointer (&self->inf, nn_inference_free);
       g_clear_pointer (&self->model, nn_model_free);
       return;
     }
-  self->snap = nn_snapshot_new_from_model (model, 0, 0);
+  self->snap = nn_snapshot_ref (snap);
   self->test = btl_dataset_ref (test);
   self->latent = nn_model_latent_dim (self->model);
   self->input_dim = nn_model_input_dim (self->model);
@@ -533,6 +534,54 @@ btl_latent_page_set_model (BtlLatentPage *self,
   set_start (self, CLAMP (gtk_spin_button_get_value_as_int (self->image_spin), 0, test->n - 1),
              NULL, NULL);
   btl_latent_page_request_encode (self);
+}
+
+void
+btl_latent_page_set_model (BtlLatentPage *self,
+                           NnModel       *model,
+                           BtlDataset    *test)
+{
+  NnSnapshot *snap;
+
+  g_return_if_fail (BTL_IS_LATENT_PAGE (self));
+
+  if (model == NULL)
+    {
+      setup (self, NULL, NULL, test);
+      return;
+    }
+  snap = nn_snapshot_new_from_model (model, 0, 0);
+  setup (self, nn_model_get_config (model), snap, test);
+  nn_snapshot_unref (snap);
+}
+
+static gboolean
+same_config (const NnConfig *a,
+             const NnConfig *b)
+{
+  char ta[4096], tb[4096];
+
+  /* The text form covers every field and ignores padding and the bytes
+   * after a string's NUL. */
+  nn_config_format (a, ta, sizeof ta);
+  nn_config_format (b, tb, sizeof tb);
+  return strcmp (ta, tb) == 0;
+}
+
+void
+btl_latent_page_follow (BtlLatentPage *self,
+                        NnModel       *model,
+                        NnSnapshot    *snap,
+                        BtlDataset    *test)
+{
+  g_return_if_fail (BTL_IS_LATENT_PAGE (self));
+  g_return_if_fail (model != NULL && snap != NULL);
+
+  if (self->model != NULL && self->test == test
+      && same_config (nn_model_get_config (self->model), nn_model_get_config (model)))
+    btl_latent_page_set_snapshot (self, snap);
+  else
+    setup (self, nn_model_get_config (model), snap, test);
 }
 
 void

@@ -37,6 +37,15 @@ void           btl_latent_page_set_model          (BtlLatentPage  *self,
 void           btl_latent_page_set_snapshot       (BtlLatentPage  *self,
                                                    NnSnapshot     *snap);
 
+/* For the window, from the Train page's "snapshot" signal (model and snap
+ * borrowed): the same configuration and test set only take the new weights;
+ * anything else starts over with these weights (the live model's buffer,
+ * which a trainer may be writing, is never read). */
+void           btl_latent_page_follow             (BtlLatentPage  *self,
+                                                   NnModel        *model,
+                                                   NnSnapshot     *snap,
+                                                   BtlDataset     *test);
+
 /* Starts the sliders from test image `index` (as a click on the map does). */
 void           btl_latent_page_select_image       (BtlLatentPage  *self,
                                                    int             index);
