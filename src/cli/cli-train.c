@@ -18,6 +18,7 @@
 #include "btl-error.h"
 #include "btl-evaluate.h"
 #include "btl-image.h"
+#include "btl-image-folder.h"
 #include "btl-loss-history.h"
 #include "btl-metrics.h"
 #include "btl-model-file.h"
@@ -345,10 +346,16 @@ cli_train (int    argc,
   g_autofree char *log_path = NULL;
   g_autofree char *samples = NULL;
   int limit = 0;
+  int tile = 0;
+  int channels = 0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       N_("fashion-mnist (default), a folder of MNIST-format IDX files, or a folder of pictures"), N_("DATA") },
+    { "tile", 0, 0, G_OPTION_ARG_INT, &tile,
+      N_("Folder of pictures: train on random N×N tiles (default 32)"), N_("N") },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &channels,
+      N_("Folder of pictures: 1 (gray) or 3 (RGB); default: by the pictures"), N_("C") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
       N_("Train on the first N training images only"), N_("N") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
@@ -391,6 +398,10 @@ cli_train (int    argc,
     return cli_usage_fail ("train", error->message);
   if (limit < 0)
     return cli_usage_fail ("train", _("--limit must be 0 (all) or a positive count"));
+  if (tile != 0 && (tile < 4 || tile > 1024))
+    return cli_usage_fail ("train", _("--tile must be between 4 and 1024"));
+  if (channels != 0 && channels != 1 && channels != 3)
+    return cli_usage_fail ("train", _("--channels must be 1 or 3"));
   /* Find unwritable outputs now, not after an hour of training. */
   {
     const char *outputs[] = { out, log_path, samples };
@@ -404,8 +415,26 @@ cli_train (int    argc,
   if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
     return cli_usage_fail ("train", nerr.message);
 
-  if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train_all, &test,
-                         &error))
+  if (data != NULL && btl_image_folder_detect (data))
+    {
+      /* Tiles of the folder's pictures, split by picture, seeded like the rest. */
+      BtlImageFolderOptions opts;
+      g_auto(GStrv) skipped = NULL;
+
+      btl_image_folder_options_init (&opts);
+      if (tile != 0)
+        opts.tile_height = opts.tile_width = tile;
+      opts.channels = channels;
+      opts.seed = cfg.seed;
+      if (!btl_image_folder_load (data, &opts, &train_all, &test, &skipped, &error))
+        return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      for (guint i = 0; skipped[i] != NULL; i++)
+        fprintf (stderr, "bottleneck-cli train: %s %s\n", _("skipped"), skipped[i]);
+    }
+  else if (tile != 0 || channels != 0)
+    return cli_usage_fail ("train", _("--tile and --channels apply to a folder of pictures"));
+  else if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train_all, &test,
+                              &error))
     return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
   if (test == NULL || test->n == 0)
     return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no test images"));
