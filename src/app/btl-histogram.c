@@ -539,7 +539,7 @@ btl_histogram_init (BtlHistogram *self)
 {
   GtkEventController *motion_controller = gtk_event_controller_motion_new ();
   GtkGesture *drag = gtk_gesture_drag_new ();
-  GtkEventController *key;
+  GtkEventController *key, *focus;
 
   self->hover_bin = -1;
 
@@ -557,6 +557,10 @@ btl_histogram_init (BtlHistogram *self)
   g_signal_connect (key, "key-pressed", G_CALLBACK (key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  focus = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (focus, "enter", G_CALLBACK (gtk_widget_queue_draw), self);
+  g_signal_connect_swapped (focus, "leave", G_CALLBACK (gtk_widget_queue_draw), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), focus);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Error histogram"),
