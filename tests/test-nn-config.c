@@ -20,7 +20,7 @@ test_defaults (void)
   g_assert_cmpint (cfg.batch, ==, 128);
   g_assert_cmpint (cfg.epochs, ==, 5);
   g_assert_cmpuint (cfg.seed, ==, 1);
-  g_assert_cmpint (cfg.init, ==, NN_INIT_HE);
+  g_assert_cmpint (cfg.init, ==, NN_INIT_TORCH);
   g_assert_cmpint (cfg.in_channels * cfg.in_height * cfg.in_width, ==, 784);
   g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_OK);
 }
@@ -39,7 +39,7 @@ test_round_trip (void)
     { "schedule", "cosine" }, { "lr_step", "7" }, { "lr_gamma", "0.3" }, { "batch", "64" },
     { "epochs", "12" }, { "seed", "18446744073709551615" }, { "threads", "2" },
     { "val_split", "0.2" }, { "patience", "3" }, { "dataset", "my pictures/ü" },
-    { "init", "torch" },
+    { "init", "he" },
   };
   NnConfig cfg, back;
   NnError err = { 0 };
@@ -75,7 +75,7 @@ test_round_trip (void)
   g_assert_cmpstr (back.dataset, ==, "my pictures/ü");
   g_assert_cmpint (back.noise, ==, NN_NOISE_GAUSSIAN);
   g_assert_cmpfloat (back.noise_level, ==, 0.3f);
-  g_assert_cmpint (back.init, ==, NN_INIT_TORCH);
+  g_assert_cmpint (back.init, ==, NN_INIT_HE);
 }
 
 /* Random bit patterns of floats survive text. */

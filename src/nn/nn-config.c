@@ -55,7 +55,8 @@ nn_config_init_default (NnConfig *cfg)
   cfg->val_split = 0.1f;
   cfg->patience = 0;
   snprintf (cfg->dataset, sizeof cfg->dataset, "%s", "fashion-mnist");
-  cfg->init = NN_INIT_HE;
+  /* PyTorch's init: matches torch_ae.py's quality for dense and conv models. */
+  cfg->init = NN_INIT_TORCH;
 }
 
 /* ---------------------------------------------------------------- enums */

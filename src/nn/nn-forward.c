@@ -366,27 +366,25 @@ nn_model_forward_range (const NnModel *model,
 }
 
 void
-nn_model_pass (const NnModel *model,
-               NnWork        *work,
-               const float   *params,
-               float         *stats,
-               float         *grads,
-               const float   *x,
-               const float   *t,
-               int            n,
-               NnRng         *rng,
-               float          beta,
-               NnLosses      *losses)
+nn_model_forward_loss (const NnModel *model,
+                       NnWork        *work,
+                       const float   *params,
+                       float         *stats,
+                       bool           train,
+                       const float   *x,
+                       const float   *t,
+                       int            n,
+                       NnRng         *rng,
+                       float          beta,
+                       NnLosses      *losses)
 {
   const NnConfig *cfg = &model->cfg;
-  bool train = grads != NULL;
   bool vae = cfg->kind == NN_KIND_VAE;
   int L = model->n_layers, E = model->n_enc, latent = model->latent_dim;
   double scale_n = (double) n * model->input_dim;
   const float *in = x;
   const float *code;
-  float *d = work->d0, *dnext = work->d1, *tmp;
-  double reg = 0.0, kl = 0.0;
+  double reg = 0.0;
   int i;
 
   /* Encoder. */
@@ -399,8 +397,9 @@ nn_model_pass (const NnModel *model,
   /* The code. */
   if (vae)
     {
-      kl = vae_sample (work->code, work->eps, work->act[E - 1], n, latent, train,
-                       work->fixed_eps, rng);
+      double kl = vae_sample (work->code, work->eps, work->act[E - 1], n, latent, train,
+                              work->fixed_eps, rng);
+
       /* KL summed over rows and units, normalised like the reconstruction
        * (per element of the output) so β weighs the two on one scale. */
       reg = beta * kl / scale_n;
@@ -421,13 +420,31 @@ nn_model_pass (const NnModel *model,
       in = work->act[i];
     }
 
-  /* Output activation + loss (+ ∂L/∂logits) in one loop. */
-  losses->recon = nn_output_loss (train ? d : NULL, work->y, work->act[L - 1], t,
+  /* Output activation + loss (+ ∂L/∂logits into d0) in one loop. */
+  losses->recon = nn_output_loss (train ? work->d0 : NULL, work->y, work->act[L - 1], t,
                                   (size_t) n * model->input_dim, scale_n,
                                   model->layers[L - 1].act, cfg->loss);
   losses->reg = reg;
-  if (!train)
-    return;
+}
+
+void
+nn_model_backward (const NnModel *model,
+                   NnWork        *work,
+                   const float   *params,
+                   float         *grads,
+                   const float   *x,
+                   int            n,
+                   float          beta,
+                   NnLayerDone    done,
+                   void          *done_data)
+{
+  const NnConfig *cfg = &model->cfg;
+  bool vae = cfg->kind == NN_KIND_VAE;
+  int L = model->n_layers, E = model->n_enc, latent = model->latent_dim;
+  double scale_n = (double) n * model->input_dim;
+  const float *code = vae ? work->code : work->act[E - 1];
+  float *d = work->d0, *dnext = work->d1, *tmp;
+  int i;
 
   /* Decoder backward; the first decoder layer's dX is ∂L/∂code. */
   for (i = L - 1; i >= E; i--)
@@ -435,6 +452,8 @@ nn_model_pass (const NnModel *model,
       const float *layer_in = i > E ? work->act[i - 1] : code;
 
       layer_backward (model, work, i, params, grads, layer_in, n, d, dnext);
+      if (done != NULL)
+        done (done_data, &model->layers[i]);
       tmp = d;
       d = dnext;
       dnext = tmp;
@@ -477,8 +496,28 @@ nn_model_pass (const NnModel *model,
     {
       layer_backward (model, work, i, params, grads, i > 0 ? work->act[i - 1] : x, n, d,
                       i > 0 ? dnext : NULL);
+      if (done != NULL)
+        done (done_data, &model->layers[i]);
       tmp = d;
       d = dnext;
       dnext = tmp;
     }
+}
+
+void
+nn_model_pass (const NnModel *model,
+               NnWork        *work,
+               const float   *params,
+               float         *stats,
+               float         *grads,
+               const float   *x,
+               const float   *t,
+               int            n,
+               NnRng         *rng,
+               float          beta,
+               NnLosses      *losses)
+{
+  nn_model_forward_loss (model, work, params, stats, grads != NULL, x, t, n, rng, beta, losses);
+  if (grads != NULL)
+    nn_model_backward (model, work, params, grads, x, n, beta, NULL, NULL);
 }

@@ -534,22 +534,30 @@ nn_output_loss (float        *dz,
       p[i] = pi * decay - lr * b;                                         \
     }
 
+void
+nn_optim_begin (NnOptimState *opt)
+{
+  opt->t++;
+  /* PyTorch Adam: p ← p − (lr / bc1) · m / (√v / √bc2 + eps). */
+  opt->step_size = (float) (opt->lr / (1.0 - pow (opt->beta1, (double) opt->t)));
+  opt->inv_sqrt_bc2 = (float) (1.0 / sqrt (1.0 - pow (opt->beta2, (double) opt->t)));
+}
+
 NN_HOT
 void
-nn_optim_step (NnOptimState *opt,
-               float        *restrict p,
-               float        *restrict g,
-               float        *restrict m,
-               float        *restrict v,
-               float        *restrict backup,
-               size_t        n)
+nn_optim_update (const NnOptimState *opt,
+                 float              *restrict p,
+                 float              *restrict g,
+                 float              *restrict m,
+                 float              *restrict v,
+                 float              *restrict backup,
+                 size_t              n)
 {
   float lr = opt->lr;
   /* Decoupled weight decay (AdamW): p ← p − lr·wd·p, folded into one factor. */
   float decay = 1.0f - opt->lr * opt->weight_decay;
   size_t i;
 
-  opt->t++;
   if (opt->kind == NN_OPTIM_SGD)
     {
       /* PyTorch SGD, dampening 0: buf ← μ·buf + g, p ← p − lr·buf. */
@@ -563,12 +571,9 @@ nn_optim_step (NnOptimState *opt,
     }
 
   {
-    /* PyTorch Adam: p ← p − (lr / bc1) · m / (√v / √bc2 + eps). */
     float b1 = opt->beta1, b2 = opt->beta2;
-    double bc1 = 1.0 - pow (b1, (double) opt->t);
-    double bc2 = 1.0 - pow (b2, (double) opt->t);
-    float step = (float) (lr / bc1);
-    float inv_sqrt_bc2 = (float) (1.0 / sqrt (bc2));
+    float step = opt->step_size;
+    float inv_sqrt_bc2 = opt->inv_sqrt_bc2;
     float eps = opt->eps;
     float one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
 
@@ -577,4 +582,17 @@ nn_optim_step (NnOptimState *opt,
     else
       ADAM_BODY ((void) 0)
   }
+}
+
+void
+nn_optim_step (NnOptimState *opt,
+               float        *restrict p,
+               float        *restrict g,
+               float        *restrict m,
+               float        *restrict v,
+               float        *restrict backup,
+               size_t        n)
+{
+  nn_optim_begin (opt);
+  nn_optim_update (opt, p, g, m, v, backup, n);
 }

@@ -154,13 +154,27 @@ typedef struct
   NnOptimizer kind;
   float lr, momentum, beta1, beta2, eps, weight_decay;
   int64_t t;    /* steps taken, for Adam's bias correction */
+  /* set by nn_optim_begin for the step in progress */
+  float step_size;     /* Adam: lr / (1 − β1^t) */
+  float inv_sqrt_bc2;  /* Adam: 1 / √(1 − β2^t) */
 } NnOptimState;
 
-/* One fused loop over every parameter: updates p in place and m (and v for
+/* One fused loop over n parameters: updates p in place and m (and v for
  * Adam), ZEROES g as it consumes it (so the next backward pass can accumulate
  * without a separate clearing pass), and, when backup is non-NULL, keeps the
  * previous parameters there in the same pass (the last good weights if the
- * next loss turns out NaN). Increments opt->t. */
+ * next loss turns out NaN).
+ * nn_optim_begin starts a step (Adam's bias correction counts steps); then
+ * nn_optim_update may be called on any disjoint ranges (per layer).
+ * nn_optim_step = begin + update of the whole buffer. */
+void     nn_optim_begin (NnOptimState *opt);
+void     nn_optim_update (const NnOptimState *opt,
+                          float              *restrict p,
+                          float              *restrict g,
+                          float              *restrict m,
+                          float              *restrict v,
+                          float              *restrict backup,
+                          size_t              n);
 void     nn_optim_step (NnOptimState *opt,
                         float        *restrict p,
                         float        *restrict g,
@@ -263,6 +277,35 @@ void     nn_model_pass (const NnModel *model,
                         NnRng         *rng,
                         float          beta,
                         NnLosses      *losses);
+
+/* The two halves of a training pass, so a trainer can check the loss before
+ * anything is updated and step each layer's parameters while its gradients
+ * are still in cache. forward_loss leaves ∂L/∂logits in work->d0 (train);
+ * backward ADDS into grads and calls done (may be NULL) once per layer, after
+ * that layer's gradients are complete and its weights no longer needed. */
+typedef void (*NnLayerDone) (void          *data,
+                             const NnLayer *layer);
+
+void     nn_model_forward_loss (const NnModel *model,
+                                NnWork        *work,
+                                const float   *params,
+                                float         *stats,
+                                bool           train,
+                                const float   *x,
+                                const float   *t,
+                                int            n,
+                                NnRng         *rng,
+                                float          beta,
+                                NnLosses      *losses);
+void     nn_model_backward (const NnModel *model,
+                            NnWork        *work,
+                            const float   *params,
+                            float         *grads,
+                            const float   *x,
+                            int            n,
+                            float          beta,
+                            NnLayerDone    done,
+                            void          *done_data);
 
 /* Eval-mode forward of layers [first, last) on n rows of layer first's input.
  * Every layer applies its activation except the model's final one, which

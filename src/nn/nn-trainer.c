@@ -573,6 +573,19 @@ note_best (NnTrainer *tr,
     tr->stop_early = true;
 }
 
+/* A layer owns one contiguous run of the parameter buffer: W, b, then γ, β. */
+static void
+update_layer (void          *data,
+              const NnLayer *l)
+{
+  NnTrainer *tr = data;
+  size_t off = l->w_off;
+  size_t n = l->n_w + l->n_b + (l->batch_norm ? 2 * (size_t) l->out_c : 0);
+
+  nn_optim_update (&tr->opt, tr->model->params + off, tr->grads + off, tr->m + off,
+                   tr->v + off, tr->backup + off, n);
+}
+
 static NnStatus
 step_internal (NnTrainer     *tr,
                NnProgressFunc progress,
@@ -607,16 +620,20 @@ step_internal (NnTrainer     *tr,
 
   if (model->n_stats > 0)
     memcpy (tr->stats_backup, model->stats, model->n_stats * sizeof (float));
-  nn_model_pass (model, &tr->work, model->params, model->stats, tr->grads, tr->xb,
-                 cfg->kind == NN_KIND_DENOISING ? tr->tb : tr->xb, tr->batch,
-                 &tr->dropout_rng, tr->beta, &l);
+  nn_model_forward_loss (model, &tr->work, model->params, model->stats, true, tr->xb,
+                         cfg->kind == NN_KIND_DENOISING ? tr->tb : tr->xb, tr->batch,
+                         &tr->dropout_rng, tr->beta, &l);
   loss = l.recon + l.reg;
-  /* Reported as float: a loss beyond FLT_MAX is as lost as a NaN. */
+  /* Checked before anything is updated. Reported as float: a loss beyond
+   * FLT_MAX is as lost as a NaN. */
   if (!isfinite ((float) loss) || !isfinite ((float) l.recon) || !isfinite ((float) l.reg))
     return diverged (tr, loss, err);
 
-  nn_optim_step (&tr->opt, model->params, tr->grads, tr->m, tr->v, tr->backup,
-                 model->n_params);
+  /* Backward, stepping each layer's parameters as soon as its gradients are
+   * complete: they and the weights just read for dX are still in cache. */
+  nn_optim_begin (&tr->opt);
+  nn_model_backward (model, &tr->work, model->params, tr->grads, tr->xb, tr->batch, tr->beta,
+                     update_layer, tr);
   tr->have_backup = true;
 
   tr->step++;
