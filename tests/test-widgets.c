@@ -618,6 +618,28 @@ test_image_grid (void)
     g_assert_cmpint (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), -5, -5), ==, -1);
   }
 
+  /* A tooltip (label and PSNR) over a tile, none between them. */
+  {
+    GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+    gboolean shown = FALSE;
+    int x = -1, y = -1;
+
+    for (int yy = 0; yy < both->height && x < 0; yy++)
+      for (int xx = 0; xx < both->width; xx++)
+        if (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), xx, yy) == 5)
+          {
+            x = xx + 3;
+            y = yy + 3;
+            break;
+          }
+    g_assert_cmpint (x, >=, 0);
+    g_signal_emit_by_name (grid, "query-tooltip", x, y, FALSE, tooltip, &shown);
+    g_assert_true (shown);
+    g_signal_emit_by_name (grid, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+    g_assert_false (shown);
+    g_object_unref (tooltip);
+  }
+
   /* A realistic picture for the eye (kept only with BTL_WIDGETS_SHOTS). */
   for (int i = 0; i < n; i++)
     for (int y = 0; y < h; y++)
