@@ -1160,8 +1160,16 @@ remove_tmp_dir (void)
   GDir *d = g_dir_open (dir, 0, NULL);
   const char *name;
 
-  if (d == NULL)
-    return;
+  /* Keep the exports next to the shots when a human wants to look. */
+  if (d == NULL || g_getenv ("BTL_WIDGETS_SHOTS") != NULL)
+    {
+      if (d != NULL)
+        {
+          g_printerr ("exports kept in %s\n", dir);
+          g_dir_close (d);
+        }
+      return;
+    }
   while ((name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
