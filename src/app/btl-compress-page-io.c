@@ -150,19 +150,20 @@ on_paste_clicked (BtlCompressPage *self)
   gdk_clipboard_read_texture_async (clipboard, NULL, on_paste_done, g_object_ref (self));
 }
 
-static gboolean
-on_drop (GtkDropTarget   *target,
-         const GValue    *value,
-         double           x,
-         double           y,
-         BtlCompressPage *self)
+gboolean
+btl_compress_page_open_value (BtlCompressPage *self,
+                              const GValue    *value)
 {
+  g_return_val_if_fail (BTL_IS_COMPRESS_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
       GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
 
       if (files == NULL)
         return FALSE;
+      /* One picture at a time: the first of several dropped files. */
       btl_compress_page_open_file (self, files->data);
       g_slist_free (files);
       return TRUE;
@@ -178,6 +179,16 @@ on_drop (GtkDropTarget   *target,
       return TRUE;
     }
   return FALSE;
+}
+
+static gboolean
+on_drop (GtkDropTarget   *target,
+         const GValue    *value,
+         double           x,
+         double           y,
+         BtlCompressPage *self)
+{
+  return btl_compress_page_open_value (self, value);
 }
 
 /* ---------------------------------------------------------------- saving */
@@ -305,7 +316,7 @@ void
 btl_compress_page_init_io (BtlCompressPage *self)
 {
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE };
+  GType types[] = BTL_COMPRESS_PAGE_DROP_TYPES;
 
   /* Files from a file manager, or image data from a browser or an editor. */
   gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));

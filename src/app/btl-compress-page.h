@@ -60,6 +60,13 @@ void        btl_compress_page_open_bytes    (BtlCompressPage     *self,
 void        btl_compress_page_open_texture  (BtlCompressPage     *self,
                                              GdkTexture          *texture);
 
+/* What a drop delivers: a GdkFileList (its first file), a GFile or a
+ * GdkTexture. FALSE for anything else. */
+gboolean    btl_compress_page_open_value    (BtlCompressPage     *self,
+                                             const GValue        *value);
+/* The types btl_compress_page_open_value takes, for a GtkDropTarget. */
+#define BTL_COMPRESS_PAGE_DROP_TYPES { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE }
+
 /* "fit" / "tiles" and 2..16; both re-run the comparison. */
 void        btl_compress_page_set_mode      (BtlCompressPage     *self,
                                              int                  mode /* BtlCodecMode */);

@@ -668,6 +668,21 @@ on_train_snapshot (BtlTrainPage *page,
   btl_compress_page_set_model (self->compress_page, model, snapshot, NULL);
 }
 
+/* A picture dropped anywhere on the window goes to the Compress page (the
+ * page's own drop target takes drops on it first). */
+static gboolean
+on_window_drop (GtkDropTarget *target,
+                const GValue  *value,
+                double         x,
+                double         y,
+                BtlWindow     *self)
+{
+  if (!btl_compress_page_open_value (self->compress_page, value))
+    return FALSE;
+  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->compress_page));
+  return TRUE;
+}
+
 static void
 btl_window_constructed (GObject *object)
 {
@@ -756,6 +771,15 @@ btl_window_init (BtlWindow *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+    GType types[] = BTL_COMPRESS_PAGE_DROP_TYPES;
+
+    gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
+    g_signal_connect (drop, "drop", G_CALLBACK (on_window_drop), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);
