@@ -500,7 +500,7 @@ dataset_folder_action (GSimpleAction *action,
                        GVariant      *param,
                        gpointer       user_data)
 {
-  run_chooser (user_data, _("Open IDX Folder"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
+  run_chooser (user_data, _("Open Data Folder (IDX Files or Pictures)"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
                NULL, NULL, NULL, folder_chosen, "folder");
 }
 
