@@ -408,6 +408,21 @@ test_loss_plot_draws (void)
   g_assert_cmpuint (count_all (vae_shot, 0x009E73, 40), >, 100);
   g_assert_cmpuint (count_all (vae_shot, 0xCC79A7, 40), >, 100);
 
+  /* A diverging run (NaN, ±Inf, zero and negative losses on a log axis) is
+   * drawn without them, in both scales and both x modes. */
+  btl_loss_history_add_step (vae, 801, 8, NAN, NAN, NAN);
+  btl_loss_history_add_step (vae, 802, 8, INFINITY, 0, -INFINITY);
+  btl_loss_history_add_step (vae, 803, 8, 0, -1, 0);
+  btl_loss_history_add_epoch (vae, 8, 803, NAN, INFINITY, NAN, NAN, NAN);
+  btl_loss_history_add_marker (vae, 5000, "far right");
+  wait_for_paint (window);
+  btl_loss_plot_set_x_by_epoch (BTL_LOSS_PLOT (plot), TRUE);
+  btl_loss_plot_set_log_scale (BTL_LOSS_PLOT (plot), FALSE);
+  wait_for_paint (window);
+  shot_free (render_widget (plot, "loss-plot-diverged"));
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), NULL);
+  wait_for_paint (window);
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -509,6 +509,9 @@ btl_loss_plot_draw (GtkWidget *widget,
 
         btl_loss_history_get_marker (h, i, &m);
         mx = round (btl_axis_map (&xa, xmap (&map, (double) m.step))) + 3;
+        /* A marker past the last step (set before it is reached) has no line yet. */
+        if (mx < plot.origin.x || mx > plot.origin.x + plot.size.width + 3)
+          continue;
         btl_canvas_text_size (canvas, m.label, 0.78, &w, NULL);
         if (mx + w > plot.origin.x + plot.size.width)
           mx = mx - 6 - w;
