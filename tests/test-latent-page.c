@@ -17,6 +17,7 @@
 #include "btl-inspect-page.h"
 #include "btl-latent-page.h"
 #include "btl-latent.h"
+#include "btl-model-file.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -617,6 +618,50 @@ test_pages_live_training (void)
   nn_model_free (ld.model);
 }
 
+/* With BTL_SHOT_MODEL (a .btl file) and BTL_SHOT_DIR set: both pages on
+ * the real data set, for looking at. Skipped otherwise. */
+static void
+test_pages_real_screenshots (void)
+{
+  const char *path = g_getenv ("BTL_SHOT_MODEL");
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) train = NULL;
+  g_autoptr(BtlDataset) test = NULL;
+  BtlLatentPage *latent;
+  BtlInspectPage *inspect;
+  GtkWindow *window;
+  NnModel *model;
+
+  if (path == NULL || g_getenv ("BTL_SHOT_DIR") == NULL)
+    {
+      g_test_skip ("set BTL_SHOT_MODEL and BTL_SHOT_DIR");
+      return;
+    }
+  model = btl_model_file_load (path, NULL, &info, &error);
+  g_assert_no_error (error);
+  g_assert_true (btl_dataset_open ("fashion-mnist", &train, &test, &error));
+
+  latent = BTL_LATENT_PAGE (btl_latent_page_new ());
+  window = make_window (GTK_WIDGET (latent));
+  btl_latent_page_set_model (latent, model, test);
+  g_assert_true (spin_until (latent_ready, latent, 60000));
+  btl_latent_page_select_image (latent, 1);
+  g_signal_emit_by_name (btl_latent_page_get_map (latent), "point-hovered", 7);
+  gtk_range_set_value (btl_latent_page_get_slider (latent, 0),
+                       gtk_range_get_value (btl_latent_page_get_slider (latent, 0)) + 1.0);
+  save_screenshot (GTK_WIDGET (window), "latent-page-real.png");
+  gtk_window_destroy (window);
+
+  inspect = BTL_INSPECT_PAGE (btl_inspect_page_new ());
+  window = make_window (GTK_WIDGET (inspect));
+  btl_inspect_page_set_model (inspect, model, train, test);
+  g_assert_true (spin_until (inspect_ready, inspect, 60000));
+  save_screenshot (GTK_WIDGET (window), "inspect-page-real.png");
+  gtk_window_destroy (window);
+  nn_model_free (model);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -628,6 +673,7 @@ main (int    argc,
   g_test_add_func ("/latent-page/decode-latency", test_latent_page_decode_latency);
   g_test_add_func ("/inspect-page/threshold-gallery", test_inspect_page);
   g_test_add_func ("/pages/live-training", test_pages_live_training);
+  g_test_add_func ("/pages/real-screenshots", test_pages_real_screenshots);
 
   return g_test_run ();
 }

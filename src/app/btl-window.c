@@ -11,6 +11,8 @@
 
 #include "btl-compress-page.h"
 #include "btl-config-panel.h"
+#include "btl-inspect-page.h"
+#include "btl-latent-page.h"
 #include "btl-window.h"
 
 struct _BtlWindow
@@ -27,11 +29,14 @@ struct _BtlWindow
   GtkStack             *stack;
   BtlTrainPage         *train_page;
   BtlCompressPage      *compress_page;
+  BtlLatentPage        *latent_page;
+  BtlInspectPage       *inspect_page;
 
   /* owned */
   GSettings            *settings;
   GCancellable         *cancellable;
   char                 *dataset_spec;
+  BtlDataset           *train_data;     /* the Inspect page's threshold comes from it */
 
   /* state */
   gint64                created_us;
@@ -184,6 +189,8 @@ load_done (GObject      *object,
       btl_train_page_show_message (self->train_page, NULL);
       btl_train_page_set_dataset (self->train_page, d->train, d->test);
       btl_compress_page_set_dataset (self->compress_page, d->train);
+      g_clear_pointer (&self->train_data, btl_dataset_unref);
+      self->train_data = d->train != NULL ? btl_dataset_ref (d->train) : NULL;
       self->dataset_loaded = TRUE;
       if (self->settings != NULL)
         g_settings_set_string (self->settings, "dataset", d->spec);
@@ -665,7 +672,15 @@ on_train_snapshot (BtlTrainPage *page,
                    gpointer      snapshot,
                    BtlWindow    *self)
 {
+  BtlDataset *test = btl_train_page_get_test_dataset (page);
+
   btl_compress_page_set_model (self->compress_page, model, snapshot, NULL);
+  /* The Latent and Inspect pages take the same weights (they re-encode and
+   * re-score in their own threads, only while shown). */
+  if (test != NULL)
+    btl_latent_page_follow (self->latent_page, model, snapshot, test);
+  if (test != NULL && self->train_data != NULL)
+    btl_inspect_page_follow (self->inspect_page, model, snapshot, self->train_data, test);
 }
 
 /* A picture dropped anywhere on the window goes to the Compress page (the
@@ -723,6 +738,7 @@ btl_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->dataset_spec, g_free);
+  g_clear_pointer (&self->train_data, btl_dataset_unref);
 
   G_OBJECT_CLASS (btl_window_parent_class)->finalize (object);
 }
@@ -750,6 +766,8 @@ btl_window_class_init (BtlWindowClass *klass)
 
   g_type_ensure (BTL_TYPE_TRAIN_PAGE);
   g_type_ensure (BTL_TYPE_COMPRESS_PAGE);
+  g_type_ensure (BTL_TYPE_LATENT_PAGE);
+  g_type_ensure (BTL_TYPE_INSPECT_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, header_bar);
@@ -761,6 +779,8 @@ btl_window_class_init (BtlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, train_page);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, compress_page);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, latent_page);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, inspect_page);
   gtk_widget_class_bind_template_callback (widget_class, on_train_state_changed);
 }
 

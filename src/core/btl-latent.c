@@ -263,7 +263,18 @@ btl_latent_space_range (const BtlLatentSpace *space,
   g_return_if_fail (space != NULL);
   g_return_if_fail (d >= 0 && d < space->dim);
 
-  half = MAX ((float) BTL_LATENT_RANGE_SIGMAS * space->std[d], MIN_HALF_RANGE);
+  half = (float) BTL_LATENT_RANGE_SIGMAS * space->std[d];
+  /* A dead dimension (a ReLU code unit that is always 0) has no spread of
+   * its own: borrow the typical spread of the others, so its slider still
+   * shows what the decoder does with values the encoder never produces. */
+  if (half < MIN_HALF_RANGE)
+    {
+      double mean_std = 0.0;
+
+      for (int k = 0; k < space->dim; k++)
+        mean_std += space->std[k];
+      half = MAX ((float) (BTL_LATENT_RANGE_SIGMAS * mean_std / space->dim), MIN_HALF_RANGE);
+    }
   *lo = space->mean[d] - half;
   *hi = space->mean[d] + half;
 }

@@ -64,8 +64,9 @@ void            btl_latent_space_free (BtlLatentSpace *space);
 const float    *btl_latent_space_code (const BtlLatentSpace *space,
                                        int                   i);
 
-/* Slider range of dimension d: mean ± 3σ, widened to at least ±1e-3 so a
- * dead dimension still gets a usable slider. */
+/* Slider range of dimension d: mean ± 3σ. A dead dimension (σ ≈ 0) gets
+ * mean ± 3·(mean σ of all dimensions) instead, at least ±1e-3, so its
+ * slider is still usable. */
 void            btl_latent_space_range (const BtlLatentSpace *space,
                                         int                   d,
                                         float                *lo,
