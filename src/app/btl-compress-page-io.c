@@ -303,9 +303,20 @@ btl_compress_page_export_chart (BtlCompressPage  *self,
   return btl_rd_chart_export (self->rd_chart, path, error);
 }
 
+static gboolean
+paste_shortcut (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  on_paste_clicked (BTL_COMPRESS_PAGE (widget));
+  return TRUE;
+}
+
 void
 btl_compress_page_class_init_io (GtkWidgetClass *widget_class)
 {
+  /* Ctrl+V while the focus is on the page (the window keeps its own keys). */
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, paste_shortcut, NULL);
   gtk_widget_class_bind_template_callback (widget_class, on_open_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);

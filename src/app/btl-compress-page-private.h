@@ -66,6 +66,7 @@ struct _BtlCompressPage
   gboolean            busy;
   gboolean            stale;
   guint               refresh_id;
+  gint64              last_job_us;     /* when the last job started */
   char               *message;
 };
 

@@ -22,8 +22,11 @@
 
 /* |A − B| is multiplied by this in the heat map: small errors must show. */
 #define DIFF_GAIN 4.0f
-/* Delay before a new model snapshot refreshes the results, in ms. */
-#define MODEL_REFRESH_MS 1000
+/* A new model snapshot refreshes the results after MODEL_REFRESH_MS, and
+ * refreshes start at most every MODEL_REFRESH_INTERVAL_MS: while a model
+ * trains, a visible page takes a bounded share of the CPU from it. */
+#define MODEL_REFRESH_MS          1000
+#define MODEL_REFRESH_INTERVAL_MS 10000
 
 static const char *const row_names[N_ROWS] = {
   N_("Original"), N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA"),
@@ -344,7 +347,12 @@ schedule_refresh (BtlCompressPage *self)
       return;
     }
   if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add (MODEL_REFRESH_MS, refresh_timeout, self);
+    {
+      gint64 since_ms = (g_get_monotonic_time () - self->last_job_us) / 1000;
+      gint64 delay = MAX (MODEL_REFRESH_MS, MODEL_REFRESH_INTERVAL_MS - since_ms);
+
+      self->refresh_id = g_timeout_add ((guint) delay, refresh_timeout, self);
+    }
 }
 
 static void
@@ -449,6 +457,7 @@ btl_compress_page_start_job (BtlCompressPage    *self,
       g_strlcpy (self->baseline_arch, self->config.arch, sizeof self->baseline_arch);
     }
 
+  self->last_job_us = g_get_monotonic_time ();
   set_busy (self, TRUE, _("Compressing…"));
   btl_compress_job_run (g_steal_pointer (&req), self->cancellable, on_table_ready, self,
                         on_job_done, g_object_ref (self));
