@@ -1,15 +1,17 @@
 #!/bin/sh
 # run-atspi.sh APP SCRIPT [APP ARGS…] — start the real app and drive it through
-# AT-SPI. X first, then the session bus, so the bus-activated AT-SPI registry
-# inherits DISPLAY (see docs/gtk-testing.md §6).
+# AT-SPI. Always on a private Xvfb display and a private session bus, in that
+# order, so the bus-activated AT-SPI registry inherits DISPLAY
+# (see docs/gtk-testing.md §6).
 set -u
 app="$1"; script="$2"; shift 2
-if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" "$0" "$app" "$script" "$@"
-fi
-if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  exec dbus-run-session -- "$0" "$app" "$script" "$@"
-fi
+case "${BTL_ATSPI_STAGE:-}" in
+  "")
+    BTL_ATSPI_STAGE=display exec xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" \
+      "$0" "$app" "$script" "$@" ;;
+  display)
+    BTL_ATSPI_STAGE=bus exec dbus-run-session -- "$0" "$app" "$script" "$@" ;;
+esac
 unset GTK_A11Y
 "$app" "$@" &
 pid=$!

@@ -154,15 +154,29 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "train"));
 }
 
+static gboolean
+both_null (gpointer data)
+{
+  gpointer *p = data;
+
+  return p[0] == NULL && p[1] == NULL;
+}
+
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
+  gpointer gone[2] = { f->window, f->page };
   GList *windows;
 
+  /* Background work (data set loading, PSNR evaluation, the training
+   * thread) holds the window or the page: wait until both are finalized,
+   * so no thread is still inside BLAS when the process exits. */
+  for (guint i = 0; i < 2; i++)
+    if (gone[i] != NULL)
+      g_object_add_weak_pointer (G_OBJECT (gone[i]), &gone[i]);
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
     gtk_window_destroy (windows->data);
-  /* Let the worker thread finish and drop its references. */
-  spin_for (200);
+  g_assert_true (spin_until (both_null, gone, TIMEOUT_MS));
   g_clear_object (&f->app);
 }
 
@@ -341,6 +355,7 @@ test_window_close_mid_training (Fixture *f, gconstpointer data)
 {
   StepsAtLeast s = { f, 3 };
   BtlTrainingWorker *worker;
+  BtlTrainPage *page;
 
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
   g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
@@ -349,11 +364,16 @@ test_window_close_mid_training (Fixture *f, gconstpointer data)
   g_assert_true (BTL_IS_TRAINING_WORKER (worker));
   g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
 
+  page = f->page;
+  g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
   gtk_window_destroy (GTK_WINDOW (f->window));
   f->window = NULL;
+  f->page = NULL;
 
   /* The thread stops within a step and the worker is freed. */
   g_assert_true (spin_until (is_null, &worker, 10000));
+  /* …and nothing keeps the page (and its buffers) alive. */
+  g_assert_true (spin_until (is_null, &page, 5000));
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (f->app)));
 }
 

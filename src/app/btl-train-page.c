@@ -311,6 +311,8 @@ eval_done (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   self->eval_running = FALSE;
+  if (g_application_get_default () != NULL)
+    g_application_release (g_application_get_default ());
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
@@ -340,6 +342,9 @@ start_eval (BtlTrainPage *self)
   d->test = btl_dataset_ref (self->test);
   d->psnr = NAN;
 
+  /* The process must not exit while the thread is inside BLAS. */
+  if (g_application_get_default () != NULL)
+    g_application_hold (g_application_get_default ());
   self->eval_running = TRUE;
   task = g_task_new (self, self->cancellable, eval_done, NULL);
   g_task_set_name (task, "[bottleneck] test PSNR");
@@ -560,6 +565,19 @@ btl_train_page_dispose (GObject *object)
   G_OBJECT_CLASS (btl_train_page_parent_class)->dispose (object);
 }
 
+/* Leaving the window (it is closing) ends the run at once: other objects may
+ * keep the page itself alive a little longer, the thread must not wait. */
+static void
+btl_train_page_unroot (GtkWidget *widget)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  drop_worker (self);
+
+  GTK_WIDGET_CLASS (btl_train_page_parent_class)->unroot (widget);
+}
+
 static void
 btl_train_page_finalize (GObject *object)
 {
@@ -605,6 +623,7 @@ btl_train_page_class_init (BtlTrainPageClass *klass)
   object_class->dispose = btl_train_page_dispose;
   object_class->finalize = btl_train_page_finalize;
   object_class->get_property = btl_train_page_get_property;
+  widget_class->unroot = btl_train_page_unroot;
 
   properties[PROP_STATE] =
     g_param_spec_int ("state", NULL, NULL,
