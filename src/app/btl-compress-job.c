@@ -90,6 +90,7 @@ btl_compress_result_free (BtlCompressResult *result)
   if (result == NULL)
     return;
   g_clear_object (&result->pixbuf);
+  g_free (result->name);
   g_free (result->source_note);
   g_clear_pointer (&result->comparison, btl_comparison_free);
   g_free (result->model_note);
@@ -246,6 +247,7 @@ job_run (GTask         *task,
 
   result = d->result = g_new0 (BtlCompressResult, 1);
   result->original_bytes = -1;
+  result->name = g_strdup (req->name);
   t0 = g_get_monotonic_time ();
 
   if (req->has_model)

@@ -56,6 +56,7 @@ void                btl_compress_request_free (BtlCompressRequest *request);
 typedef struct
 {
   GdkPixbuf       *pixbuf;          /* the picture as loaded */
+  char            *name;            /* its name (the request's) */
   gint64           original_bytes;  /* its file's size, -1 unknown */
   char            *source_note;     /* e.g. "decompressed from x.btlz", or NULL */
   BtlComparison   *comparison;      /* NULL without a model */

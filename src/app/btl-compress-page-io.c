@@ -32,8 +32,6 @@ btl_compress_page_open_file (BtlCompressPage *self,
   req = btl_compress_request_new ();
   req->name = g_file_get_basename (file);
   req->path = g_steal_pointer (&path);
-  g_free (self->name);
-  self->name = g_strdup (req->name);
   btl_compress_page_start_job (self, g_steal_pointer (&req));
 }
 
@@ -55,8 +53,6 @@ btl_compress_page_open_bytes (BtlCompressPage *self,
   req = btl_compress_request_new ();
   req->bytes = g_bytes_ref (bytes);
   req->name = g_strdup (name != NULL ? name : _("pasted picture"));
-  g_free (self->name);
-  self->name = g_strdup (req->name);
   btl_compress_page_start_job (self, req);
 }
 

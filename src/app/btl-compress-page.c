@@ -4,8 +4,8 @@
  * change (picture, mode, bits, model) starts one job in a worker thread and
  * cancels the previous one, except that a new training snapshot never
  * cancels a running job: it only marks the result stale, and a refresh
- * follows when the job is done (at most one a second), so the page keeps up
- * with training without queueing work. The table arrives first; the
+ * follows when the job is done (at most one every ten seconds), so the page
+ * keeps up with training without queueing work or starving the trainer. The table arrives first; the
  * rate–distortion curves follow from the same job.
  */
 #include "config.h"
@@ -35,7 +35,6 @@ static const char *const row_names[N_ROWS] = {
 static const char *const series_ids[] = { "autoencoder", "jpeg", "webp", "pca" };
 static const char *const series_names[] = { N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA") };
 
-
 enum
 {
   PROP_0,
@@ -47,12 +46,11 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BtlCompressPage, btl_compress_page, GTK_TYPE_WIDGET)
 
-
 /* ---------------------------------------------------------------- display */
 
 void
 btl_compress_page_show_message (BtlCompressPage *self,
-              const char      *message)
+                                const char      *message)
 {
   g_free (self->message);
   self->message = g_strdup (message);
@@ -253,6 +251,9 @@ apply_table (BtlCompressPage   *self,
     {
       g_set_object (&self->pixbuf, res->pixbuf);
       self->original_bytes = res->original_bytes;
+      /* The name goes with the picture only once it has loaded. */
+      g_free (self->name);
+      self->name = g_strdup (res->name);
     }
   for (int r = 0; r < N_ROWS; r++)
     {
