@@ -44,7 +44,7 @@ gallery_idle_cb (gpointer data)
 
       memcpy (x + (size_t) r * dim, btl_dataset_image (self->test, i), (size_t) dim * sizeof (float));
       /* Tiles are small: the error alone; classes have their own list. */
-      g_ptr_array_add (labels, g_strdup_printf ("%.3g", self->test_scores->errors[i]));
+      g_ptr_array_add (labels, g_strdup_printf ("%.3f", self->test_scores->errors[i]));
     }
   g_ptr_array_add (labels, NULL);
   if (n > 0 && nn_inference_reconstruct (self->inf, self->snap->params, self->snap->stats,

@@ -187,10 +187,11 @@ load_done (GObject      *object,
       self->dataset_spec = g_strdup (d->spec);
       gtk_menu_button_set_label (self->dataset_button, name);
       btl_train_page_show_message (self->train_page, NULL);
-      btl_train_page_set_dataset (self->train_page, d->train, d->test);
-      btl_compress_page_set_dataset (self->compress_page, d->train);
+      /* Before the Train page gets the data: it may publish a snapshot at once. */
       g_clear_pointer (&self->train_data, btl_dataset_unref);
       self->train_data = d->train != NULL ? btl_dataset_ref (d->train) : NULL;
+      btl_train_page_set_dataset (self->train_page, d->train, d->test);
+      btl_compress_page_set_dataset (self->compress_page, d->train);
       self->dataset_loaded = TRUE;
       if (self->settings != NULL)
         g_settings_set_string (self->settings, "dataset", d->spec);
