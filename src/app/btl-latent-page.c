@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "btl-error.h"
-#include "btl-image.h"
 #include "btl-latent-page-private.h"
 
 /* The decoded image is drawn at about this many pixels across. */
@@ -29,18 +28,43 @@ btl_latent_page_texture (const float *x,
                          int          width,
                          int          scale)
 {
-  g_autoptr(GdkPixbuf) pixbuf = btl_pixbuf_from_floats (x, channels, height, width);
-  g_autoptr(GdkPixbuf) scaled = NULL;
+  int w, h, plane = height * width;
+  size_t stride;
+  guint8 *rgb;
 
-  if (pixbuf == NULL)
-    return NULL;
+  /* Straight to 8-bit RGB at the final size, one scaled row built and then
+   * copied scale× (no GdkPixbuf, no filtering pass): this is on the path from
+   * a slider move to new pixels. */
   scale = MAX (scale, 1);
-  scaled = scale > 1
-           ? gdk_pixbuf_scale_simple (pixbuf, width * scale, height * scale, GDK_INTERP_NEAREST)
-           : g_object_ref (pixbuf);
-  if (scaled == NULL)
-    return NULL;
-  return gdk_texture_new_for_pixbuf (scaled);
+  w = width * scale;
+  h = height * scale;
+  stride = (size_t) w * 3;
+  rgb = g_malloc (stride * h);
+  for (int yy = 0; yy < height; yy++)
+    {
+      guint8 *row = rgb + (size_t) yy * scale * stride;
+
+      for (int xx = 0; xx < width; xx++)
+        {
+          guint8 px[3];
+
+          for (int c = 0; c < 3; c++)
+            {
+              float v = x[(channels == 3 ? c * plane : 0) + yy * width + xx];
+
+              px[c] = (guint8) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
+            }
+          for (int k = 0; k < scale; k++)
+            memcpy (row + ((size_t) xx * scale + k) * 3, px, 3);
+        }
+      for (int k = 1; k < scale; k++)
+        memcpy (row + k * stride, row, stride);
+    }
+  {
+    g_autoptr(GBytes) bytes = g_bytes_new_take (rgb, stride * h);
+
+    return gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8, bytes, stride);
+  }
 }
 
 void
