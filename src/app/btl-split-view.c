@@ -287,8 +287,37 @@ on_click (GtkGestureClick *gesture,
           double           y,
           BtlSplitView    *self)
 {
+  gtk_widget_grab_focus (GTK_WIDGET (self));
   if (n_press == 2)
     btl_split_view_reset_view (self);
+}
+
+/* Keyboard: ←/→ move the divider, +/− zoom about the centre, 0 fits. */
+static gboolean
+key_divider (GtkWidget *widget,
+             GVariant  *args,
+             gpointer   user_data)
+{
+  BtlSplitView *self = BTL_SPLIT_VIEW (widget);
+
+  btl_split_view_set_position (self, self->position + g_variant_get_double (args));
+  return TRUE;
+}
+
+static gboolean
+key_zoom (GtkWidget *widget,
+          GVariant  *args,
+          gpointer   user_data)
+{
+  BtlSplitView *self = BTL_SPLIT_VIEW (widget);
+  double factor = g_variant_get_double (args);
+
+  if (factor <= 0)
+    btl_split_view_reset_view (self);
+  else
+    btl_split_view_zoom_at (self, factor, gtk_widget_get_width (widget) / 2.0,
+                            gtk_widget_get_height (widget) / 2.0);
+  return TRUE;
 }
 
 /* ---------------------------------------------------------------- GObject */
@@ -368,6 +397,12 @@ btl_split_view_class_init (BtlSplitViewClass *klass)
                          1.0, G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, key_divider, "d", -0.05);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, key_divider, "d", 0.05);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_plus, 0, key_zoom, "d", 1.25);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_equal, 0, key_zoom, "d", 1.25);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_minus, 0, key_zoom, "d", 0.8);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_0, 0, key_zoom, "d", 0.0);
   gtk_widget_class_set_css_name (widget_class, "btl-split-view");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -395,6 +430,7 @@ btl_split_view_init (BtlSplitView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
 
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 }

@@ -3,8 +3,9 @@
  * (they are drawn with one transform, so they can never drift apart).
  *
  * Mouse: drag the divider; drag elsewhere to pan; scroll to zoom about the
- * pointer; double-click to fit the picture again. Zoomed in, pixels are drawn
- * as sharp squares so codec artefacts are seen as they are.
+ * pointer; double-click to fit the picture again. Keys, when focused: ←/→
+ * move the divider, +/− zoom, 0 fits. Zoomed in, pixels are drawn as sharp
+ * squares so codec artefacts are seen as they are.
  */
 #pragma once
 
