@@ -441,6 +441,52 @@ test_paste_and_btlz (Fixture       *f,
   g_test_message ("wrong model: %s", message);
 }
 
+/* What a drop delivers: a file list (its first file), a file, a texture. */
+static void
+test_drop_values (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *first = write_picture (f, "dropped.png", 100, 80);
+  g_autofree char *second = write_picture (f, "ignored.png", 300, 200);
+  GFile *files[2];
+  GdkFileList *list;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_auto (GValue) value = G_VALUE_INIT;
+  double pixels;
+
+  files[0] = g_file_new_for_path (first);
+  files[1] = g_file_new_for_path (second);
+  list = gdk_file_list_new_from_array (files, 2);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, list);
+  g_assert_true (btl_compress_page_open_value (f->page, &value));
+  wait_idle (f);
+  check_table_filled (f);
+  pixels = cell_number (f, 1, BTL_COMPRESS_COL_BYTES) * 8
+           / cell_number (f, 1, BTL_COMPRESS_COL_BPP);
+  g_assert_cmpfloat (fabs (pixels - 100 * 80) / (100 * 80), <, 0.01);
+  g_value_unset (&value);
+
+  texture = gdk_texture_new_from_file (files[1], NULL);
+  g_assert_nonnull (texture);
+  g_value_init (&value, GDK_TYPE_TEXTURE);
+  g_value_set_object (&value, texture);
+  g_assert_true (btl_compress_page_open_value (f->page, &value));
+  wait_idle (f);
+  check_table_filled (f);
+  pixels = cell_number (f, 1, BTL_COMPRESS_COL_BYTES) * 8
+           / cell_number (f, 1, BTL_COMPRESS_COL_BPP);
+  g_assert_cmpfloat (fabs (pixels - 300 * 200) / (300 * 200), <, 0.01);
+  g_value_unset (&value);
+
+  g_value_init (&value, G_TYPE_INT);
+  g_assert_false (btl_compress_page_open_value (f->page, &value));
+  g_assert_false (btl_compress_page_is_busy (f->page));
+
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+}
+
 static void
 test_chart_export (Fixture       *f,
                    gconstpointer  data)
@@ -476,6 +522,7 @@ main (int    argc,
   ADD ("/app/compress-page/errors", test_errors);
   ADD ("/app/compress-page/cancel", test_cancel);
   ADD ("/app/compress-page/paste-and-btlz", test_paste_and_btlz);
+  ADD ("/app/compress-page/drop-values", test_drop_values);
   ADD ("/app/compress-page/chart-export", test_chart_export);
 #undef ADD
 
