@@ -61,7 +61,7 @@ texture_from_floats (const float *x,
         {
           float v = x[(channels == 3 ? c * plane : 0) + (yy / scale) * width + xx / scale];
 
-          rgb[((size_t) yy * w + xx) * 3 + c] = (guint8) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
+          rgb[((size_t) yy * w + xx) * 3 + c] = (guint8) ((v >= 0.0f ? MIN (v, 1.0f) : 0.0f) * 255.0f + 0.5f);
         }
   bytes = g_bytes_new_take (g_steal_pointer (&rgb), (size_t) w * h * 3);
   return gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8, bytes, (size_t) w * 3);
@@ -263,8 +263,9 @@ request_score (BtlInspectPage *self)
   self->score_pending = TRUE;
   if (self->scoring || self->score_timeout_id != 0)
     return;
-  if (self->test_scores != NULL && !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;   /* map () asks again */
+  /* Hidden pages cost nothing, even for a new model: map () asks again. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
   if (self->test_scores != NULL && now - self->last_score_us < RESCORE_INTERVAL_US)
     {
       guint ms = (guint) ((RESCORE_INTERVAL_US - (now - self->last_score_us)) / 1000) + 1;

@@ -232,8 +232,9 @@ btl_latent_page_request_encode (BtlLatentPage *self)
   self->encode_pending = TRUE;
   if (self->encoding || self->encode_timeout_id != 0)
     return;
-  if (self->space != NULL && !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;   /* map () asks again */
+  /* Hidden pages cost nothing, even for a new model: map () asks again. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
   if (self->space != NULL && now - self->last_encode_us < ENCODE_INTERVAL_US)
     {
       guint ms = (guint) ((ENCODE_INTERVAL_US - (now - self->last_encode_us)) / 1000) + 1;

@@ -52,7 +52,8 @@ btl_latent_page_texture (const float *x,
             {
               float v = x[(channels == 3 ? c * plane : 0) + yy * width + xx];
 
-              px[c] = (guint8) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
+              /* NaN (weights that diverged) shows as black, not as garbage. */
+              px[c] = (guint8) ((v >= 0.0f ? MIN (v, 1.0f) : 0.0f) * 255.0f + 0.5f);
             }
           for (int k = 0; k < scale; k++)
             memcpy (row + ((size_t) xx * scale + k) * 3, px, 3);
