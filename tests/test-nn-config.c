@@ -20,7 +20,7 @@ test_defaults (void)
   g_assert_cmpint (cfg.batch, ==, 128);
   g_assert_cmpint (cfg.epochs, ==, 5);
   g_assert_cmpuint (cfg.seed, ==, 1);
-  g_assert_cmpint (cfg.init, ==, NN_INIT_TORCH);
+  g_assert_cmpint (cfg.init, ==, NN_INIT_AUTO);
   g_assert_cmpint (cfg.in_channels * cfg.in_height * cfg.in_width, ==, 784);
   g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_OK);
 }

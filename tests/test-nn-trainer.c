@@ -172,6 +172,16 @@ test_model_init (void)
   g_assert_cmpfloat (fabsf (pa[784 * 512]), <=, 1.0f / 28.0f);
   nn_model_free (a);
   nn_model_free (b);
+
+  /* auto: He for a dense model (zero biases), torch's for a conv one. */
+  g_assert_cmpint (nn_config_set (&cfg, "init", "auto", NULL), ==, NN_OK);
+  a = new_model (&cfg);
+  g_assert_cmpfloat (nn_model_params (a)[784 * 512], ==, 0.0f);
+  nn_model_free (a);
+  g_assert_cmpint (nn_config_set (&cfg, "arch", "c4k3s2,d8", NULL), ==, NN_OK);
+  a = new_model (&cfg);
+  g_assert_cmpfloat (nn_model_params (a)[36], !=, 0.0f);   /* first conv bias */
+  nn_model_free (a);
 }
 
 /* ---------------------------------------------------------------- inference */

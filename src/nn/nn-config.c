@@ -55,8 +55,7 @@ nn_config_init_default (NnConfig *cfg)
   cfg->val_split = 0.1f;
   cfg->patience = 0;
   snprintf (cfg->dataset, sizeof cfg->dataset, "%s", "fashion-mnist");
-  /* PyTorch's init: matches torch_ae.py's quality for dense and conv models. */
-  cfg->init = NN_INIT_TORCH;
+  cfg->init = NN_INIT_AUTO;
 }
 
 /* ---------------------------------------------------------------- enums */
@@ -66,7 +65,7 @@ static const char *const act_names[] = { "identity", "relu", "leaky_relu", "tanh
 static const char *const loss_names[] = { "mse", "bce", NULL };
 static const char *const optim_names[] = { "adam", "sgd", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", "plateau", NULL };
-static const char *const init_names[] = { "he", "torch", NULL };
+static const char *const init_names[] = { "he", "torch", "auto", NULL };
 
 static int
 lookup (const char *const *names,
@@ -659,7 +658,7 @@ nn_config_validate (const NnConfig *cfg,
     return nn_error_set (err, NN_ERR_INVALID, "optimizer has an unknown value %d", (int) cfg->optimizer);
   if ((unsigned) cfg->schedule > NN_SCHEDULE_PLATEAU)
     return nn_error_set (err, NN_ERR_INVALID, "schedule has an unknown value %d", (int) cfg->schedule);
-  if ((unsigned) cfg->init > NN_INIT_TORCH)
+  if ((unsigned) cfg->init > NN_INIT_AUTO)
     return nn_error_set (err, NN_ERR_INVALID, "init has an unknown value %d", (int) cfg->init);
   if ((unsigned) cfg->noise > NN_NOISE_MASK || (unsigned) cfg->sparsity > NN_SPARSITY_KL)
     return nn_error_set (err, NN_ERR_INVALID, "noise or sparsity has an unknown value");

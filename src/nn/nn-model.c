@@ -237,8 +237,11 @@ nn_model_init_params (NnModel *model,
                       uint64_t seed)
 {
   NnRng rng;
+  NnInit init = model->cfg.init;
   int i;
 
+  if (init == NN_INIT_AUTO)
+    init = model->arch.has_conv ? NN_INIT_TORCH : NN_INIT_HE;
   nn_rng_seed (&rng, seed, NN_STREAM_INIT);
   for (i = 0; i < model->n_layers; i++)
     {
@@ -264,7 +267,7 @@ nn_model_init_params (NnModel *model,
           fan_out = l->out_dim;
           break;
         }
-      if (model->cfg.init == NN_INIT_TORCH)
+      if (init == NN_INIT_TORCH)
         {
           /* kaiming_uniform(a = √5) = U(±1/√fan_in), for the bias too; torch
            * takes a transposed conv's fan-in from its weight's dim 1 (OC). */
@@ -286,7 +289,7 @@ nn_model_init_params (NnModel *model,
       for (j = 0; j < l->n_w; j++)
         w[j] = (float) ((2.0 * nn_rng_uniform (&rng) - 1.0) * bound);
       for (j = 0; j < l->n_b; j++)
-        model->params[l->b_off + j] = model->cfg.init == NN_INIT_TORCH
+        model->params[l->b_off + j] = init == NN_INIT_TORCH
                                       ? (float) ((2.0 * nn_rng_uniform (&rng) - 1.0) * bound)
                                       : 0.0f;
       if (l->batch_norm)

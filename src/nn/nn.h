@@ -54,12 +54,13 @@ typedef enum
 } NnSchedule;
 typedef enum { NN_NOISE_NONE, NN_NOISE_GAUSSIAN, NN_NOISE_MASK } NnNoise;
 typedef enum { NN_SPARSITY_NONE, NN_SPARSITY_L1, NN_SPARSITY_KL } NnSparsity;
-/* "torch" (default): PyTorch's default for Linear/Conv, U(±1/√fan_in) for
- * weights and biases — reproduces torch_ae.py's quality for dense and conv
- * models. "he": He (Kaiming) uniform before ReLU-family units, Xavier uniform
- * elsewhere, biases 0 — better for the dense reference model (+0.7 dB after
- * 5 epochs), but it saturates the sigmoid output of the conv model. */
-typedef enum { NN_INIT_HE, NN_INIT_TORCH } NnInit;
+/* "he": He (Kaiming) uniform before ReLU-family units, Xavier uniform
+ * elsewhere, biases 0 — learns the dense reference model faster and better
+ * than PyTorch's init (+0.7 dB after 5 epochs). "torch": PyTorch's default for
+ * Linear/Conv, U(±1/√fan_in) for weights and biases — matches torch_ae.py.
+ * "auto" (default): he for dense-only models, torch as soon as the arch has a
+ * convolution (He saturates the conv model's sigmoid output and it stalls). */
+typedef enum { NN_INIT_HE, NN_INIT_TORCH, NN_INIT_AUTO } NnInit;
 
 #define NN_ARCH_MAX 256
 #define NN_NAME_MAX 128
@@ -106,7 +107,7 @@ typedef struct
   /* provenance */
   char         dataset[NN_NAME_MAX];  /* "dataset": e.g. "fashion-mnist" */
   /* added after the first release of this struct: keys missing from older text keep defaults */
-  NnInit       init;                  /* "init": torch|he, default torch */
+  NnInit       init;                  /* "init": auto|he|torch, default auto */
 } NnConfig;
 
 /* Defaults = the reference model: arch 784-512-128-32, relu, sigmoid output,
@@ -154,8 +155,8 @@ float   *nn_model_stats (NnModel *model);           /* (n_stats), may be NULL wh
 int      nn_model_input_dim (const NnModel *model); /* C·H·W */
 int      nn_model_latent_dim (const NnModel *model);/* code size (μ for a VAE) */
 
-/* cfg->init: PyTorch's default ("torch"), or He init before ReLU-family layers,
- * Xavier elsewhere, biases 0 ("he"). Deterministic in seed. */
+/* cfg->init (see NnInit): He init before ReLU-family layers, Xavier elsewhere,
+ * biases 0; or PyTorch's default; "auto" picks by architecture. Deterministic in seed. */
 void     nn_model_init_params (NnModel *model,
                                uint64_t seed);
 
