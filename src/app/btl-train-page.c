@@ -25,6 +25,9 @@
 
 #define N_SHOWCASE   24
 #define N_EVAL_TEST  1000
+/* Test PSNR is a luxury next to training: at most one evaluation (about
+ * 1,000 forward passes) every this many µs, so it never takes a core. */
+#define EVAL_INTERVAL_US (3 * G_USEC_PER_SEC)
 
 struct _BtlTrainPage
 {
@@ -43,6 +46,7 @@ struct _BtlTrainPage
   GtkToggleButton   *log_scale;
   GtkToggleButton   *x_by_epoch;
   GtkToggleButton   *show_difference;
+  GtkLabel          *grid_caption;
   GtkButton         *restore_best;
   GtkButton         *continue_button;
   GtkSpinButton     *more_epochs;
@@ -74,6 +78,8 @@ struct _BtlTrainPage
   int                target_epochs;
   BtlTrainState      state;
   guint              eval_running : 1;
+  guint              eval_timeout_id;
+  gint64             last_eval_us;
   guint              n_grid_refreshes;
   gint64             grid_us_total;
   gint64             grid_us_max;
@@ -198,8 +204,10 @@ static void
 refresh_grid (BtlTrainPage *self,
               NnModel      *model,
               const float  *params,
-              const float  *stats)
+              const float  *stats,
+              gint64        step)
 {
+  g_autofree char *caption = NULL;
   NnError nerr = { 0 };
   gint64 t0;
   gint64 dt;
@@ -232,6 +240,12 @@ refresh_grid (BtlTrainPage *self,
 
   btl_image_grid_set_images (self->grid, self->showcase_x, self->showcase_y, self->n_showcase,
                              self->test->channels, self->test->height, self->test->width);
+  if (step > 0)
+    /* Translators: above the grid of test images and their reconstructions */
+    caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %" G_GINT64_FORMAT), step);
+  else
+    caption = g_strdup (_("Test images and their reconstructions"));
+  gtk_label_set_text (self->grid_caption, caption);
 
   dt = g_get_monotonic_time () - t0;
   self->n_grid_refreshes++;
@@ -253,7 +267,7 @@ show_model_weights (BtlTrainPage *self)
                                      self->have_last ? self->last.epoch : 0);
   if (snap == NULL)
     return;
-  refresh_grid (self, model, snap->params, snap->stats);
+  refresh_grid (self, model, snap->params, snap->stats, snap->step);
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   self->eval_next = snap;
   start_eval (self);
@@ -327,14 +341,36 @@ eval_done (GObject      *object,
   start_eval (self);
 }
 
+static gboolean
+eval_timeout_cb (gpointer user_data)
+{
+  BtlTrainPage *self = user_data;
+
+  self->eval_timeout_id = 0;
+  start_eval (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_eval (BtlTrainPage *self)
 {
   g_autoptr(GTask) task = NULL;
   EvalData *d;
+  gint64 now = g_get_monotonic_time ();
 
   if (self->eval_running || self->eval_next == NULL || self->worker == NULL || self->test == NULL)
     return;
+
+  /* While training, keep to the budget; the final weights are evaluated at once. */
+  if (self->state != BTL_TRAIN_STATE_IDLE && now - self->last_eval_us < EVAL_INTERVAL_US)
+    {
+      if (self->eval_timeout_id == 0)
+        self->eval_timeout_id = g_timeout_add ((guint) ((self->last_eval_us + EVAL_INTERVAL_US - now) / 1000) + 1,
+                                               eval_timeout_cb, self);
+      return;
+    }
+  g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
+  self->last_eval_us = now;
 
   d = g_new0 (EvalData, 1);
   d->worker = g_object_ref (self->worker);
@@ -392,7 +428,7 @@ on_worker_snapshot (BtlTrainingWorker *worker,
 {
   NnSnapshot *snap = snapshot;
 
-  refresh_grid (self, btl_training_worker_get_model (worker), snap->params, snap->stats);
+  refresh_grid (self, btl_training_worker_get_model (worker), snap->params, snap->stats, snap->step);
 
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   self->eval_next = nn_snapshot_ref (snap);
@@ -552,6 +588,7 @@ btl_train_page_dispose (GObject *object)
   BtlTrainPage *self = BTL_TRAIN_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
   drop_worker (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_TRAIN_PAGE);
@@ -573,6 +610,7 @@ btl_train_page_unroot (GtkWidget *widget)
   BtlTrainPage *self = BTL_TRAIN_PAGE (widget);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
   drop_worker (self);
 
   GTK_WIDGET_CLASS (btl_train_page_parent_class)->unroot (widget);
@@ -665,6 +703,7 @@ btl_train_page_class_init (BtlTrainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, log_scale);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, x_by_epoch);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, show_difference);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, grid_caption);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, restore_best);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, continue_button);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, more_epochs);

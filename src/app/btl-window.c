@@ -707,7 +707,9 @@ btl_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (btl_window_parent_class)->constructed (object);
 
-  app = gtk_window_get_application (GTK_WINDOW (self));
+  /* "application" is not a construct property: it is set after
+   * constructed() runs, so ask the default application instead. */
+  app = GTK_APPLICATION (g_application_get_default ());
   if (BTL_IS_APPLICATION (app) && btl_application_get_settings (BTL_APPLICATION (app)) != NULL)
     self->settings = g_object_ref (btl_application_get_settings (BTL_APPLICATION (app)));
 
