@@ -78,7 +78,8 @@ on_chooser_response (GtkNativeDialog *dialog,
 {
   FileFunc func = (FileFunc) g_object_get_data (G_OBJECT (dialog), "func");
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  /* A page closed while the dialog was up has nothing left to show it in. */
+  if (response == GTK_RESPONSE_ACCEPT && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;

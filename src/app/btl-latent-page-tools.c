@@ -29,7 +29,8 @@ on_chooser_response (GtkNativeDialog *dialog,
                      int              response,
                      ChooseData      *cd)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  /* A page closed while the dialog was up has nothing left to show it in. */
+  if (response == GTK_RESPONSE_ACCEPT && gtk_widget_get_root (GTK_WIDGET (cd->self)) != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 

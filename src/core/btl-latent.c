@@ -9,6 +9,7 @@
 
 #include "btl-error.h"
 #include "btl-image.h"
+#include "btl-tiles.h"
 
 /* Images per NnInference call while encoding a data set. */
 #define ENCODE_BATCH 256
@@ -464,7 +465,6 @@ btl_latent_load_input (const char  *path,
                        int          width,
                        GError     **error)
 {
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autoptr(GdkPixbuf) oriented = NULL;
   g_autoptr(GdkPixbuf) cropped = NULL;
   g_autoptr(GdkPixbuf) scaled = NULL;
@@ -474,11 +474,11 @@ btl_latent_load_input (const char  *path,
   g_return_val_if_fail (channels == 1 || channels == 3, NULL);
   g_return_val_if_fail (height > 0 && width > 0, NULL);
 
-  pixbuf = gdk_pixbuf_new_from_file (path, error);
-  if (pixbuf == NULL)
+  /* The size-checked loader: a decompression bomb is refused from its
+   * header, and EXIF rotation is applied. */
+  oriented = btl_tiles_load_image (path, 0, error);
+  if (oriented == NULL)
     return NULL;
-  /* Camera pictures carry their rotation in EXIF. */
-  oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
   pw = gdk_pixbuf_get_width (oriented);
   ph = gdk_pixbuf_get_height (oriented);
 
@@ -494,7 +494,9 @@ btl_latent_load_input (const char  *path,
       ch = MAX (1, (int) ((gint64) pw * height / width));
     }
   cropped = gdk_pixbuf_new_subpixbuf (oriented, (pw - cw) / 2, (ph - ch) / 2, cw, ch);
-  scaled = gdk_pixbuf_scale_simple (cropped, width, height, GDK_INTERP_HYPER);
+  /* Bilinear averages the covered area when shrinking, which is what a
+   * photo brought down to 28×28 needs. */
+  scaled = gdk_pixbuf_scale_simple (cropped, width, height, GDK_INTERP_BILINEAR);
   if (scaled == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,

@@ -133,9 +133,10 @@ void            btl_latent_traversal (const float *base,
                                       int          ny,
                                       float       *out);
 
-/* Loads a picture (any format gdk-pixbuf reads) as one model input: centre-
- * cropped to the input's aspect ratio, scaled to width×height, gray (luma) or
- * RGB, values in [0,1]. Returns (channels·height·width) floats (g_free). */
+/* Loads a picture (any format gdk-pixbuf reads, through btl_tiles_load_image:
+ * size-checked, EXIF-oriented) as one model input: centre-cropped to the
+ * input's aspect ratio, scaled to width×height, gray (luma) or RGB, values in
+ * [0,1]. Returns (channels·height·width) floats (g_free). */
 float          *btl_latent_load_input (const char  *path,
                                        int          channels,
                                        int          height,
