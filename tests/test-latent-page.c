@@ -518,6 +518,7 @@ typedef struct
   float           last[784];
   int             follows;
   int             changes;
+  gint64          worst_follow_us;   /* after the first, which builds the pages */
   gint64          last_step;
 } LiveData;
 
@@ -527,6 +528,7 @@ live_tick (gpointer data)
 {
   LiveData *ld = data;
   NnSnapshot *snap = nn_trainer_dup_snapshot (ld->trainer);
+  gint64 t0;
 
   if (snap == NULL || snap->step == ld->last_step)
     {
@@ -534,8 +536,11 @@ live_tick (gpointer data)
       return G_SOURCE_CONTINUE;
     }
   ld->last_step = snap->step;
+  t0 = g_get_monotonic_time ();
   btl_latent_page_follow (ld->latent, ld->model, snap, ld->test);
   btl_inspect_page_follow (ld->inspect, ld->model, snap, ld->train, ld->test);
+  if (ld->follows > 0)
+    ld->worst_follow_us = MAX (ld->worst_follow_us, g_get_monotonic_time () - t0);
   nn_snapshot_unref (snap);
   ld->follows++;
   if (ld->follows > 1 && differs (ld->last, btl_latent_page_get_decoded (ld->latent), 784))
@@ -602,13 +607,18 @@ test_pages_live_training (void)
   g_assert_cmpint (run.status, ==, NN_ERR_CANCELLED);
 
   btl_latent_page_get_decode_timing (ld.latent, &mean_us, NULL, &count);
-  g_test_message ("live: %d snapshots followed, decoded image changed %d times, "
-                  "longest main-loop iteration %.1f ms, decode mean %.0f µs over %u",
-                  ld.follows, ld.changes, worst_gap / 1000.0, mean_us, count);
+  g_test_message ("live: %d snapshots followed (worst %.1f ms), decoded image changed %d "
+                  "times, longest main-loop iteration %.1f ms, decode mean %.0f µs over %u",
+                  ld.follows, ld.worst_follow_us / 1000.0, ld.changes, worst_gap / 1000.0,
+                  mean_us, count);
   g_assert_cmpint (ld.follows, >=, 5);
   g_assert_cmpint (ld.changes, >=, 3);
-  /* Encoding and scoring ran in threads: the main loop kept turning. */
-  g_assert_cmpint (worst_gap, <, 500 * 1000);
+  /* Taking new weights is a decode and a few widgets (encoding and scoring
+   * run in threads); the bound leaves room for a loaded machine. The main
+   * loop's longest turn is mostly software painting under Xvfb: only a
+   * hang fails it. */
+  g_assert_cmpint (ld.worst_follow_us, <, 100 * 1000);
+  g_assert_cmpint (worst_gap, <, 3 * G_USEC_PER_SEC);
   g_assert_true (spin_until (latent_ready, ld.latent, 20000));
   g_assert_true (spin_until (inspect_ready, ld.inspect, 20000));
   g_assert_cmpint (btl_inspect_page_get_n_scored (ld.inspect), ==, 300);
