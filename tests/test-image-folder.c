@@ -359,6 +359,18 @@ test_small_pictures_and_cap (Fixture       *f,
   g_assert_cmpint (test->n, ==, 2 * BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE);
   tile_source (train, 0);
 
+  /* A 1 × 70000 sliver would grow into 32 × 2240000 pixels: skipped. */
+  write_picture (f->dir, "sliver.png", 5, 1, 70000, TRUE);
+  {
+    g_autoptr (BtlDataset) tr = NULL, te = NULL;
+    g_auto (GStrv) notes = NULL;
+
+    g_assert_true (btl_image_folder_load (f->dir, &opts, &tr, &te, &notes, NULL));
+    g_assert_cmpuint (g_strv_length (notes), ==, 1);
+    g_assert_nonnull (strstr (notes[0], "sliver.png"));
+    g_assert_cmpint (tr->n + te->n, ==, 4 * BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE);
+  }
+
   opts.max_tiles = 20;
   g_assert_true (btl_image_folder_load (f->dir, &opts, &train2, &test2, NULL, NULL));
   g_assert_cmpint (train2->n + test2->n, <=, 20);

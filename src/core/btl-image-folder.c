@@ -253,9 +253,17 @@ scan_pictures (const char                   *dir,
                                                    (int) (BTL_IMAGE_MAX_PIXELS >> 20)));
           continue;
         }
+      usable_size (width, height, opts->tile_height, opts->tile_width, &p.width, &p.height);
+      /* A sliver (1 × 60000) would be scaled up into a giant: refuse that too. */
+      if ((gint64) p.width * p.height > BTL_IMAGE_MAX_PIXELS)
+        {
+          g_ptr_array_add (notes, g_strdup_printf ("%s: %d × %d pixels is too thin to cut "
+                                                   "%d × %d tiles from", display, width, height,
+                                                   opts->tile_width, opts->tile_height));
+          continue;
+        }
       p.path = g_steal_pointer (&full);
       p.display = g_steal_pointer (&display);
-      usable_size (width, height, opts->tile_height, opts->tile_width, &p.width, &p.height);
       g_array_append_val (pictures, p);
     }
   return pictures;
