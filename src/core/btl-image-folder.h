@@ -10,8 +10,9 @@
  * What counts as a picture: every regular, non-hidden file directly in the
  * folder (no recursion) whose header gdk-pixbuf recognises (PNG, JPEG, BMP,
  * TIFF, WebP with its loader, …). Files that are not pictures are ignored.
- * Pictures that cannot be used — corrupt, truncated, above
- * BTL_IMAGE_MAX_PIXELS — are SKIPPED, each with a note ("name: reason"), so
+ * Pictures that cannot be used — corrupt, truncated, empty, above
+ * BTL_IMAGE_MAX_PIXELS, or so thin that scaling them up to one tile would
+ * pass that limit — are SKIPPED, each with a note ("name: reason"), so
  * one bad file in a folder of hundreds does not stop training; the load
  * fails (GError) only when fewer than two usable pictures remain (an empty
  * folder, a folder without pictures) or when the options are invalid.
