@@ -61,6 +61,12 @@ inspect_ready (gpointer page)
   return btl_inspect_page_is_ready (page);
 }
 
+static gboolean
+has_paintable (gpointer picture)
+{
+  return gtk_picture_get_paintable (picture) != NULL;
+}
+
 static void
 on_after_paint (GdkFrameClock *clock,
                 gboolean      *painted)
@@ -295,6 +301,18 @@ test_latent_page (void)
   btl_latent_page_set_snapshot (page, snap);
   nn_snapshot_unref (snap);
   g_assert_true (differs (before, btl_latent_page_get_decoded (page), 784));
+
+  /* The traversal grid is drawn when its tab is shown. */
+  {
+    GObject *notebook = gtk_widget_get_template_child (GTK_WIDGET (page), BTL_TYPE_LATENT_PAGE,
+                                                       "tools_notebook");
+    GObject *grid = gtk_widget_get_template_child (GTK_WIDGET (page), BTL_TYPE_LATENT_PAGE,
+                                                   "trav_picture");
+
+    g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (grid)));
+    gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), 1);
+    g_assert_true (spin_until (has_paintable, grid, 5000));
+  }
 
   /* Exports: a strip of steps + 2 tiles, a grid of size² tiles. */
   g_assert_true (btl_latent_page_export_interpolation (page, strip_path, &error));
@@ -661,6 +679,11 @@ test_pages_real_screenshots (void)
   gtk_range_set_value (btl_latent_page_get_slider (latent, 0),
                        gtk_range_get_value (btl_latent_page_get_slider (latent, 0)) + 1.0);
   save_screenshot (GTK_WIDGET (window), "latent-page-real.png");
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (gtk_widget_get_template_child (
+                                   GTK_WIDGET (latent), BTL_TYPE_LATENT_PAGE, "tools_notebook")), 1);
+  g_assert_true (spin_until (has_paintable, gtk_widget_get_template_child (
+                               GTK_WIDGET (latent), BTL_TYPE_LATENT_PAGE, "trav_picture"), 5000));
+  save_screenshot (GTK_WIDGET (window), "latent-page-real-traversal.png");
   gtk_window_destroy (window);
 
   inspect = BTL_INSPECT_PAGE (btl_inspect_page_new ());

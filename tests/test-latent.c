@@ -67,9 +67,20 @@ test_latent_stats (void)
   g_assert_cmpmem (btl_latent_space_code (space, 1), 3 * sizeof (float),
                    codes + 3, 3 * sizeof (float));
 
+  /* mean ± 3σ = ±9, clipped to the codes' ±3 widened by a tenth of 6. */
   btl_latent_space_range (space, 2, &lo, &hi);
-  g_assert_cmpfloat_with_epsilon (lo, -9.0, 1e-5);
-  g_assert_cmpfloat_with_epsilon (hi, 9.0, 1e-5);
+  g_assert_cmpfloat_with_epsilon (lo, -3.6, 1e-5);
+  g_assert_cmpfloat_with_epsilon (hi, 3.6, 1e-5);
+  /* A skewed (ReLU-like) dimension: mean 1, σ ≈ 1.73, but nothing below 0. */
+  {
+    const float skew[] = { 0, 0, 0, 4 };
+    g_autoptr(BtlLatentSpace) s1 = btl_latent_space_new (skew, 4, 1, NULL, &error);
+
+    g_assert_no_error (error);
+    btl_latent_space_range (s1, 0, &lo, &hi);
+    g_assert_cmpfloat_with_epsilon (lo, -0.4, 1e-5);
+    g_assert_cmpfloat_with_epsilon (hi, 4.4, 1e-5);
+  }
   /* A dead dimension borrows the mean spread: 5 ± 3·(1 + 0 + 3)/3. */
   btl_latent_space_range (space, 1, &lo, &hi);
   g_assert_cmpfloat_with_epsilon (lo, 1.0, 1e-5);

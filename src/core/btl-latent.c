@@ -259,7 +259,7 @@ btl_latent_space_range (const BtlLatentSpace *space,
                         float                *lo,
                         float                *hi)
 {
-  float half;
+  float half, margin;
 
   g_return_if_fail (space != NULL);
   g_return_if_fail (d >= 0 && d < space->dim);
@@ -275,9 +275,16 @@ btl_latent_space_range (const BtlLatentSpace *space,
       for (int k = 0; k < space->dim; k++)
         mean_std += space->std[k];
       half = MAX ((float) (BTL_LATENT_RANGE_SIGMAS * mean_std / space->dim), MIN_HALF_RANGE);
+      *lo = space->mean[d] - half;
+      *hi = space->mean[d] + half;
+      return;
     }
-  *lo = space->mean[d] - half;
-  *hi = space->mean[d] + half;
+  /* Skewed codes (ReLU: nothing below 0, a long tail above) would get half
+   * a slider of values the encoder never produces: stay within what the
+   * codes reach, plus a tenth of their span. */
+  margin = BTL_LATENT_RANGE_MARGIN * (space->max[d] - space->min[d]);
+  *lo = MAX (space->mean[d] - half, space->min[d] - margin);
+  *hi = MIN (space->mean[d] + half, space->max[d] + margin);
 }
 
 void

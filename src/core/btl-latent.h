@@ -20,8 +20,10 @@
 
 G_BEGIN_DECLS
 
-/* Slider ranges are mean ± BTL_LATENT_RANGE_SIGMAS · σ. */
+/* Slider ranges are mean ± BTL_LATENT_RANGE_SIGMAS · σ, kept within the
+ * codes' [min, max] widened by BTL_LATENT_RANGE_MARGIN of its span. */
 #define BTL_LATENT_RANGE_SIGMAS 3.0
+#define BTL_LATENT_RANGE_MARGIN 0.1f
 
 typedef struct
 {
@@ -64,9 +66,10 @@ void            btl_latent_space_free (BtlLatentSpace *space);
 const float    *btl_latent_space_code (const BtlLatentSpace *space,
                                        int                   i);
 
-/* Slider range of dimension d: mean ± 3σ. A dead dimension (σ ≈ 0) gets
- * mean ± 3·(mean σ of all dimensions) instead, at least ±1e-3, so its
- * slider is still usable. */
+/* Slider range of dimension d: mean ± 3σ, clipped to [min − m, max + m]
+ * with m a tenth of max − min (so a ReLU code's slider barely goes below
+ * 0). A dead dimension (σ ≈ 0) gets mean ± 3·(mean σ of all dimensions)
+ * instead, at least ±1e-3, so its slider is still usable. */
 void            btl_latent_space_range (const BtlLatentSpace *space,
                                         int                   d,
                                         float                *lo,
