@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "btl-anomaly.h"
+#include "btl-error.h"
 #include "btl-image-grid.h"
 #include "btl-inspect-page.h"
 #include "btl-latent-page.h"
@@ -337,6 +338,15 @@ test_latent_page (void)
 
   save_screenshot (GTK_WIDGET (window), "latent-page.png");
 
+  /* No model: an empty, insensitive page, and exports say why they fail. */
+  btl_latent_page_set_model (page, NULL, NULL);
+  g_assert_cmpint (btl_latent_page_get_latent_dim (page), ==, 0);
+  g_assert_null (btl_latent_page_get_slider (page, 0));
+  g_assert_false (btl_latent_page_is_ready (page));
+  g_assert_false (btl_latent_page_export_traversal (page, grid_path, &error));
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_INVALID);
+  g_clear_error (&error);
+
   g_unlink (strip_path);
   g_unlink (grid_path);
   g_rmdir (dir);
@@ -459,6 +469,14 @@ test_inspect_page (void)
   g_object_set (hist, "threshold", btl_anomaly_scores_percentile (test_scores, 90.0), NULL);
   g_assert_true (spin_until (inspect_ready, page, 5000));
   save_screenshot (GTK_WIDGET (window), "inspect-page.png");
+
+  /* No model: nothing scored, CSV export says why. */
+  btl_inspect_page_set_model (page, NULL, NULL, NULL);
+  g_assert_false (btl_inspect_page_is_ready (page));
+  g_assert_cmpint (btl_inspect_page_get_n_scored (page), ==, 0);
+  g_assert_false (btl_inspect_page_export_csv (page, csv_path, &error));
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_INVALID);
+  g_clear_error (&error);
 
   g_unlink (csv_path);
   g_unlink (png_path);
