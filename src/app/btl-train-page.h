@@ -73,8 +73,12 @@ BtlLossHistory    *btl_train_page_get_history      (BtlTrainPage  *self);
 BtlTrainingWorker *btl_train_page_get_worker       (BtlTrainPage  *self);
 GtkWidget         *btl_train_page_get_config_panel (BtlTrainPage  *self);
 guint              btl_train_page_get_n_grid_refreshes (BtlTrainPage *self);
-/* Mean and worst main-thread time of one grid refresh (decode + upload), µs. */
+/* Mean and worst main-thread time of one grid refresh (the upload), µs. */
 void               btl_train_page_get_grid_timing  (BtlTrainPage  *self,
+                                                    double        *mean_us,
+                                                    double        *max_us);
+/* Mean and worst time of the decode itself (in its thread), µs. */
+void               btl_train_page_get_decode_timing (BtlTrainPage *self,
                                                     double        *mean_us,
                                                     double        *max_us);
 

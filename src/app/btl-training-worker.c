@@ -276,7 +276,12 @@ train_thread (GTask        *task,
       return;
     }
 
-  nn_set_threads (nn_model_get_config (self->model)->threads);
+  /* "Automatic" threads in an interactive app: leave one core to the UI
+   * (and the grid decode), or the window stutters at full training speed. */
+  if (nn_model_get_config (self->model)->threads == 0)
+    nn_set_threads (MAX (1, (int) g_get_num_processors () - 1));
+  else
+    nn_set_threads (nn_model_get_config (self->model)->threads);
   status = nn_trainer_run (self->trainer, progress_cb, self, &nerr);
 
   /* Records of the last steps may still be queued: flush them before the
