@@ -185,7 +185,8 @@ fixture_teardown (Fixture       *f,
   g_autoptr (GDir) d = g_dir_open (f->dir, 0, NULL);
   const char *name;
 
-  gtk_window_destroy (f->window);
+  if (f->window != NULL)
+    gtk_window_destroy (f->window);
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (f->dir, name, NULL);
@@ -397,6 +398,29 @@ test_cancel (Fixture       *f,
   check_table_filled (f);
 }
 
+/* Closing the window while a job runs: the job is cancelled, its late
+ * callback finds the page disposed and touches nothing. */
+static void
+test_close_while_busy (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = write_picture (f, "busy.png", 640, 480);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  BtlCompressPage *page = f->page;
+  gboolean done = FALSE;
+
+  g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
+  btl_compress_page_open_file (f->page, file);
+  g_assert_true (btl_compress_page_is_busy (f->page));
+  gtk_window_destroy (f->window);
+  f->window = NULL;
+  /* The job holds the page until its (cancelled) callback has run. */
+  g_timeout_add (60000, flag_true, &done);
+  while (!done && page != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (page);
+}
+
 /* Through the clipboard, then its .btlz back in: the reconstruction. */
 static void
 test_paste_and_btlz (Fixture       *f,
@@ -521,6 +545,7 @@ main (int    argc,
   ADD ("/app/compress-page/open-file", test_open_file);
   ADD ("/app/compress-page/errors", test_errors);
   ADD ("/app/compress-page/cancel", test_cancel);
+  ADD ("/app/compress-page/close-while-busy", test_close_while_busy);
   ADD ("/app/compress-page/paste-and-btlz", test_paste_and_btlz);
   ADD ("/app/compress-page/drop-values", test_drop_values);
   ADD ("/app/compress-page/chart-export", test_chart_export);
