@@ -194,6 +194,9 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_false (action_enabled (f, "save"));
   g_assert_true (action_enabled (f, "open"));
   g_assert_null (btl_train_page_get_message (f->page));
+  /* The shortcuts window comes from the resource bundle. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "show-help-overlay"));
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));
 }
 
 static void
@@ -299,6 +302,23 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "train"));
   g_assert_true (action_enabled (f, "save"));
   g_assert_null (btl_train_page_get_message (f->page));
+
+  /* Continue the same model for one more epoch: the history grows on. */
+  {
+    g_autoptr(GError) error = NULL;
+    BtlTrainingWorker *worker = btl_train_page_get_worker (f->page);
+    int done = btl_training_worker_epochs_done (worker);
+
+    g_assert_true (btl_train_page_continue (f->page, 1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
+    g_assert_true (spin_until (is_idle, f, 60000));
+    g_assert_true (btl_train_page_get_worker (f->page) == worker);
+    g_assert_cmpint (btl_training_worker_epochs_done (worker), ==, done + 1);
+    g_assert_cmpuint (n_steps (f), >, after);
+    g_assert_cmpuint (btl_loss_history_get_n_epochs (history), >=, 1);
+    g_assert_cmpint (btl_loss_history_get_best_epoch (history), >=, 0);
+  }
 }
 
 static void

@@ -38,6 +38,8 @@ struct _BtlAutomation
   guint       timeout_id;
   guint       fallback_id;
   gboolean    want_shot;
+  gint64      created_us;      /* close to process start: options are parsed first */
+  gboolean    first_frame_seen;
   gboolean    done;
 };
 
@@ -55,6 +57,7 @@ btl_automation_new (gboolean    train,
   self->bench_seconds = bench_seconds;
   self->paint_times_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->paint_costs_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->created_us = g_get_monotonic_time ();
   return self;
 }
 
@@ -212,6 +215,12 @@ on_after_paint (GdkFrameClock *clock,
   if (self->done || self->window == NULL)
     return;
 
+  if (!self->first_frame_seen)
+    {
+      self->first_frame_seen = TRUE;
+      g_print ("first frame painted %.0f ms after start-up\n", (now - self->created_us) / 1000.0);
+    }
+
   if (self->bench_seconds > 0 && btl_train_page_get_state (btl_window_get_train_page (self->window)) != BTL_TRAIN_STATE_IDLE)
     {
       gint64 cost = now - self->before_paint_us;
@@ -286,6 +295,8 @@ on_dataset_loaded (BtlWindow     *window,
                    BtlAutomation *self)
 {
   g_clear_handle_id (&self->fallback_id, g_source_remove);
+  g_print ("data set loaded %.0f ms after start-up\n",
+           (g_get_monotonic_time () - self->created_us) / 1000.0);
 
   if (self->train)
     g_action_group_activate_action (G_ACTION_GROUP (window), "train", NULL);
