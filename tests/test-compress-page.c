@@ -49,6 +49,12 @@ is_mapped (gpointer data)
 }
 
 static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
 is_idle (gpointer data)
 {
   return !btl_compress_page_is_busy (BTL_COMPRESS_PAGE (data));
@@ -407,7 +413,6 @@ test_close_while_busy (Fixture       *f,
   g_autofree char *path = write_picture (f, "busy.png", 640, 480);
   g_autoptr (GFile) file = g_file_new_for_path (path);
   BtlCompressPage *page = f->page;
-  gboolean done = FALSE;
 
   g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
   btl_compress_page_open_file (f->page, file);
@@ -415,10 +420,7 @@ test_close_while_busy (Fixture       *f,
   gtk_window_destroy (f->window);
   f->window = NULL;
   /* The job holds the page until its (cancelled) callback has run. */
-  g_timeout_add (60000, flag_true, &done);
-  while (!done && page != NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_null (page);
+  g_assert_true (spin_until (is_null, &page, 60000));
 }
 
 /* Through the clipboard, then its .btlz back in: the reconstruction. */
