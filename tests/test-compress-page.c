@@ -55,6 +55,12 @@ is_null (gpointer data)
 }
 
 static gboolean
+is_busy (gpointer data)
+{
+  return btl_compress_page_is_busy (BTL_COMPRESS_PAGE (data));
+}
+
+static gboolean
 is_idle (gpointer data)
 {
   return !btl_compress_page_is_busy (BTL_COMPRESS_PAGE (data));
@@ -444,8 +450,7 @@ test_paste_and_btlz (Fixture       *f,
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (f->page)), texture);
   g_signal_emit_by_name (paste, "clicked");
   /* The clipboard is read asynchronously: wait for the job to start. */
-  g_assert_true (spin_until ((gboolean (*) (gpointer)) btl_compress_page_is_busy, f->page,
-                             10000));
+  g_assert_true (spin_until (is_busy, f->page, 10000));
   wait_idle (f);
   check_table_filled (f);
 
