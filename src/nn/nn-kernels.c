@@ -104,7 +104,9 @@ exp_approx (float x)
   float scale;
 
   x = x < -87.0f ? -87.0f : x > 87.0f ? 87.0f : x;
-  n = floorf (x * 1.44269504088896341f + 0.5f);
+  /* Round to nearest by adding and removing 1.5·2²³ (not floorf: GCC 12
+   * will not vectorise that inside a target_clones function). */
+  n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   p = 1.9875691500e-4f;
@@ -367,22 +369,21 @@ nn_dropout_forward (float       *y,
 /* ---------------------------------------------------------------- losses */
 
 /* Σ (σ(z) − t)² over n ≤ 1024 values; writes dz = k·(σ(z) − t)·σ'(z) and
- * y = σ(z) when asked. The float partial sums are vectorised (omp simd
- * reduction: -fopenmp-simd, no runtime) and short enough to stay accurate;
- * callers add the blocks in double. One loop per output set keeps every
- * loop branch-free. */
+ * y = σ(z) when asked. The elementwise loop has no reduction, so it
+ * vectorises inside each multi-versioned clone (GCC 12 drops an omp-simd
+ * reduction there); the squares are then summed in double by eight
+ * independent accumulators. One loop per output set keeps them branch-free. */
 #define MSE_SIGMOID_LOOP(STORE)                 \
-  _Pragma ("omp simd reduction(+:acc)")         \
   for (i = 0; i < n; i++)                       \
     {                                           \
       float yi = sigmoidf (z[i]);               \
       float diff = yi - t[i];                   \
                                                 \
-      acc += diff * diff;                       \
+      sq[i] = diff * diff;                      \
       STORE;                                    \
     }
 
-static inline double
+NN_HOT static double
 mse_sigmoid_block (float       *restrict dz,
                    float       *restrict y,
                    const float *restrict z,
@@ -390,8 +391,9 @@ mse_sigmoid_block (float       *restrict dz,
                    size_t       n,
                    float        k)
 {
-  float acc = 0.0f;
-  size_t i;
+  float sq[1024];
+  double acc[8] = { 0 };
+  size_t i, j;
 
   if (dz != NULL && y != NULL)
     MSE_SIGMOID_LOOP (dz[i] = k * diff * yi * (1.0f - yi); y[i] = yi)
@@ -401,7 +403,12 @@ mse_sigmoid_block (float       *restrict dz,
     MSE_SIGMOID_LOOP (y[i] = yi)
   else
     MSE_SIGMOID_LOOP ((void) 0)
-  return acc;
+  for (i = 0; i + 8 <= n; i += 8)
+    for (j = 0; j < 8; j++)
+      acc[j] += sq[i + j];
+  for (; i < n; i++)
+    acc[0] += sq[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 NN_HOT
