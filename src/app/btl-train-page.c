@@ -3,11 +3,9 @@
  * The page owns the loss history, the training worker and the small set of
  * showcase test images. The worker's coalesced "progress" feeds the history
  * (and through its "changed" signal the plot) and the status line; each new
- * parameter snapshot is decoded on the main thread into the reconstruction
- * grid: for 24 images of the default dense model that is one ~1 ms forward
- * pass with the page's own NnInference, measured in
- * btl_train_page_get_grid_timing(). Test PSNR over 1,000 test images is
- * computed from the same snapshot in a short-lived GTask thread, one at a time.
+ * parameter snapshot goes to the reconstruction grid and the test PSNR,
+ * both computed off the main thread (btl-train-page-tasks.c). Saving,
+ * opening and exporting live in btl-train-page-files.c.
  */
 #include "config.h"
 
@@ -21,69 +19,9 @@
 #include "btl-image-grid.h"
 #include "btl-loss-plot.h"
 #include "btl-model-file.h"
-#include "btl-train-page.h"
+#include "btl-train-page-private.h"
 
 #define N_SHOWCASE   24
-#define N_EVAL_TEST  1000
-/* Test PSNR is a luxury next to training: at most one evaluation (about
- * 1,000 forward passes) every this many µs, so it never takes a core. */
-#define EVAL_INTERVAL_US (3 * G_USEC_PER_SEC)
-
-struct _BtlTrainPage
-{
-  GtkWidget          parent_instance;
-
-  /* template widgets */
-  GtkWidget         *root;
-  BtlConfigPanel    *config_panel;
-  GtkRevealer       *message_revealer;
-  GtkLabel          *message_label;
-  GtkPaned          *paned;
-  BtlLossPlot       *plot;
-  BtlImageGrid      *grid;
-  GtkScale          *smoothing;
-  GtkAdjustment     *smoothing_adjustment;
-  GtkToggleButton   *log_scale;
-  GtkToggleButton   *x_by_epoch;
-  GtkToggleButton   *show_difference;
-  GtkLabel          *grid_caption;
-  GtkButton         *restore_best;
-  GtkButton         *continue_button;
-  GtkSpinButton     *more_epochs;
-  GtkLabel          *status_label;
-  GtkLabel          *psnr_label;
-  GtkProgressBar    *progress;
-
-  /* owned */
-  BtlLossHistory    *history;
-  BtlDataset        *train;
-  BtlDataset        *test;
-  BtlTrainingWorker *worker;
-  NnModel           *pending_model;   /* opened before the data set was loaded */
-  NnSnapshot        *decode_next;     /* newest snapshot waiting for the grid */
-  NnSnapshot        *eval_next;       /* newest snapshot waiting for a PSNR run */
-  GCancellable      *cancellable;     /* cancelled in dispose */
-  float             *showcase_x;      /* (n_showcase, dim) */
-  float             *showcase_y;      /* (n_showcase, dim) */
-  char             **showcase_labels;
-
-  /* state */
-  int                n_showcase;
-  NnProgress         last;
-  gboolean           have_last;
-  double             test_psnr;
-  int                target_epochs;
-  BtlTrainState      state;
-  guint              eval_running : 1;
-  guint              eval_timeout_id;
-  gint64             last_eval_us;
-  guint              decode_running : 1;
-  guint              n_grid_refreshes;
-  gint64             grid_us_total;     /* main thread: upload into the widget */
-  gint64             grid_us_max;
-  gint64             decode_us_total;   /* decode thread: the forward pass */
-  gint64             decode_us_max;
-};
 
 G_DEFINE_FINAL_TYPE (BtlTrainPage, btl_train_page, GTK_TYPE_WIDGET)
 
@@ -102,18 +40,17 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_eval (BtlTrainPage *self);
 
-static NnModel *
-current_model (BtlTrainPage *self)
+NnModel *
+_btl_train_page_current_model (BtlTrainPage *self)
 {
   if (self->worker != NULL)
     return btl_training_worker_get_model (self->worker);
   return NULL;
 }
 
-static void
-set_state (BtlTrainPage  *self,
+void
+_btl_train_page_set_state (BtlTrainPage  *self,
            BtlTrainState  state)
 {
   gboolean idle = state == BTL_TRAIN_STATE_IDLE;
@@ -143,8 +80,8 @@ format_duration (double seconds)
   return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
 }
 
-static void
-update_psnr_label (BtlTrainPage *self)
+void
+_btl_train_page_update_psnr_label (BtlTrainPage *self)
 {
   g_autofree char *text = NULL;
 
@@ -199,162 +136,11 @@ update_status (BtlTrainPage *self)
     gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
 }
 
-/* ------------------------------------------------------------ grid */
-
-/* The showcase is decoded in a short-lived thread, not on the main thread:
- * the forward pass itself is ~1 ms, but OpenBLAS serialises concurrent
- * callers, so on the main thread it would wait for the trainer's GEMMs
- * (measured: 65 ms mean, 330 ms worst on a loaded machine). Only the
- * upload into the grid widget runs on the main thread. */
-typedef struct
-{
-  BtlTrainingWorker *worker;    /* keeps the model alive */
-  NnSnapshot        *snapshot;
-  BtlDataset        *test;      /* to notice a data set change meanwhile */
-  float             *x;         /* (n, dim) copy of the showcase */
-  float             *y;         /* (n, dim) */
-  int                n;
-  gint64             decode_us;
-} DecodeData;
-
-static void start_decode (BtlTrainPage *self);
-
-static void
-decode_data_free (gpointer data)
-{
-  DecodeData *d = data;
-
-  g_clear_object (&d->worker);
-  g_clear_pointer (&d->snapshot, nn_snapshot_unref);
-  g_clear_pointer (&d->test, btl_dataset_unref);
-  g_free (d->x);
-  g_free (d->y);
-  g_free (d);
-}
-
-static void
-decode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  DecodeData *d = task_data;
-  NnModel *model = btl_training_worker_get_model (d->worker);
-  NnError nerr = { 0 };
-  NnInference *inf;
-  gint64 t0 = g_get_monotonic_time ();
-  GError *error = NULL;
-
-  inf = nn_inference_new (model, d->n, &nerr);
-  if (inf == NULL ||
-      nn_inference_reconstruct (inf, d->snapshot->params, d->snapshot->stats,
-                                d->x, d->n, d->y, &nerr) != NN_OK)
-    {
-      g_clear_pointer (&inf, nn_inference_free);
-      btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_INVALID, &nerr, &error);
-      g_task_return_error (task, error);
-      return;
-    }
-  nn_inference_free (inf);
-  d->decode_us = g_get_monotonic_time () - t0;
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-decode_done (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
-  DecodeData *d = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *caption = NULL;
-  gint64 t0, dt;
-
-  self->decode_running = FALSE;
-  if (g_application_get_default () != NULL)
-    g_application_release (g_application_get_default ());
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    btl_train_page_show_message (self, error->message);
-  else if (d->worker == self->worker && d->test == self->test && d->n == self->n_showcase)
-    {
-      t0 = g_get_monotonic_time ();
-      memcpy (self->showcase_y, d->y, sizeof (float) * (gsize) d->n * btl_dataset_dim (d->test));
-      btl_image_grid_set_images (self->grid, self->showcase_x, self->showcase_y, self->n_showcase,
-                                 self->test->channels, self->test->height, self->test->width);
-      if (d->snapshot->step > 0)
-        /* Translators: above the grid of test images and their reconstructions */
-        caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %" G_GINT64_FORMAT),
-                                   (gint64) d->snapshot->step);
-      else
-        caption = g_strdup (_("Test images and their reconstructions"));
-      gtk_label_set_text (self->grid_caption, caption);
-
-      dt = g_get_monotonic_time () - t0;
-      self->n_grid_refreshes++;
-      self->grid_us_total += dt;
-      self->grid_us_max = MAX (self->grid_us_max, dt);
-      self->decode_us_total += d->decode_us;
-      self->decode_us_max = MAX (self->decode_us_max, d->decode_us);
-    }
-
-  start_decode (self);
-}
-
-static void
-start_decode (BtlTrainPage *self)
-{
-  g_autoptr(GTask) task = NULL;
-  DecodeData *d;
-  int dim;
-
-  if (self->decode_running || self->decode_next == NULL || self->worker == NULL ||
-      self->test == NULL || self->n_showcase == 0)
-    return;
-
-  dim = btl_dataset_dim (self->test);
-  if (nn_model_input_dim (btl_training_worker_get_model (self->worker)) != dim)
-    {
-      g_clear_pointer (&self->decode_next, nn_snapshot_unref);
-      return;
-    }
-
-  d = g_new0 (DecodeData, 1);
-  d->worker = g_object_ref (self->worker);
-  d->snapshot = g_steal_pointer (&self->decode_next);
-  d->test = btl_dataset_ref (self->test);
-  d->n = self->n_showcase;
-  d->x = g_memdup2 (self->showcase_x, sizeof (float) * (gsize) d->n * dim);
-  d->y = g_new (float, (gsize) d->n * dim);
-
-  /* The process must not exit while the thread is inside BLAS. */
-  if (g_application_get_default () != NULL)
-    g_application_hold (g_application_get_default ());
-  self->decode_running = TRUE;
-  task = g_task_new (self, self->cancellable, decode_done, NULL);
-  g_task_set_name (task, "[bottleneck] reconstruction grid");
-  g_task_set_task_data (task, d, decode_data_free);
-  g_task_run_in_thread (task, decode_thread);
-}
-
-/* Queues snap for the grid; only the newest waiting snapshot is kept. */
-static void
-refresh_grid (BtlTrainPage *self,
-              NnSnapshot   *snap)
-{
-  g_clear_pointer (&self->decode_next, nn_snapshot_unref);
-  self->decode_next = nn_snapshot_ref (snap);
-  start_decode (self);
-}
-
 /* Shows the model's current weights (while no thread writes them). */
-static void
-show_model_weights (BtlTrainPage *self)
+void
+_btl_train_page_show_model_weights (BtlTrainPage *self)
 {
-  NnModel *model = current_model (self);
+  NnModel *model = _btl_train_page_current_model (self);
   NnSnapshot *snap;
 
   if (model == NULL)
@@ -364,125 +150,11 @@ show_model_weights (BtlTrainPage *self)
                                      self->have_last ? self->last.epoch : 0);
   if (snap == NULL)
     return;
-  refresh_grid (self, snap);
+  _btl_train_page_refresh_grid (self, snap);
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   self->eval_next = snap;
-  start_eval (self);
+  _btl_train_page_start_eval (self);
   g_signal_emit (self, signals[SNAPSHOT], 0, model, snap);
-}
-
-/* ------------------------------------------------------------ test PSNR */
-
-typedef struct
-{
-  BtlTrainingWorker *worker;    /* keeps the model alive */
-  NnSnapshot        *snapshot;
-  BtlDataset        *test;
-  double             psnr;
-} EvalData;
-
-static void
-eval_data_free (gpointer data)
-{
-  EvalData *d = data;
-
-  g_clear_object (&d->worker);
-  g_clear_pointer (&d->snapshot, nn_snapshot_unref);
-  g_clear_pointer (&d->test, btl_dataset_unref);
-  g_free (d);
-}
-
-static void
-eval_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  EvalData *d = task_data;
-  BtlEvalResult res = { 0 };
-  GError *error = NULL;
-
-  if (!btl_evaluate (btl_training_worker_get_model (d->worker), d->snapshot->params,
-                     d->snapshot->stats, d->test, N_EVAL_TEST, &res, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  d->psnr = res.psnr_db;
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-eval_done (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
-  EvalData *d = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
-  self->eval_running = FALSE;
-  if (g_application_get_default () != NULL)
-    g_application_release (g_application_get_default ());
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_debug ("Test PSNR: %s", error->message);
-  else if (d->worker == self->worker)
-    {
-      self->test_psnr = d->psnr;
-      update_psnr_label (self);
-    }
-
-  start_eval (self);
-}
-
-static gboolean
-eval_timeout_cb (gpointer user_data)
-{
-  BtlTrainPage *self = user_data;
-
-  self->eval_timeout_id = 0;
-  start_eval (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_eval (BtlTrainPage *self)
-{
-  g_autoptr(GTask) task = NULL;
-  EvalData *d;
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->eval_running || self->eval_next == NULL || self->worker == NULL || self->test == NULL)
-    return;
-
-  /* While training, keep to the budget; the final weights are evaluated at once. */
-  if (self->state != BTL_TRAIN_STATE_IDLE && now - self->last_eval_us < EVAL_INTERVAL_US)
-    {
-      if (self->eval_timeout_id == 0)
-        self->eval_timeout_id = g_timeout_add ((guint) ((self->last_eval_us + EVAL_INTERVAL_US - now) / 1000) + 1,
-                                               eval_timeout_cb, self);
-      return;
-    }
-  g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
-  self->last_eval_us = now;
-
-  d = g_new0 (EvalData, 1);
-  d->worker = g_object_ref (self->worker);
-  d->snapshot = g_steal_pointer (&self->eval_next);
-  d->test = btl_dataset_ref (self->test);
-  d->psnr = NAN;
-
-  /* The process must not exit while the thread is inside BLAS. */
-  if (g_application_get_default () != NULL)
-    g_application_hold (g_application_get_default ());
-  self->eval_running = TRUE;
-  task = g_task_new (self, self->cancellable, eval_done, NULL);
-  g_task_set_name (task, "[bottleneck] test PSNR");
-  g_task_set_task_data (task, d, eval_data_free);
-  g_task_run_in_thread (task, eval_thread);
 }
 
 /* ------------------------------------------------------------ worker signals */
@@ -525,11 +197,11 @@ on_worker_snapshot (BtlTrainingWorker *worker,
 {
   NnSnapshot *snap = snapshot;
 
-  refresh_grid (self, snap);
+  _btl_train_page_refresh_grid (self, snap);
 
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   self->eval_next = nn_snapshot_ref (snap);
-  start_eval (self);
+  _btl_train_page_start_eval (self);
 
   g_signal_emit (self, signals[SNAPSHOT], 0, btl_training_worker_get_model (worker), snap);
 }
@@ -542,7 +214,7 @@ on_worker_finished (BtlTrainingWorker *worker,
   g_autofree char *took = format_duration (btl_training_worker_get_seconds (worker));
   g_autofree char *status = NULL;
 
-  set_state (self, BTL_TRAIN_STATE_IDLE);
+  _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     status = g_strdup_printf (_("Stopped after %d epochs (%s)"),
@@ -562,11 +234,11 @@ on_worker_finished (BtlTrainingWorker *worker,
                             btl_loss_history_get_best_epoch (self->history) >= 0);
 
   /* The last snapshot may be a few steps old: show the final weights. */
-  show_model_weights (self);
+  _btl_train_page_show_model_weights (self);
 }
 
-static void
-drop_worker (BtlTrainPage *self)
+void
+_btl_train_page_drop_worker (BtlTrainPage *self)
 {
   if (self->worker == NULL)
     return;
@@ -579,8 +251,8 @@ drop_worker (BtlTrainPage *self)
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
 }
 
-static void
-adopt_model (BtlTrainPage *self,
+void
+_btl_train_page_adopt_model (BtlTrainPage *self,
              NnModel      *model)
 {
   g_autoptr(GError) error = NULL;
@@ -588,7 +260,7 @@ adopt_model (BtlTrainPage *self,
   int limit = btl_config_panel_get_train_limit (self->config_panel);
   g_autoptr(BtlDataset) subset = NULL;
 
-  drop_worker (self);
+  _btl_train_page_drop_worker (self);
 
   if (limit > 0 && limit < train->n)
     train = subset = btl_dataset_subset (self->train, 0, limit);
@@ -664,7 +336,7 @@ on_restore_best (BtlTrainPage *self)
 
   btl_training_worker_restore_best (self->worker);
   gtk_label_set_text (self->status_label, _("Restored the weights of the best epoch"));
-  show_model_weights (self);
+  _btl_train_page_show_model_weights (self);
 }
 
 static void
@@ -685,7 +357,7 @@ btl_train_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
-  drop_worker (self);
+  _btl_train_page_drop_worker (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_TRAIN_PAGE);
 
@@ -708,7 +380,7 @@ btl_train_page_unroot (GtkWidget *widget)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
-  drop_worker (self);
+  _btl_train_page_drop_worker (self);
 
   GTK_WIDGET_CLASS (btl_train_page_parent_class)->unroot (widget);
 }
@@ -835,7 +507,7 @@ btl_train_page_init (BtlTrainPage *self)
                           G_BINDING_SYNC_CREATE);
 
   gtk_label_set_text (self->status_label, _("Loading the data set…"));
-  update_psnr_label (self);
+  _btl_train_page_update_psnr_label (self);
 }
 
 /* ------------------------------------------------------------ public API */
@@ -853,7 +525,7 @@ btl_train_page_set_dataset (BtlTrainPage *self,
 
   if (self->state != BTL_TRAIN_STATE_IDLE)
     btl_train_page_stop (self);
-  drop_worker (self);
+  _btl_train_page_drop_worker (self);
 
   g_clear_pointer (&self->train, btl_dataset_unref);
   g_clear_pointer (&self->test, btl_dataset_unref);
@@ -896,9 +568,9 @@ btl_train_page_set_dataset (BtlTrainPage *self,
 
   if (self->pending_model != NULL)
     {
-      adopt_model (self, g_steal_pointer (&self->pending_model));
-      show_model_weights (self);
-      set_state (self, BTL_TRAIN_STATE_IDLE);
+      _btl_train_page_adopt_model (self, g_steal_pointer (&self->pending_model));
+      _btl_train_page_show_model_weights (self);
+      _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
@@ -975,7 +647,7 @@ btl_train_page_train (BtlTrainPage  *self,
   nn_model_init_params (model, cfg.seed);
 
   btl_train_page_show_message (self, NULL);
-  adopt_model (self, model);
+  _btl_train_page_adopt_model (self, model);
   if (self->worker == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE, "%s",
@@ -987,12 +659,12 @@ btl_train_page_train (BtlTrainPage  *self,
   self->have_last = FALSE;
   self->test_psnr = NAN;
   self->target_epochs = cfg.epochs;
-  update_psnr_label (self);
+  _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_label_set_text (self->status_label, _("Starting…"));
 
   btl_training_worker_start (self->worker, 0);
-  set_state (self, BTL_TRAIN_STATE_RUNNING);
+  _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
 
   return TRUE;
 }
@@ -1016,7 +688,7 @@ btl_train_page_continue (BtlTrainPage  *self,
   btl_train_page_show_message (self, NULL);
   self->target_epochs = btl_training_worker_epochs_done (self->worker) + extra_epochs;
   btl_training_worker_start (self->worker, extra_epochs);
-  set_state (self, BTL_TRAIN_STATE_RUNNING);
+  _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
 
   return TRUE;
 }
@@ -1039,7 +711,7 @@ btl_train_page_set_paused (BtlTrainPage *self,
     return;
 
   btl_training_worker_set_paused (self->worker, paused);
-  set_state (self, paused ? BTL_TRAIN_STATE_PAUSED : BTL_TRAIN_STATE_RUNNING);
+  _btl_train_page_set_state (self, paused ? BTL_TRAIN_STATE_PAUSED : BTL_TRAIN_STATE_RUNNING);
   update_status (self);
 }
 
@@ -1062,169 +734,6 @@ btl_train_page_stop (BtlTrainPage *self)
       gtk_label_set_text (self->status_label, _("Stopping…"));
       btl_training_worker_stop (self->worker);
     }
-}
-
-static void
-fill_model_info (BtlTrainPage *self,
-                 BtlModelInfo *info)
-{
-  guint n_epochs = btl_loss_history_get_n_epochs (self->history);
-
-  info->epochs_trained = btl_training_worker_epochs_done (self->worker);
-  info->best_epoch = btl_loss_history_get_best_epoch (self->history);
-  info->created = g_get_real_time () / G_USEC_PER_SEC;
-  info->train_seconds = btl_training_worker_get_seconds (self->worker);
-  info->test_psnr_db = self->test_psnr;
-  if (self->have_last)
-    {
-      info->train_loss = self->last.train_loss;
-      info->samples_per_s = self->last.samples_per_s;
-    }
-  if (n_epochs > 0)
-    {
-      BtlLossEpoch e;
-
-      btl_loss_history_get_epoch (self->history, n_epochs - 1, &e);
-      info->val_loss = e.val;
-    }
-}
-
-gboolean
-btl_train_page_save_model (BtlTrainPage  *self,
-                           const char    *path,
-                           GError       **error)
-{
-  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
-  g_autoptr(GBytes) history = NULL;
-  NnModel *model;
-
-  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  model = current_model (self);
-  if (model == NULL)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   _("There is no model to save yet: train one first"));
-      return FALSE;
-    }
-
-  fill_model_info (self, &info);
-  history = btl_loss_history_to_bytes (self->history);
-
-  if (self->state == BTL_TRAIN_STATE_IDLE)
-    return btl_model_file_save (path, model, history, &info, error);
-  else
-    {
-      /* The thread writes the live buffer: save the latest snapshot instead. */
-      NnSnapshot *snap = btl_training_worker_dup_snapshot (self->worker);
-      gboolean ok;
-
-      if (snap == NULL)
-        {
-          g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                       _("No weights have been published yet: try again in a moment"));
-          return FALSE;
-        }
-      ok = btl_model_file_save_buffers (path, nn_model_get_config (model),
-                                        snap->params, snap->n_params,
-                                        snap->stats, snap->n_stats,
-                                        history, &info, error);
-      nn_snapshot_unref (snap);
-      return ok;
-    }
-}
-
-gboolean
-btl_train_page_open_model (BtlTrainPage  *self,
-                           const char    *path,
-                           GError       **error)
-{
-  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
-  g_autoptr(GBytes) history_bytes = NULL;
-  g_autoptr(BtlLossHistory) history = NULL;
-  NnModel *model;
-
-  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  model = btl_model_file_load (path, &history_bytes, &info, error);
-  if (model == NULL)
-    return FALSE;
-
-  if (history_bytes != NULL)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      history = btl_loss_history_new_from_bytes (history_bytes, &local_error);
-      if (history == NULL)
-        g_warning ("%s: loss history ignored: %s", path, local_error->message);
-    }
-
-  btl_train_page_stop (self);
-  drop_worker (self);
-  set_state (self, BTL_TRAIN_STATE_IDLE);
-  btl_train_page_show_message (self, NULL);
-
-  g_clear_object (&self->history);
-  self->history = history ? g_steal_pointer (&history) : btl_loss_history_new ();
-  btl_loss_plot_set_history (self->plot, self->history);
-
-  btl_config_panel_set_config (self->config_panel, nn_model_get_config (model));
-  self->have_last = FALSE;
-  self->test_psnr = info.test_psnr_db;
-  self->target_epochs = MAX (info.epochs_trained, 1);
-  update_psnr_label (self);
-  gtk_progress_bar_set_fraction (self->progress, 0);
-
-  {
-    g_autofree char *base = g_path_get_basename (path);
-    g_autofree char *status = g_strdup_printf (_("Opened %s: trained for %d epochs"),
-                                               base, MAX (info.epochs_trained, 0));
-
-    gtk_label_set_text (self->status_label, status);
-  }
-
-  if (self->train == NULL)
-    {
-      g_clear_pointer (&self->pending_model, nn_model_free);
-      self->pending_model = model;
-    }
-  else
-    {
-      adopt_model (self, model);
-      show_model_weights (self);
-    }
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
-
-  return TRUE;
-}
-
-gboolean
-btl_train_page_export_plot (BtlTrainPage  *self,
-                            const char    *path,
-                            GError       **error)
-{
-  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
-    return btl_loss_history_save_csv (self->history, path, error);
-  return btl_loss_plot_export (self->plot, path, error);
-}
-
-gboolean
-btl_train_page_export_grid (BtlTrainPage  *self,
-                            const char    *path,
-                            GError       **error)
-{
-  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  return btl_image_grid_export_png (self->grid, path, error);
 }
 
 void

@@ -174,7 +174,12 @@ load_done (GObject      *object,
       g_autofree char *what = g_strdup_printf (_("Could not load the data set “%s”"), name);
 
       show_error (self, what, error);
-      btl_train_page_set_status (self->train_page, _("No data set: choose one from the data set menu"));
+      /* A data set loaded before stays in use. */
+      if (!self->dataset_loaded)
+        {
+          gtk_menu_button_set_label (self->dataset_button, _("No Data Set"));
+          btl_train_page_set_status (self->train_page, _("No data set: choose one from the data set menu"));
+        }
     }
   else
     {

@@ -1,0 +1,89 @@
+/* btl-train-page-private.h — what the Train page's files share.
+ *
+ * btl-train-page.c: the page, its worker signals and public API;
+ * btl-train-page-tasks.c: the background work that feeds it (the grid
+ * decode and the test-PSNR evaluation, each in a short-lived GTask thread).
+ */
+#pragma once
+
+#include "btl-config-panel.h"
+#include "btl-image-grid.h"
+#include "btl-loss-plot.h"
+#include "btl-train-page.h"
+
+G_BEGIN_DECLS
+
+struct _BtlTrainPage
+{
+  GtkWidget          parent_instance;
+
+  /* template widgets */
+  GtkWidget         *root;
+  BtlConfigPanel    *config_panel;
+  GtkRevealer       *message_revealer;
+  GtkLabel          *message_label;
+  GtkPaned          *paned;
+  BtlLossPlot       *plot;
+  BtlImageGrid      *grid;
+  GtkScale          *smoothing;
+  GtkAdjustment     *smoothing_adjustment;
+  GtkToggleButton   *log_scale;
+  GtkToggleButton   *x_by_epoch;
+  GtkToggleButton   *show_difference;
+  GtkLabel          *grid_caption;
+  GtkButton         *restore_best;
+  GtkButton         *continue_button;
+  GtkSpinButton     *more_epochs;
+  GtkLabel          *status_label;
+  GtkLabel          *psnr_label;
+  GtkProgressBar    *progress;
+
+  /* owned */
+  BtlLossHistory    *history;
+  BtlDataset        *train;
+  BtlDataset        *test;
+  BtlTrainingWorker *worker;
+  NnModel           *pending_model;   /* opened before the data set was loaded */
+  NnSnapshot        *decode_next;     /* newest snapshot waiting for the grid */
+  NnSnapshot        *eval_next;       /* newest snapshot waiting for a PSNR run */
+  GCancellable      *cancellable;     /* cancelled in dispose */
+  float             *showcase_x;      /* (n_showcase, dim) */
+  float             *showcase_y;      /* (n_showcase, dim) */
+  char             **showcase_labels;
+
+  /* state */
+  int                n_showcase;
+  NnProgress         last;
+  gboolean           have_last;
+  double             test_psnr;
+  int                target_epochs;
+  BtlTrainState      state;
+  guint              eval_running : 1;
+  guint              eval_timeout_id;
+  gint64             last_eval_us;
+  guint              decode_running : 1;
+  guint              n_grid_refreshes;
+  gint64             grid_us_total;     /* main thread: upload into the widget */
+  gint64             grid_us_max;
+  gint64             decode_us_total;   /* decode thread: the forward pass */
+  gint64             decode_us_max;
+};
+
+
+/* Queues snap for the reconstruction grid (newest wins); decoded in a thread. */
+void _btl_train_page_refresh_grid      (BtlTrainPage *self,
+                                        NnSnapshot   *snap);
+/* Evaluates self->eval_next on the test set, within the time budget. */
+void _btl_train_page_start_eval        (BtlTrainPage *self);
+void _btl_train_page_update_psnr_label (BtlTrainPage *self);
+
+/* btl-train-page.c internals used by the file operations. */
+NnModel *_btl_train_page_current_model     (BtlTrainPage  *self);
+void     _btl_train_page_set_state         (BtlTrainPage  *self,
+                                            BtlTrainState  state);
+void     _btl_train_page_drop_worker       (BtlTrainPage  *self);
+void     _btl_train_page_adopt_model       (BtlTrainPage  *self,
+                                            NnModel       *model);
+void     _btl_train_page_show_model_weights (BtlTrainPage *self);
+
+G_END_DECLS
