@@ -627,9 +627,12 @@ build_table (BtlCompressPage *self)
         gtk_label_set_xalign (GTK_LABEL (label), c == 0 || c == BTL_COMPRESS_COL_SETTING ? 0 : 1);
         if (c == BTL_COMPRESS_COL_SETTING)
           {
+            /* Long notes ("8 bits × 32 coefficients per 28×28 tile") in a
+             * smaller face; the whole text is in the tooltip. */
             gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-            gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+            gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
             gtk_widget_set_hexpand (label, TRUE);
+            gtk_widget_add_css_class (label, "caption");
           }
         else if (c > 0)
           gtk_widget_add_css_class (label, "numeric");
