@@ -563,14 +563,19 @@ btl_train_page_set_dataset (BtlTrainPage *self,
       g_strdup_printf (_("%s: %d training and %d test images of %d×%d — ready to train"),
                        train->name, train->n, test->n, train->width, train->height);
 
-    gtk_label_set_text (self->status_label, status);
+    if (self->pending_model == NULL)
+      gtk_label_set_text (self->status_label, status);
   }
 
   if (self->pending_model != NULL)
     {
+      /* A model opened while the data set loaded: it says what it is. */
+      g_autofree char *opened = g_strdup (gtk_label_get_text (self->status_label));
+
       _btl_train_page_adopt_model (self, g_steal_pointer (&self->pending_model));
       _btl_train_page_show_model_weights (self);
-      _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
+      gtk_label_set_text (self->status_label, opened);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
