@@ -168,12 +168,34 @@ nn_bias_act_forward (float        *y,
             float *row = y + ((size_t) n * channels + c) * spatial;
             float bias = b != NULL ? b[c] : 0.0f;
 
-            if (act == NN_ACT_RELU)
-              for (s = 0; s < spatial; s++)
-                row[s] = relu (row[s] + bias);
-            else
-              for (s = 0; s < spatial; s++)
-                row[s] = nn_act_scalar (row[s] + bias, act);
+            switch (act)
+              {
+              case NN_ACT_RELU:
+                for (s = 0; s < spatial; s++)
+                  row[s] = relu (row[s] + bias);
+                break;
+              case NN_ACT_LEAKY_RELU:
+                for (s = 0; s < spatial; s++)
+                  {
+                    float z = row[s] + bias;
+
+                    row[s] = z > 0.0f ? z : LEAKY_SLOPE * z;
+                  }
+                break;
+              case NN_ACT_SIGMOID:
+                for (s = 0; s < spatial; s++)
+                  row[s] = sigmoidf (row[s] + bias);
+                break;
+              case NN_ACT_TANH:
+                for (s = 0; s < spatial; s++)
+                  row[s] = tanhf (row[s] + bias);
+                break;
+              case NN_ACT_IDENTITY:
+              default:
+                for (s = 0; s < spatial; s++)
+                  row[s] += bias;
+                break;
+              }
           }
       return;
     }
@@ -228,18 +250,37 @@ nn_act_backward (float        *d,
 {
   int n, c, s;
 
-  if (spatial == 1 && (act == NN_ACT_RELU || act == NN_ACT_IDENTITY))
+  if (spatial == 1)
     {
-      /* Dense rows (B, F) with the common activations: a straight vectorisable
-       * walk with the bias gradient alongside. */
+      /* Dense rows (B, F): straight vectorisable walks, the bias gradient
+       * alongside (one bias per column, so no reduction within a row). */
       for (n = 0; n < batch; n++)
         {
           float *dr = d + (size_t) n * channels;
           const float *yr = y + (size_t) n * channels;
 
-          if (act == NN_ACT_RELU)
-            for (c = 0; c < channels; c++)
-              dr[c] = yr[c] > 0.0f ? dr[c] : 0.0f;
+          switch (act)
+            {
+            case NN_ACT_RELU:
+              for (c = 0; c < channels; c++)
+                dr[c] = yr[c] > 0.0f ? dr[c] : 0.0f;
+              break;
+            case NN_ACT_LEAKY_RELU:
+              for (c = 0; c < channels; c++)
+                dr[c] = yr[c] > 0.0f ? dr[c] : LEAKY_SLOPE * dr[c];
+              break;
+            case NN_ACT_TANH:
+              for (c = 0; c < channels; c++)
+                dr[c] *= 1.0f - yr[c] * yr[c];
+              break;
+            case NN_ACT_SIGMOID:
+              for (c = 0; c < channels; c++)
+                dr[c] *= yr[c] * (1.0f - yr[c]);
+              break;
+            case NN_ACT_IDENTITY:
+            default:
+              break;
+            }
           if (db != NULL)
             for (c = 0; c < channels; c++)
               db[c] += dr[c];
@@ -253,46 +294,47 @@ nn_act_backward (float        *d,
         size_t base = ((size_t) n * channels + c) * spatial;
         float *dr = d + base;
         const float *yr = y + base;
-        float sum = 0.0f;
 
+        /* The derivative pass has no reduction, so it vectorises. */
         switch (act)
           {
           case NN_ACT_RELU:
             for (s = 0; s < spatial; s++)
-              {
-                dr[s] = yr[s] > 0.0f ? dr[s] : 0.0f;
-                sum += dr[s];
-              }
+              dr[s] = yr[s] > 0.0f ? dr[s] : 0.0f;
             break;
           case NN_ACT_LEAKY_RELU:
             for (s = 0; s < spatial; s++)
-              {
-                dr[s] = yr[s] > 0.0f ? dr[s] : LEAKY_SLOPE * dr[s];
-                sum += dr[s];
-              }
+              dr[s] = yr[s] > 0.0f ? dr[s] : LEAKY_SLOPE * dr[s];
             break;
           case NN_ACT_TANH:
             for (s = 0; s < spatial; s++)
-              {
-                dr[s] *= 1.0f - yr[s] * yr[s];
-                sum += dr[s];
-              }
+              dr[s] *= 1.0f - yr[s] * yr[s];
             break;
           case NN_ACT_SIGMOID:
             for (s = 0; s < spatial; s++)
-              {
-                dr[s] *= yr[s] * (1.0f - yr[s]);
-                sum += dr[s];
-              }
+              dr[s] *= yr[s] * (1.0f - yr[s]);
             break;
           case NN_ACT_IDENTITY:
           default:
-            for (s = 0; s < spatial; s++)
-              sum += dr[s];
             break;
           }
         if (db != NULL)
-          db[c] += sum;
+          {
+            /* Eight independent partial sums: a float reduction is not
+             * vectorised without -ffast-math, but the lanes are. */
+            float lane[8] = { 0 };
+            float sum;
+            int j;
+
+            for (s = 0; s + 8 <= spatial; s += 8)
+              for (j = 0; j < 8; j++)
+                lane[j] += dr[s + j];
+            sum = ((lane[0] + lane[1]) + (lane[2] + lane[3]))
+                  + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+            for (; s < spatial; s++)
+              sum += dr[s];
+            db[c] += sum;
+          }
       }
 }
 
