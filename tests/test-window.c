@@ -243,6 +243,7 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   BtlLossHistory *history = btl_train_page_get_history (f->page);
   BtlLossMarker marker;
   NnConfig cfg;
+  float lr_before;
   guint before, after;
 
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
@@ -279,7 +280,16 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
 
   /* Live learning-rate change: accepted, marked on the plot. */
   g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 0);
+  btl_config_panel_get_config (f->panel, &cfg);
+  lr_before = cfg.lr;
+  set_text (f, "lr", "3");
   set_text (f, "lr", "3e-4");
+  /* Typing alone does not reach the run (no stop at lr = 3 on the way)… */
+  g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 0);
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpfloat (cfg.lr, ==, lr_before);
+  /* …Enter does. */
+  g_signal_emit_by_name (btl_config_panel_get_control (f->panel, "lr"), "activate");
   btl_config_panel_get_config (f->panel, &cfg);
   g_assert_cmpfloat_with_epsilon (cfg.lr, 3e-4, 1e-9);
   g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
@@ -288,7 +298,9 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   g_assert_cmpint (marker.step, >=, (gint64) before);
   /* A refused value changes nothing and adds no marker. */
   set_text (f, "lr", "fast");
+  g_signal_emit_by_name (btl_config_panel_get_control (f->panel, "lr"), "activate");
   g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
+  g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
   /* The frozen keys are frozen. */
   g_assert_false (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "arch")));
   g_assert_true (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "lr")));

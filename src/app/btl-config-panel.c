@@ -52,6 +52,7 @@ struct _BtlConfigPanel
   guint           updating : 1;    /* controls being set from code */
   guint           valid : 1;
   guint           training : 1;
+  guint           commit_live : 1;  /* Enter or focus-out on lr / β */
 };
 
 G_DEFINE_FINAL_TYPE (BtlConfigPanel, btl_config_panel, GTK_TYPE_WIDGET)
@@ -188,6 +189,41 @@ apply_key (BtlConfigPanel *self,
   else
     show_field_error (control, error_label_for (self, key),
                       err.message[0] ? err.message : _("Invalid value"));
+}
+
+static void on_control_changed (BtlConfigPanel *self);
+
+/* While training, a typed learning rate or β reaches the run only on Enter
+ * or when the entry loses focus: typing "3e-4" must not train a few steps
+ * at lr = 3 on the way. Until then the text is only checked. */
+static void
+apply_live_key (BtlConfigPanel *self,
+                NnConfig       *cfg,
+                const char     *key,
+                GtkWidget      *control,
+                const char     *value)
+{
+  NnConfig scratch = *cfg;
+
+  if (self->training && !self->commit_live)
+    apply_key (self, &scratch, key, control, value);
+  else
+    apply_key (self, cfg, key, control, value);
+}
+
+static void
+on_live_entry_commit (BtlConfigPanel *self)
+{
+  self->commit_live = TRUE;
+  on_control_changed (self);
+  self->commit_live = FALSE;
+}
+
+static void
+on_live_entry_leave (GtkEventControllerFocus *controller,
+                     BtlConfigPanel          *self)
+{
+  on_live_entry_commit (self);
 }
 
 static void
@@ -338,13 +374,13 @@ on_control_changed (BtlConfigPanel *self)
     apply_key (self, &cfg, "sparsity", GTK_WIDGET (self->sparsity), sparsity);
   }
 
-  apply_key (self, &cfg, "beta", GTK_WIDGET (self->beta),
-             gtk_editable_get_text (GTK_EDITABLE (self->beta)));
+  apply_live_key (self, &cfg, "beta", GTK_WIDGET (self->beta),
+                  gtk_editable_get_text (GTK_EDITABLE (self->beta)));
   i = gtk_drop_down_get_selected (self->optimizer);
   apply_key (self, &cfg, "optimizer", GTK_WIDGET (self->optimizer),
              key_at (optim_keys, G_N_ELEMENTS (optim_keys), i));
-  apply_key (self, &cfg, "lr", GTK_WIDGET (self->lr),
-             gtk_editable_get_text (GTK_EDITABLE (self->lr)));
+  apply_live_key (self, &cfg, "lr", GTK_WIDGET (self->lr),
+                  gtk_editable_get_text (GTK_EDITABLE (self->lr)));
 
   {
     struct { const char *key; GtkSpinButton *spin; } ints[] = {
@@ -460,6 +496,20 @@ btl_config_panel_init (BtlConfigPanel *self)
       for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
         if (g_str_has_suffix (gtk_widget_get_name (c), "_error"))
           g_hash_table_insert (self->error_labels, (gpointer) gtk_widget_get_name (c), c);
+
+  /* Live keys commit on Enter or focus-out (see apply_live_key). */
+  {
+    GtkWidget *live[] = { GTK_WIDGET (self->lr), GTK_WIDGET (self->beta) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+      {
+        GtkEventController *focus = gtk_event_controller_focus_new ();
+
+        g_signal_connect_swapped (live[i], "activate", G_CALLBACK (on_live_entry_commit), self);
+        g_signal_connect (focus, "leave", G_CALLBACK (on_live_entry_leave), self);
+        gtk_widget_add_controller (live[i], focus);
+      }
+  }
 
   nn_config_init_default (&cfg);
   btl_config_panel_set_config (self, &cfg);
