@@ -72,6 +72,9 @@ print_usage (FILE *out)
     fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n",
            _("Run “bottleneck-cli COMMAND --help” for the options of a command."));
+  fprintf (out, "%s\n",
+           _("Exit status: 0 success, 1 runtime error (bad file, divergence…), "
+             "2 usage error, 130 interrupted."));
 }
 
 int
