@@ -180,8 +180,10 @@ apply_key (BtlConfigPanel *self,
 {
   NnConfig tmp = *cfg;
   NnError err = { 0 };
+  g_autofree char *stripped = g_strstrip (g_strdup (value));
 
-  if (nn_config_set (&tmp, key, value, &err) == NN_OK)
+  /* " 3e-4" with a stray space is still what the person meant. */
+  if (nn_config_set (&tmp, key, stripped, &err) == NN_OK)
     {
       *cfg = tmp;
       show_field_error (control, error_label_for (self, key), NULL);

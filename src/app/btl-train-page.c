@@ -217,8 +217,9 @@ on_worker_finished (BtlTrainingWorker *worker,
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    status = g_strdup_printf (_("Stopped after %d epochs (%s)"),
-                              btl_training_worker_epochs_done (worker), took);
+    status = g_strdup_printf (_("Stopped at step %" G_GINT64_FORMAT " in epoch %d (%s)"),
+                              self->have_last ? (gint64) self->last.step : (gint64) 0,
+                              self->have_last ? self->last.epoch + 1 : 1, took);
   else if (error != NULL)
     {
       status = g_strdup_printf (_("Training failed after %d epochs"),

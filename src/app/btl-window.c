@@ -569,7 +569,11 @@ stop_cb (GtkWidget *widget,
          gpointer   user_data)
 {
   BtlWindow *self = BTL_WINDOW (widget);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
 
+  /* Escape in a text field is not a request to stop training. */
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
+    return FALSE;
   if (btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_IDLE)
     return FALSE;
   btl_train_page_stop (self->train_page);
