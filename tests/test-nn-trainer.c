@@ -168,6 +168,28 @@ test_no_alloc (void)
 
   nn_trainer_free (tr);
   nn_model_free (model);
+
+  /* The other layer kinds keep the promise too: conv, transposed conv, batch
+   * norm, dropout on conv maps, VAE sampling. */
+  small_config (&cfg);
+  nn_config_set (&cfg, "arch", "c4k3s2,d6", NULL);
+  nn_config_set (&cfg, "batch_norm", "true", NULL);
+  nn_config_set (&cfg, "dropout", "0.1", NULL);
+  nn_config_set (&cfg, "kind", "vae", NULL);
+  model = new_model (&cfg);
+  tr = new_trainer (model, x, N_SAMPLES);
+  g_assert_cmpint (nn_trainer_step (tr, &err), ==, NN_OK);
+  before = nn_alloc_count ();
+  if (alloc_counter_available ())
+    alloc_counter_start ();
+  for (i = 0; i < 30; i++)
+    g_assert_cmpint (nn_trainer_step (tr, &err), ==, NN_OK);
+  if (alloc_counter_available ())
+    interposed = alloc_counter_stop ();
+  g_assert_cmpuint (nn_alloc_count (), ==, before);
+  g_assert_cmpint (interposed, ==, 0);
+  nn_trainer_free (tr);
+  nn_model_free (model);
   g_free (x);
 }
 
