@@ -383,6 +383,39 @@ test_window_save_open (Fixture *f, gconstpointer data)
 }
 
 static void
+test_window_vae_beta_live (Fixture *f, gconstpointer data)
+{
+  StepsAtLeast s = { f, 5 };
+  BtlLossHistory *history = btl_train_page_get_history (f->page);
+  GtkWidget *kind = btl_config_panel_get_control (f->panel, "kind");
+  BtlLossMarker marker;
+  BtlLossStep step;
+  NnConfig cfg;
+
+  /* Variational: the regulariser (KL) is reported beside the reconstruction. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (kind), 3);
+  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
+  g_assert_cmpint (cfg.kind, ==, NN_KIND_VAE);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+  btl_loss_history_get_step (history, btl_loss_history_get_n_steps (history) - 1, &step);
+  g_assert_cmpfloat (step.reg, >, 0);
+  g_assert_cmpfloat_with_epsilon (step.recon + step.reg, step.train, 1e-4 * step.train + 1e-6);
+
+  /* β changes live, marked on the plot. */
+  set_text (f, "beta", "0.5");
+  g_signal_emit_by_name (btl_config_panel_get_control (f->panel, "beta"), "activate");
+  g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
+  btl_loss_history_get_marker (history, 0, &marker);
+  g_assert_nonnull (strstr (marker.label, "0.5"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
+  g_assert_true (spin_until (is_idle, f, 10000));
+  g_assert_null (btl_train_page_get_message (f->page));
+}
+
+static void
 test_window_close_mid_training (Fixture *f, gconstpointer data)
 {
   StepsAtLeast s = { f, 3 };
@@ -437,6 +470,7 @@ main (int   argc,
   ADD ("/app/window/refuses-bad-values", test_window_refuses_bad_values);
   ADD ("/app/window/train-pause-step-stop", test_window_train_pause_step_stop);
   ADD ("/app/window/save-open", test_window_save_open);
+  ADD ("/app/window/vae-beta-live", test_window_vae_beta_live);
   ADD ("/app/window/close-mid-training", test_window_close_mid_training);
 #undef ADD
 
