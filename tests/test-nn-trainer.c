@@ -392,6 +392,21 @@ test_schedules (void)
   g_assert_cmpfloat_with_epsilon (s.last_lr, 0.01f * 0.5f * (1.0f + cosf (G_PI * 4 / 5)), 1e-7);
   nn_trainer_free (s.tr);
   nn_model_free (model);
+
+  /* Plateau: with an lr too small to improve anything, the factor halves
+   * after lr_step + 1 epochs without improvement (after epoch 2), so epoch 4
+   * runs at half the lr. */
+  nn_config_set (&cfg, "schedule", "plateau", NULL);
+  nn_config_set (&cfg, "lr_step", "1", NULL);
+  nn_config_set (&cfg, "lr", "1e-9", NULL);
+  model = new_model (&cfg);
+  memset (&s, 0, sizeof s);
+  s.model = model;
+  s.tr = new_trainer (model, x, N_SAMPLES);
+  g_assert_cmpint (nn_trainer_run (s.tr, on_progress, &s, &err), ==, NN_OK);
+  g_assert_cmpfloat_with_epsilon (s.last_lr, 0.5e-9f, 1e-15);
+  nn_trainer_free (s.tr);
+  nn_model_free (model);
   g_free (x);
 }
 
