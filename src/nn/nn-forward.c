@@ -8,6 +8,7 @@
 #include "nn-private.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn-batchnorm.h"
@@ -97,11 +98,28 @@ nn_work_init (NnWork        *work,
   memset (work, 0, sizeof *work);
   if (max_batch < 1 || max_batch > 65536)
     return nn_error_set (err, NN_ERR_INVALID, "batch size %d is out of range", max_batch);
-  if (train)
-    for (i = 0; i < model->n_layers; i++)
-      if (model->layers[i].batch_norm && max_batch * model->layers[i].out_h * model->layers[i].out_w < 2)
+  /* The kernels trust their sizes: check each layer once, for this batch
+   * (index overflow in the conv columns, batch norm's two values per channel). */
+  for (i = 0; i < model->n_layers; i++)
+    {
+      const NnLayer *l = &model->layers[i];
+      NnStatus st = NN_OK;
+
+      if (l->type == NN_LAYER_CONV)
+        st = nn_conv2d_check (max_batch, l->in_c, l->in_h, l->in_w, l->out_c, l->k,
+                              l->stride, l->pad, err);
+      else if (l->type == NN_LAYER_CONVT)
+        st = nn_conv_transpose2d_check (max_batch, l->in_c, l->in_h, l->in_w, l->out_c, l->k,
+                                        l->stride, l->pad, l->out_pad, err);
+      if (st == NN_OK && l->batch_norm)
+        st = nn_batchnorm_check (max_batch, l->out_c, l->out_h * l->out_w, train, err);
+      if (st != NN_OK)
+        return st;
+      if ((double) max_batch * l->out_dim > (double) INT32_MAX / 2)
         return nn_error_set (err, NN_ERR_SHAPE,
-                             "batch norm needs at least 2 values per channel: use a batch of 2 or more");
+                             "layer %d: a batch of %d is too large for its %d outputs per sample",
+                             i + 1, max_batch, l->out_dim);
+    }
   work->max_batch = max_batch;
   work->train = train;
   total = carve (work, model, NULL);

@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nn-batchnorm.h"
-#include "nn-conv.h"
-
 static const char *const act_label[] = { "identity", "relu", "leaky_relu", "tanh", "sigmoid" };
 
 static void
