@@ -202,6 +202,16 @@ test_validate (void)
   nn_config_set (&cfg, "noise", "mask:0.25", NULL);
   g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_OK);
 
+  /* Hostile sizes are refused, not allocated. */
+  nn_config_init_default (&cfg);
+  nn_config_set (&cfg, "in_height", "1024", NULL);
+  nn_config_set (&cfg, "in_width", "1024", NULL);
+  nn_config_set (&cfg, "arch", "c4096k3s1,d8", NULL);
+  g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_ERR_SHAPE);
+  g_assert_null (nn_model_new (&cfg, &err));
+  g_assert_cmpint (nn_config_set (&cfg, "arch", "1048576-1048576-8", &err), ==, NN_ERR_INVALID);
+  g_assert_nonnull (strstr (err.message, "too large"));
+
   nn_config_init_default (&cfg);
   cfg.lr = -1.0f;   /* set directly, bypassing nn_config_set */
   g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_ERR_INVALID);
