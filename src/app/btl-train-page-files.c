@@ -125,7 +125,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
 
   {
     g_autofree char *base = g_path_get_basename (path);
-    g_autofree char *status = g_strdup_printf (_("Opened %s: trained for %d epochs"),
+    g_autofree char *status = g_strdup_printf (_("Opened %s (%d epochs)"),
                                                base, MAX (info.epochs_trained, 0));
 
     gtk_label_set_text (self->status_label, status);
@@ -144,6 +144,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
+  _btl_train_page_update_run_actions (self);
   g_object_notify (G_OBJECT (self), "can-train");
 
   return TRUE;

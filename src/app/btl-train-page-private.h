@@ -85,5 +85,6 @@ void     _btl_train_page_drop_worker       (BtlTrainPage  *self);
 void     _btl_train_page_adopt_model       (BtlTrainPage  *self,
                                             NnModel       *model);
 void     _btl_train_page_show_model_weights (BtlTrainPage *self);
+void     _btl_train_page_update_run_actions (BtlTrainPage *self);
 
 G_END_DECLS

@@ -49,6 +49,20 @@ _btl_train_page_current_model (BtlTrainPage *self)
   return NULL;
 }
 
+/* "Restore best" and "Continue for N epochs" sit in the status bar and
+ * show only between runs, when the status line is short: while training
+ * the whole bar belongs to the progress text. */
+void
+_btl_train_page_update_run_actions (BtlTrainPage *self)
+{
+  gboolean show = self->state == BTL_TRAIN_STATE_IDLE && self->worker != NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->restore_best), show);
+  gtk_widget_set_visible (GTK_WIDGET (self->more_epochs), show);
+  gtk_widget_set_visible (GTK_WIDGET (self->continue_button), show);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), !show);
+}
+
 void
 _btl_train_page_set_state (BtlTrainPage  *self,
            BtlTrainState  state)
@@ -64,6 +78,7 @@ _btl_train_page_set_state (BtlTrainPage  *self,
                             idle && self->worker != NULL &&
                             btl_loss_history_get_best_epoch (self->history) >= 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), idle && self->worker != NULL);
+  _btl_train_page_update_run_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
 }
@@ -508,6 +523,7 @@ btl_train_page_init (BtlTrainPage *self)
                           G_BINDING_SYNC_CREATE);
 
   gtk_label_set_text (self->status_label, _("Loading the data set…"));
+  _btl_train_page_update_run_actions (self);
   _btl_train_page_update_psnr_label (self);
 }
 
@@ -577,6 +593,7 @@ btl_train_page_set_dataset (BtlTrainPage *self,
       _btl_train_page_show_model_weights (self);
       gtk_label_set_text (self->status_label, opened);
       gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
+      _btl_train_page_update_run_actions (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
