@@ -13,36 +13,7 @@
 #include "btl-config-panel.h"
 #include "btl-inspect-page.h"
 #include "btl-latent-page.h"
-#include "btl-window.h"
-
-struct _BtlWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  /* template widgets */
-  GtkHeaderBar         *header_bar;
-  GtkMenuButton        *dataset_button;
-  GtkButton            *train_button;
-  GtkButton            *pause_button;
-  GtkButton            *step_button;
-  GtkButton            *stop_button;
-  GtkStack             *stack;
-  BtlTrainPage         *train_page;
-  BtlCompressPage      *compress_page;
-  BtlLatentPage        *latent_page;
-  BtlInspectPage       *inspect_page;
-
-  /* owned */
-  GSettings            *settings;
-  GCancellable         *cancellable;
-  char                 *dataset_spec;
-  BtlDataset           *train_data;     /* the Inspect page's threshold comes from it */
-
-  /* state */
-  gint64                created_us;
-  guint                 dataset_loaded : 1;
-  guint                 loading : 1;
-};
+#include "btl-window-private.h"
 
 G_DEFINE_FINAL_TYPE (BtlWindow, btl_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -64,8 +35,8 @@ set_action_enabled (BtlWindow  *self,
     g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
-static void
-update_actions (BtlWindow *self)
+void
+_btl_window_update_actions (BtlWindow *self)
 {
   BtlTrainState state = btl_train_page_get_state (self->train_page);
   GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -98,11 +69,11 @@ update_actions (BtlWindow *self)
 static void
 on_train_state_changed (BtlWindow *self)
 {
-  update_actions (self);
+  _btl_window_update_actions (self);
 }
 
-static void
-show_error (BtlWindow  *self,
+void
+_btl_window_show_error (BtlWindow  *self,
             const char *what,
             GError     *error)
 {
@@ -173,7 +144,7 @@ load_done (GObject      *object,
       g_autofree char *name = dataset_display_name (d->spec);
       g_autofree char *what = g_strdup_printf (_("Could not load the data set “%s”"), name);
 
-      show_error (self, what, error);
+      _btl_window_show_error (self, what, error);
       /* A data set loaded before stays in use. */
       if (!self->dataset_loaded)
         {
@@ -202,7 +173,7 @@ load_done (GObject      *object,
         g_settings_set_string (self->settings, "dataset", d->spec);
     }
 
-  update_actions (self);
+  _btl_window_update_actions (self);
   if (self->dataset_loaded)
     g_signal_emit (self, signals[DATASET_LOADED], 0);
 
@@ -238,7 +209,7 @@ btl_window_load_dataset (BtlWindow  *self,
   g_task_set_name (task, "[bottleneck] load data set");
   g_task_set_task_data (task, d, load_data_free);
   g_task_run_in_thread (task, load_thread);
-  update_actions (self);
+  _btl_window_update_actions (self);
 }
 
 gboolean
@@ -247,352 +218,6 @@ btl_window_is_dataset_loaded (BtlWindow *self)
   g_return_val_if_fail (BTL_IS_WINDOW (self), FALSE);
 
   return self->dataset_loaded;
-}
-
-/* ------------------------------------------------------------ file choosers */
-
-typedef void (*FileChosenFunc) (BtlWindow *self, GFile *file, const char *kind);
-
-typedef struct
-{
-  BtlWindow      *self;
-  FileChosenFunc  func;
-  char           *kind;
-} ChooserData;
-
-static void
-chooser_response (GtkNativeDialog *dialog,
-                  int              response,
-                  gpointer         user_data)
-{
-  ChooserData *d = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      if (file != NULL)
-        d->func (d->self, file, d->kind);
-    }
-
-  g_object_unref (d->self);
-  g_free (d->kind);
-  g_free (d);
-  g_object_unref (dialog);
-}
-
-static void
-run_chooser (BtlWindow            *self,
-             const char           *title,
-             GtkFileChooserAction  action,
-             const char           *accept,
-             const char           *current_name,
-             const char           *filter_name,
-             const char           *pattern,
-             FileChosenFunc        func,
-             const char           *kind)
-{
-  GtkFileChooserNative *native;
-  ChooserData *d;
-
-  native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  if (current_name != NULL)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), current_name);
-  if (pattern != NULL)
-    {
-      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-      gtk_file_filter_set_name (filter, filter_name);
-      gtk_file_filter_add_pattern (filter, pattern);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-    }
-
-  d = g_new0 (ChooserData, 1);
-  d->self = g_object_ref (self);
-  d->func = func;
-  d->kind = g_strdup (kind);
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response), d);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-}
-
-static char *
-file_display_name (GFile *file)
-{
-  return g_file_get_basename (file);
-}
-
-void
-btl_window_open_model (BtlWindow *self,
-                       GFile     *file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *name = NULL;
-
-  g_return_if_fail (BTL_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  path = g_file_get_path (file);
-  name = file_display_name (file);
-  if (path == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: only local files are supported"), name);
-
-      btl_train_page_show_message (self->train_page, message);
-      return;
-    }
-
-  if (!btl_train_page_open_model (self->train_page, path, &error))
-    {
-      g_autofree char *what = g_strdup_printf (_("Could not open “%s”"), name);
-
-      show_error (self, what, error);
-    }
-  update_actions (self);
-}
-
-static void
-open_chosen (BtlWindow  *self,
-             GFile      *file,
-             const char *kind)
-{
-  btl_window_open_model (self, file);
-}
-
-static void
-save_chosen (BtlWindow  *self,
-             GFile      *file,
-             const char *kind)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_file_get_path (file);
-  g_autofree char *name = file_display_name (file);
-  gboolean ok;
-
-  if (g_str_equal (kind, "model"))
-    ok = btl_train_page_save_model (self->train_page, path, &error);
-  else if (g_str_equal (kind, "grid"))
-    ok = btl_train_page_export_grid (self->train_page, path, &error);
-  else
-    ok = btl_train_page_export_plot (self->train_page, path, &error);
-
-  if (!ok)
-    {
-      g_autofree char *what = g_strdup_printf (_("Could not save “%s”"), name);
-
-      show_error (self, what, error);
-    }
-  else
-    {
-      g_autofree char *status = g_strdup_printf (_("Saved “%s”"), name);
-
-      btl_train_page_set_status (self->train_page, status);
-    }
-}
-
-static void
-folder_chosen (BtlWindow  *self,
-               GFile      *file,
-               const char *kind)
-{
-  g_autofree char *path = g_file_get_path (file);
-
-  if (path != NULL)
-    btl_window_load_dataset (self, path);
-}
-
-/* ------------------------------------------------------------ actions */
-
-static void
-train_action (GSimpleAction *action,
-              GVariant      *param,
-              gpointer       user_data)
-{
-  BtlWindow *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!btl_train_page_train (self->train_page, &error))
-    show_error (self, _("Could not start training"), error);
-  update_actions (self);
-}
-
-static void
-pause_action (GSimpleAction *action,
-              GVariant      *state,
-              gpointer       user_data)
-{
-  BtlWindow *self = user_data;
-
-  btl_train_page_set_paused (self->train_page, g_variant_get_boolean (state));
-  update_actions (self);
-}
-
-/* The header bar's Pause/Resume button: one button whose icon and
- * accessible name say what it will do. */
-static void
-pause_resume_action (GSimpleAction *action,
-                     GVariant      *param,
-                     gpointer       user_data)
-{
-  BtlWindow *self = user_data;
-
-  btl_train_page_set_paused (self->train_page,
-                             btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_RUNNING);
-  update_actions (self);
-}
-
-static void
-step_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
-{
-  btl_train_page_single_step (BTL_WINDOW (user_data)->train_page);
-}
-
-static void
-stop_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
-{
-  btl_train_page_stop (BTL_WINDOW (user_data)->train_page);
-}
-
-static void
-open_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
-{
-  run_chooser (user_data, _("Open Model"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
-               NULL, _("Bottleneck models"), "*.btl", open_chosen, "model");
-}
-
-static void
-save_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
-{
-  run_chooser (user_data, _("Save Model"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-               "model.btl", _("Bottleneck models"), "*.btl", save_chosen, "model");
-}
-
-static void
-export_plot_action (GSimpleAction *action,
-                    GVariant      *param,
-                    gpointer       user_data)
-{
-  const char *format = g_variant_get_string (param, NULL);
-  g_autofree char *name = g_strdup_printf ("loss.%s", format);
-  g_autofree char *pattern = g_strdup_printf ("*.%s", format);
-  const char *filter = g_str_equal (format, "csv") ? _("CSV files")
-                     : g_str_equal (format, "svg") ? _("SVG images") : _("PNG images");
-
-  run_chooser (user_data, _("Export Loss Plot"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-               name, filter, pattern, save_chosen, format);
-}
-
-static void
-export_grid_action (GSimpleAction *action,
-                    GVariant      *param,
-                    gpointer       user_data)
-{
-  run_chooser (user_data, _("Export Reconstructions"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-               "reconstructions.png", _("PNG images"), "*.png", save_chosen, "grid");
-}
-
-static void
-dataset_default_action (GSimpleAction *action,
-                        GVariant      *param,
-                        gpointer       user_data)
-{
-  btl_window_load_dataset (user_data, "fashion-mnist");
-}
-
-static void
-dataset_folder_action (GSimpleAction *action,
-                       GVariant      *param,
-                       gpointer       user_data)
-{
-  run_chooser (user_data, _("Open Data Folder (IDX Files or Pictures)"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
-               NULL, NULL, NULL, folder_chosen, "folder");
-}
-
-static const GActionEntry win_entries[] = {
-  { "train", train_action },
-  { "pause", NULL, NULL, "false", pause_action },
-  { "pause-resume", pause_resume_action },
-  { "step", step_action },
-  { "stop", stop_action },
-  { "open", open_action },
-  { "save", save_action },
-  { "export-plot", export_plot_action, "s" },
-  { "export-grid", export_grid_action },
-  { "dataset-default", dataset_default_action },
-  { "dataset-folder", dataset_folder_action },
-};
-
-/* Space trains, pauses or resumes — but only when the key is not meant for
- * the focused widget: the controller runs in the bubble phase, so entries
- * and buttons see Space first, and text widgets are skipped explicitly. */
-static gboolean
-toggle_training_cb (GtkWidget *widget,
-                    GVariant  *args,
-                    gpointer   user_data)
-{
-  BtlWindow *self = BTL_WINDOW (widget);
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
-    return FALSE;
-
-  switch (btl_train_page_get_state (self->train_page))
-    {
-    case BTL_TRAIN_STATE_IDLE:
-      gtk_widget_activate_action (widget, "win.train", NULL);
-      break;
-    case BTL_TRAIN_STATE_RUNNING:
-      btl_train_page_set_paused (self->train_page, TRUE);
-      break;
-    case BTL_TRAIN_STATE_PAUSED:
-      btl_train_page_set_paused (self->train_page, FALSE);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  update_actions (self);
-  return TRUE;
-}
-
-static gboolean
-stop_cb (GtkWidget *widget,
-         GVariant  *args,
-         gpointer   user_data)
-{
-  BtlWindow *self = BTL_WINDOW (widget);
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-
-  /* Escape in a text field is not a request to stop training. */
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
-    return FALSE;
-  if (btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_IDLE)
-    return FALSE;
-  btl_train_page_stop (self->train_page);
-  return TRUE;
-}
-
-static void
-add_training_shortcuts (BtlWindow *self)
-{
-  GtkEventController *controller = gtk_shortcut_controller_new ();
-
-  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
-                      gtk_callback_action_new (toggle_training_cb, NULL, NULL)));
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                      gtk_callback_action_new (stop_cb, NULL, NULL)));
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -727,7 +352,7 @@ btl_window_constructed (GObject *object)
                            G_CALLBACK (on_config_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->train_page, "snapshot", G_CALLBACK (on_train_snapshot),
                            self, 0);
-  update_actions (self);
+  _btl_window_update_actions (self);
 }
 
 static void
@@ -813,9 +438,7 @@ btl_window_init (BtlWindow *self)
     gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   }
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
-                                   G_N_ELEMENTS (win_entries), self);
-  add_training_shortcuts (self);
+  _btl_window_add_actions (self);
 }
 
 BtlWindow *
