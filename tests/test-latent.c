@@ -367,7 +367,10 @@ make_model (NnKind kind)
   cfg.in_height = cfg.in_width = 8;
   g_assert_cmpint (nn_config_set (&cfg, "arch", "64-16-4", &nerr), ==, NN_OK);
   cfg.batch = 32;
-  cfg.epochs = 1000;
+  /* Far more than any test waits for: the trainer must still be running
+   * when a test cancels it, however fast the machine is. */
+  cfg.epochs = 1000000;
+  cfg.patience = 0;
   model = nn_model_new (&cfg, &nerr);
   if (model == NULL)
     g_error ("nn_model_new: %s", nerr.message);
