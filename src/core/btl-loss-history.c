@@ -589,23 +589,21 @@ csv_text (GString    *s,
   g_string_append_c (s, '"');
 }
 
-gboolean
-btl_loss_history_save_csv (BtlLossHistory  *self,
-                           const char      *path,
-                           GError         **error)
+void
+btl_loss_history_append_csv (BtlLossHistory *self,
+                             GString        *s,
+                             const char     *kind_prefix)
 {
-  g_autoptr(GString) s = NULL;
+  const char *pre = kind_prefix != NULL ? kind_prefix : "";
 
-  g_return_val_if_fail (BTL_IS_LOSS_HISTORY (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_if_fail (BTL_IS_LOSS_HISTORY (self));
+  g_return_if_fail (s != NULL);
 
-  s = g_string_new ("kind,step,epoch,train,recon,reg,val,val_recon,val_reg,test_psnr,label\n");
   for (guint i = 0; i < self->steps->len; i++)
     {
       const BtlLossStep *st = &g_array_index (self->steps, BtlLossStep, i);
 
-      g_string_append_printf (s, "step,%" G_GINT64_FORMAT ",%d", st->step, st->epoch + 1);
+      g_string_append_printf (s, "%sstep,%" G_GINT64_FORMAT ",%d", pre, st->step, st->epoch + 1);
       csv_num (s, st->train);
       csv_num (s, st->recon);
       csv_num (s, st->reg);
@@ -615,7 +613,7 @@ btl_loss_history_save_csv (BtlLossHistory  *self,
     {
       const BtlLossEpoch *e = &g_array_index (self->epochs, BtlLossEpoch, i);
 
-      g_string_append_printf (s, "%s,%" G_GINT64_FORMAT ",%d",
+      g_string_append_printf (s, "%s%s,%" G_GINT64_FORMAT ",%d", pre,
                               e->epoch == self->best_epoch ? "best_epoch" : "epoch",
                               e->step, e->epoch + 1);
       csv_num (s, e->train);
@@ -630,10 +628,25 @@ btl_loss_history_save_csv (BtlLossHistory  *self,
     {
       const BtlLossMarker *m = &g_array_index (self->markers, BtlLossMarker, i);
 
-      g_string_append_printf (s, "marker,%" G_GINT64_FORMAT ",,,,,,,,", m->step);
+      g_string_append_printf (s, "%smarker,%" G_GINT64_FORMAT ",,,,,,,,", pre, m->step);
       csv_text (s, m->label);
       g_string_append_c (s, '\n');
     }
+}
+
+gboolean
+btl_loss_history_save_csv (BtlLossHistory  *self,
+                           const char      *path,
+                           GError         **error)
+{
+  g_autoptr(GString) s = NULL;
+
+  g_return_val_if_fail (BTL_IS_LOSS_HISTORY (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  s = g_string_new (BTL_LOSS_HISTORY_CSV_HEADER);
+  btl_loss_history_append_csv (self, s, NULL);
 
   if (!g_file_set_contents (path, s->str, s->len, error))
     return FALSE;

@@ -114,4 +114,13 @@ gboolean        btl_loss_history_save_csv       (BtlLossHistory  *self,
                                                  const char      *path,
                                                  GError         **error);
 
+/* The same rows without the header, appended to s, each kind prefixed with
+ * kind_prefix (nullable): "saved_step", "saved_epoch"… for a reference run
+ * exported beside the current one. */
+#define BTL_LOSS_HISTORY_CSV_HEADER \
+  "kind,step,epoch,train,recon,reg,val,val_recon,val_reg,test_psnr,label\n"
+void            btl_loss_history_append_csv     (BtlLossHistory  *self,
+                                                 GString         *s,
+                                                 const char      *kind_prefix);
+
 G_END_DECLS

@@ -109,21 +109,20 @@ put_text_chunk (GByteArray *out,
   g_byte_array_append (out, (const guint8 *) text, (guint) len);
 }
 
-gboolean
-btl_model_file_save_buffers (const char          *path,
-                             const NnConfig      *cfg,
-                             const float         *params,
-                             size_t               n_params,
-                             const float         *stats,
-                             size_t               n_stats,
-                             GBytes              *history,
-                             const BtlModelInfo  *info,
-                             GError             **error)
+GBytes *
+btl_model_file_save_to_bytes (const char          *display,
+                              const NnConfig      *cfg,
+                              const float         *params,
+                              size_t               n_params,
+                              const float         *stats,
+                              size_t               n_stats,
+                              GBytes              *history,
+                              const BtlModelInfo  *info,
+                              GError             **error)
 {
   g_autoptr(GByteArray) out = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *info_text = NULL;
-  g_autofree char *display = NULL;
   BtlModelInfo default_info;
   NnError nerr = { 0 };
   NnModel *check;
@@ -133,13 +132,11 @@ btl_model_file_save_buffers (const char          *path,
   gsize hist_len = 0;
   const guint8 *hist = NULL;
 
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (cfg != NULL, FALSE);
-  g_return_val_if_fail (params != NULL || n_params == 0, FALSE);
-  g_return_val_if_fail (stats != NULL || n_stats == 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  display = g_filename_display_name (path);
+  g_return_val_if_fail (display != NULL, NULL);
+  g_return_val_if_fail (cfg != NULL, NULL);
+  g_return_val_if_fail (params != NULL || n_params == 0, NULL);
+  g_return_val_if_fail (stats != NULL || n_stats == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   /* Never write a file that could not be loaded back. */
   check = nn_model_new (cfg, &nerr);
@@ -147,7 +144,7 @@ btl_model_file_save_buffers (const char          *path,
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
                    "%s: cannot save an invalid model: %s", display, nerr.message);
-      return FALSE;
+      return NULL;
     }
   if (nn_model_n_params (check) != n_params || nn_model_n_stats (check) != n_stats)
     {
@@ -156,7 +153,7 @@ btl_model_file_save_buffers (const char          *path,
                    "has %zu and %zu", display, n_params, n_stats,
                    nn_model_n_params (check), nn_model_n_stats (check));
       nn_model_free (check);
-      return FALSE;
+      return NULL;
     }
   if (info != NULL && info->latent_dim != 0
       && info->latent_dim != nn_model_latent_dim (check))
@@ -165,7 +162,7 @@ btl_model_file_save_buffers (const char          *path,
                    "%s: latent statistics for %d dimensions but the model's code has %d",
                    display, info->latent_dim, nn_model_latent_dim (check));
       nn_model_free (check);
-      return FALSE;
+      return NULL;
     }
   nn_model_free (check);
 
@@ -196,7 +193,7 @@ btl_model_file_save_buffers (const char          *path,
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
                    "%s: a %" G_GUINT64_FORMAT "-byte model file is too large",
                    display, total);
-      return FALSE;
+      return NULL;
     }
 
   out = g_byte_array_sized_new ((guint) total);
@@ -242,7 +239,32 @@ btl_model_file_save_buffers (const char          *path,
   if (info == &default_info)
     btl_model_info_clear (&default_info);
 
-  return g_file_set_contents_full (path, (const char *) out->data, out->len,
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+gboolean
+btl_model_file_save_buffers (const char          *path,
+                             const NnConfig      *cfg,
+                             const float         *params,
+                             size_t               n_params,
+                             const float         *stats,
+                             size_t               n_stats,
+                             GBytes              *history,
+                             const BtlModelInfo  *info,
+                             GError             **error)
+{
+  g_autofree char *display = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  display = g_filename_display_name (path);
+  bytes = btl_model_file_save_to_bytes (display, cfg, params, n_params, stats, n_stats,
+                                        history, info, error);
+  if (bytes == NULL)
+    return FALSE;
+  return g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
@@ -271,7 +293,6 @@ typedef struct
 
 typedef struct
 {
-  const char *path;
   char       *display;
   Chunk       conf, parm, stat, info, lats, hist;
 } Reader;
@@ -530,36 +551,25 @@ failed:
   return NULL;
 }
 
-NnModel *
-btl_model_file_load (const char    *path,
-                     GBytes       **history_out,
-                     BtlModelInfo  *info_out,
-                     GError       **error)
+static NnModel *
+load_data (const guint8  *data,
+           guint64        size,
+           const char    *display,
+           GBytes       **history_out,
+           BtlModelInfo  *info_out,
+           GError       **error)
 {
-  g_autoptr(GMappedFile) mapped = NULL;
   Reader r = { 0 };
-  const guint8 *data;
-  guint64 size, declared;
+  guint64 declared;
   guint32 version, crc_stored, crc;
   NnModel *model = NULL;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (history_out != NULL)
     *history_out = NULL;
   if (info_out != NULL)
     btl_model_info_init (info_out);
 
-  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
-  mapped = g_mapped_file_new (path, FALSE, error);
-  if (mapped == NULL)
-    return NULL;
-
-  r.path = path;
-  r.display = g_filename_display_name (path);
-  data = (const guint8 *) g_mapped_file_get_contents (mapped);
-  size = g_mapped_file_get_length (mapped);
+  r.display = g_strdup (display);
 
   if (size < MAGIC_LEN)
     {
@@ -641,4 +651,49 @@ btl_model_file_load (const char    *path,
 out:
   g_free (r.display);
   return model;
+}
+
+NnModel *
+btl_model_file_load_from_bytes (GBytes        *bytes,
+                                const char    *display,
+                                GBytes       **history_out,
+                                BtlModelInfo  *info_out,
+                                GError       **error)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (bytes, &size);
+  return load_data (data, size, display, history_out, info_out, error);
+}
+
+NnModel *
+btl_model_file_load (const char    *path,
+                     GBytes       **history_out,
+                     BtlModelInfo  *info_out,
+                     GError       **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (history_out != NULL)
+    *history_out = NULL;
+  if (info_out != NULL)
+    btl_model_info_init (info_out);
+
+  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
+  mapped = g_mapped_file_new (path, FALSE, error);
+  if (mapped == NULL)
+    return NULL;
+
+  display = g_filename_display_name (path);
+  return load_data ((const guint8 *) g_mapped_file_get_contents (mapped),
+                    g_mapped_file_get_length (mapped), display, history_out, info_out, error);
 }

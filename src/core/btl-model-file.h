@@ -85,6 +85,18 @@ gboolean btl_model_file_save_buffers (const char          *path,
                                       const BtlModelInfo  *info,
                                       GError             **error);
 
+/* The bytes btl_model_file_save_buffers() writes, for containers that embed
+ * a whole model file (project files). display names the file in errors. */
+GBytes  *btl_model_file_save_to_bytes (const char          *display,
+                                       const NnConfig      *cfg,
+                                       const float         *params,
+                                       size_t               n_params,
+                                       const float         *stats,
+                                       size_t               n_stats,
+                                       GBytes              *history,
+                                       const BtlModelInfo  *info,
+                                       GError             **error);
+
 /* Loads a model (configuration + parameters + stats). history_out receives the
  * HIST blob or NULL when there is none; info_out is initialised and filled
  * (caller clears it). Errors: G_FILE_ERROR for I/O, BTL_ERROR_CORRUPT,
@@ -94,5 +106,13 @@ NnModel *btl_model_file_load (const char    *path,
                               GBytes       **history_out,
                               BtlModelInfo  *info_out,
                               GError       **error);
+
+/* btl_model_file_load() from bytes in memory (an embedded model file);
+ * display names it in errors. */
+NnModel *btl_model_file_load_from_bytes (GBytes        *bytes,
+                                         const char    *display,
+                                         GBytes       **history_out,
+                                         BtlModelInfo  *info_out,
+                                         GError       **error);
 
 G_END_DECLS

@@ -1,0 +1,795 @@
+/* btl-project.c — the .btlproj project file. See btl-project.h.
+ *
+ * Format, version 1 (all integers little-endian), the same frame as .btl:
+ *
+ *   offset  size  field
+ *   0       8     magic "BTLPROJF"
+ *   8       4     u32 format version (1). A reader refuses versions above its own.
+ *   12      8     u64 total file size in bytes (truncation is told apart
+ *                 from damage before anything else is read)
+ *   20      …     chunks, each: 4-byte ASCII tag, u64 payload length, payload
+ *   size−4  4     u32 CRC-32 (zlib crc32) of every byte before it
+ *
+ * Chunks (any order, each at most once, unknown tags skipped so that later
+ * versions can add chunks without breaking this reader):
+ *
+ *   MODL  required  a complete .btl model file (its own magic, version and
+ *                   CRC): configuration with seed and threads, parameters,
+ *                   batch-norm stats, INFO summary, latent statistics
+ *   HIST  required  the loss history as btl_loss_history_to_bytes() writes it
+ *                   ("BTLH" v1: steps, epochs with validation and test PSNR,
+ *                   markers such as "lr → 0.0003", best epoch)
+ *   RCFG  optional  nn_config_format() text of the configuration the run
+ *                   started from (live changes during the run are markers)
+ *   RUN   optional  "key=value\n" text, values g_strescape()d: dataset,
+ *                   dataset_name, train_limit, threads, blas_core,
+ *                   blas_config, app_version, created
+ *   VIEW  optional  "key=value\n" text: smoothing, log_scale, x_by_epoch,
+ *                   show_difference, status
+ *   END   required  empty, last ("END " with a space)
+ *
+ * Unknown keys in RUN and VIEW are ignored; a known key with a bad value is
+ * damage. Reading order: magic → version → declared size against the real
+ * size → CRC → chunk walk (every length checked before use) → decode.
+ */
+#include "config.h"
+
+#include "btl-project.h"
+
+#include <cblas.h>
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "btl-error.h"
+
+#define MAGIC        "BTLPROJF"
+#define MAGIC_LEN    8
+#define HEADER_LEN   20      /* magic + version + size */
+#define CHUNK_HEAD   12      /* tag + u64 length */
+#define CRC_LEN      4
+
+BtlProject *
+btl_project_new (void)
+{
+  BtlProject *self = g_new0 (BtlProject, 1);
+
+  nn_config_init_default (&self->config);
+  nn_config_init_default (&self->run_config);
+  btl_model_info_init (&self->info);
+  self->history = btl_loss_history_new ();
+  self->smoothing = 0.9;
+  return self;
+}
+
+void
+btl_project_free (BtlProject *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->params);
+  g_free (self->stats);
+  btl_model_info_clear (&self->info);
+  g_clear_object (&self->history);
+  g_free (self->dataset_spec);
+  g_free (self->dataset_name);
+  g_free (self->blas_core);
+  g_free (self->blas_config);
+  g_free (self->app_version);
+  g_free (self->status);
+  g_free (self);
+}
+
+void
+btl_project_set_model (BtlProject     *self,
+                       const NnConfig *config,
+                       const float    *params,
+                       size_t          n_params,
+                       const float    *stats,
+                       size_t          n_stats)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (config != NULL);
+  g_return_if_fail (params != NULL || n_params == 0);
+  g_return_if_fail (stats != NULL || n_stats == 0);
+
+  self->config = *config;
+  g_free (self->params);
+  g_free (self->stats);
+  self->params = n_params > 0 ? g_memdup2 (params, n_params * sizeof (float)) : NULL;
+  self->n_params = n_params;
+  self->stats = n_stats > 0 ? g_memdup2 (stats, n_stats * sizeof (float)) : NULL;
+  self->n_stats = n_stats;
+}
+
+NnModel *
+btl_project_dup_model (BtlProject  *self,
+                       GError     **error)
+{
+  NnError nerr = { 0 };
+  NnModel *model;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  model = nn_model_new (&self->config, &nerr);
+  if (model == NULL)
+    {
+      btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_INVALID, &nerr, error);
+      return NULL;
+    }
+  if (nn_model_n_params (model) != self->n_params || nn_model_n_stats (model) != self->n_stats)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
+                   "%zu parameters and %zu stats for an architecture of %zu and %zu",
+                   self->n_params, self->n_stats, nn_model_n_params (model),
+                   nn_model_n_stats (model));
+      nn_model_free (model);
+      return NULL;
+    }
+  if (self->n_params > 0)
+    memcpy (nn_model_params (model), self->params, self->n_params * sizeof (float));
+  if (self->n_stats > 0)
+    memcpy (nn_model_stats (model), self->stats, self->n_stats * sizeof (float));
+  return model;
+}
+
+void
+btl_project_set_blas_from_runtime (BtlProject *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->blas_core);
+  g_free (self->blas_config);
+  self->blas_core = g_strdup (openblas_get_corename ());
+  self->blas_config = g_strdup (openblas_get_config ());
+  g_strchomp (self->blas_core);
+  g_strchomp (self->blas_config);
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void
+put_u32 (GByteArray *out,
+         guint32     v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 4);
+}
+
+static void
+put_u64 (GByteArray *out,
+         guint64     v)
+{
+  guint64 le = GUINT64_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 8);
+}
+
+static void
+put_chunk (GByteArray   *out,
+           const char   *tag,
+           const void   *data,
+           gsize         len)
+{
+  g_byte_array_append (out, (const guint8 *) tag, 4);
+  put_u64 (out, len);
+  if (len > 0)
+    g_byte_array_append (out, data, (guint) len);
+}
+
+static void
+put_key (GString    *s,
+         const char *key,
+         const char *value)
+{
+  g_autofree char *escaped = NULL;
+
+  if (value == NULL)
+    return;
+  escaped = g_strescape (value, NULL);
+  g_string_append_printf (s, "%s=%s\n", key, escaped);
+}
+
+static void
+put_key_int (GString    *s,
+             const char *key,
+             gint64      value)
+{
+  g_string_append_printf (s, "%s=%" G_GINT64_FORMAT "\n", key, value);
+}
+
+static char *
+run_text (BtlProject *self)
+{
+  GString *s = g_string_new (NULL);
+
+  put_key (s, "dataset", self->dataset_spec);
+  put_key (s, "dataset_name", self->dataset_name);
+  put_key_int (s, "train_limit", self->train_limit);
+  put_key_int (s, "threads", self->threads);
+  put_key (s, "blas_core", self->blas_core);
+  put_key (s, "blas_config", self->blas_config);
+  put_key (s, "app_version", PACKAGE_VERSION);
+  put_key_int (s, "created", self->created);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+view_text (BtlProject *self)
+{
+  GString *s = g_string_new (NULL);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  put_key (s, "smoothing", g_ascii_dtostr (buf, sizeof buf, self->smoothing));
+  put_key_int (s, "log_scale", !!self->log_scale);
+  put_key_int (s, "x_by_epoch", !!self->x_by_epoch);
+  put_key_int (s, "show_difference", !!self->show_difference);
+  put_key (s, "status", self->status);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+config_text (const NnConfig *cfg)
+{
+  size_t len = nn_config_format (cfg, NULL, 0);
+  char *text = g_malloc (len + 1);
+
+  nn_config_format (cfg, text, len + 1);
+  return text;
+}
+
+GBytes *
+btl_project_to_bytes (BtlProject  *self,
+                      const char  *display,
+                      GError     **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  g_autoptr(GBytes) model = NULL;
+  g_autoptr(GBytes) hist = NULL;
+  g_autofree char *rcfg = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *view = NULL;
+  guint64 total;
+  guint32 crc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  model = btl_model_file_save_to_bytes (display, &self->config, self->params, self->n_params,
+                                        self->stats, self->n_stats, NULL, &self->info, error);
+  if (model == NULL)
+    return NULL;
+  hist = btl_loss_history_to_bytes (self->history);
+  if (self->has_run_config)
+    rcfg = config_text (&self->run_config);
+  run = run_text (self);
+  view = view_text (self);
+
+  total = HEADER_LEN
+          + CHUNK_HEAD + g_bytes_get_size (model)
+          + CHUNK_HEAD + g_bytes_get_size (hist)
+          + (rcfg != NULL ? CHUNK_HEAD + strlen (rcfg) : 0)
+          + CHUNK_HEAD + strlen (run)
+          + CHUNK_HEAD + strlen (view)
+          + CHUNK_HEAD
+          + CRC_LEN;
+  if (total > G_MAXUINT)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   "%s: a %" G_GUINT64_FORMAT "-byte project file is too large",
+                   display, total);
+      return NULL;
+    }
+
+  out = g_byte_array_sized_new ((guint) total);
+  g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
+  put_u32 (out, BTL_PROJECT_VERSION);
+  put_u64 (out, total);
+  put_chunk (out, "MODL", g_bytes_get_data (model, NULL), g_bytes_get_size (model));
+  put_chunk (out, "HIST", g_bytes_get_data (hist, NULL), g_bytes_get_size (hist));
+  if (rcfg != NULL)
+    put_chunk (out, "RCFG", rcfg, strlen (rcfg));
+  put_chunk (out, "RUN ", run, strlen (run));
+  put_chunk (out, "VIEW", view, strlen (view));
+  put_chunk (out, "END ", NULL, 0);
+  crc = (guint32) crc32 (crc32 (0L, Z_NULL, 0), out->data, out->len);
+  put_u32 (out, crc);
+  g_assert (out->len == total);
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+gboolean
+btl_project_save (BtlProject  *self,
+                  const char  *path,
+                  GError     **error)
+{
+  g_autofree char *display = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  display = g_filename_display_name (path);
+  bytes = btl_project_to_bytes (self, display, error);
+  if (bytes == NULL)
+    return FALSE;
+  return g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+/* ------------------------------------------------------------- reading */
+
+typedef struct
+{
+  const guint8 *data;
+  guint64       len;
+} Chunk;
+
+typedef struct
+{
+  const char *display;
+  Chunk       modl, hist, rcfg, run, view;
+} Reader;
+
+static guint32
+get_u32 (const guint8 *p)
+{
+  guint32 v;
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static guint64
+get_u64 (const guint8 *p)
+{
+  guint64 v;
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static gboolean
+fail (Reader      *r,
+      GError     **error,
+      int          code,
+      const char  *fmt,
+      ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+fail (Reader      *r,
+      GError     **error,
+      int          code,
+      const char  *fmt,
+      ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  what = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error (error, BTL_ERROR, code, "%s: %s", r->display, what);
+  return FALSE;
+}
+
+static void
+tag_to_string (const guint8 *tag,
+               char          out[5])
+{
+  for (int i = 0; i < 4; i++)
+    out[i] = g_ascii_isprint (tag[i]) ? (char) tag[i] : '?';
+  out[4] = '\0';
+}
+
+/* Walks the chunks in data[HEADER_LEN, limit). truncated: the file is
+ * shorter than its header says, so running out is reported as truncation. */
+static gboolean
+walk_chunks (Reader        *r,
+             const guint8  *data,
+             guint64        limit,
+             gboolean       truncated,
+             GError       **error)
+{
+  guint64 pos = HEADER_LEN;
+
+  for (;;)
+    {
+      char tag[5];
+      guint64 len, left;
+      Chunk *slot = NULL;
+
+      if (limit - pos < CHUNK_HEAD)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "truncated in a chunk header at offset %" G_GUINT64_FORMAT
+                         " (needs %d bytes, %" G_GUINT64_FORMAT " left)",
+                         pos, CHUNK_HEAD, limit - pos);
+          return fail (r, error, BTL_ERROR_CORRUPT, "no END chunk");
+        }
+
+      tag_to_string (data + pos, tag);
+      len = get_u64 (data + pos + 4);
+      pos += CHUNK_HEAD;
+      left = limit - pos;
+      if (len > left)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "truncated in chunk %s (needs %" G_GUINT64_FORMAT
+                         " bytes, %" G_GUINT64_FORMAT " left)", tag, len, left);
+          return fail (r, error, BTL_ERROR_CORRUPT,
+                       "chunk %s claims %" G_GUINT64_FORMAT " bytes but only %"
+                       G_GUINT64_FORMAT " remain", tag, len, left);
+        }
+
+      if (memcmp (tag, "END ", 4) == 0)
+        {
+          if (truncated)
+            return fail (r, error, BTL_ERROR_CORRUPT, "truncated in the checksum");
+          if (len != 0 || pos != limit)
+            return fail (r, error, BTL_ERROR_CORRUPT,
+                         "%" G_GUINT64_FORMAT " unexpected bytes after the END chunk",
+                         limit - pos);
+          return TRUE;
+        }
+
+      if (memcmp (tag, "MODL", 4) == 0) slot = &r->modl;
+      else if (memcmp (tag, "HIST", 4) == 0) slot = &r->hist;
+      else if (memcmp (tag, "RCFG", 4) == 0) slot = &r->rcfg;
+      else if (memcmp (tag, "RUN ", 4) == 0) slot = &r->run;
+      else if (memcmp (tag, "VIEW", 4) == 0) slot = &r->view;
+      /* else: a chunk from a later version; skip it. */
+
+      if (slot != NULL)
+        {
+          if (slot->data != NULL)
+            return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s appears twice", tag);
+          slot->data = data + pos;
+          slot->len = len;
+        }
+      pos += len;
+    }
+}
+
+/* "key=value" lines of a text chunk, values unescaped; NULL (with error
+ * set) when the text is not what this writer makes. */
+static GHashTable *
+parse_keys (Reader      *r,
+            const Chunk *chunk,
+            const char  *tag,
+            GError     **error)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (chunk->data == NULL)
+    return g_steal_pointer (&keys);
+  if (memchr (chunk->data, '\0', chunk->len) != NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "chunk %s contains a NUL byte", tag);
+      return NULL;
+    }
+  text = g_strndup ((const char *) chunk->data, chunk->len);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *eq;
+
+      if (lines[i][0] == '\0')
+        continue;
+      eq = strchr (lines[i], '=');
+      if (eq == NULL || eq == lines[i])
+        {
+          fail (r, error, BTL_ERROR_CORRUPT, "chunk %s: line %u is not key=value", tag, i + 1);
+          return NULL;
+        }
+      *eq = '\0';
+      g_hash_table_replace (keys, g_strdup (lines[i]), g_strcompress (eq + 1));
+    }
+  return g_steal_pointer (&keys);
+}
+
+static gboolean
+key_int (Reader      *r,
+         GHashTable  *keys,
+         const char  *tag,
+         const char  *key,
+         gint64       min,
+         gint64       max,
+         gint64      *out,
+         GError     **error)
+{
+  const char *v = g_hash_table_lookup (keys, key);
+  char *end = NULL;
+  gint64 n;
+
+  if (v == NULL)
+    return TRUE;
+  n = g_ascii_strtoll (v, &end, 10);
+  if (v[0] == '\0' || *end != '\0' || n < min || n > max)
+    return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s: bad %s “%s”", tag, key, v);
+  *out = n;
+  return TRUE;
+}
+
+static char *
+key_str (GHashTable *keys,
+         const char *key)
+{
+  const char *v = g_hash_table_lookup (keys, key);
+
+  return v != NULL ? g_strdup (v) : NULL;
+}
+
+static gboolean
+decode_run_view (Reader      *r,
+                 BtlProject  *p,
+                 GError     **error)
+{
+  g_autoptr(GHashTable) run = parse_keys (r, &r->run, "RUN", error);
+  g_autoptr(GHashTable) view = NULL;
+  gint64 limit = 0, threads = 0, created = 0, flag;
+  const char *smoothing;
+
+  if (run == NULL)
+    return FALSE;
+  view = parse_keys (r, &r->view, "VIEW", error);
+  if (view == NULL)
+    return FALSE;
+
+  if (!key_int (r, run, "RUN", "train_limit", 0, G_MAXINT, &limit, error)
+      || !key_int (r, run, "RUN", "threads", 0, 1 << 16, &threads, error)
+      || !key_int (r, run, "RUN", "created", G_MININT64, G_MAXINT64, &created, error))
+    return FALSE;
+  p->train_limit = (int) limit;
+  p->threads = (int) threads;
+  p->created = created;
+  p->dataset_spec = key_str (run, "dataset");
+  p->dataset_name = key_str (run, "dataset_name");
+  p->blas_core = key_str (run, "blas_core");
+  p->blas_config = key_str (run, "blas_config");
+  p->app_version = key_str (run, "app_version");
+
+  smoothing = g_hash_table_lookup (view, "smoothing");
+  if (smoothing != NULL)
+    {
+      char *end = NULL;
+      double s = g_ascii_strtod (smoothing, &end);
+
+      if (smoothing[0] == '\0' || *end != '\0' || !(s >= 0 && s <= 0.999))
+        return fail (r, error, BTL_ERROR_CORRUPT, "chunk VIEW: bad smoothing “%s”", smoothing);
+      p->smoothing = s;
+    }
+#define FLAG(key, field) G_STMT_START {                                   \
+    flag = p->field;                                                      \
+    if (!key_int (r, view, "VIEW", key, 0, 1, &flag, error))              \
+      return FALSE;                                                       \
+    p->field = (gboolean) flag;                                           \
+  } G_STMT_END
+  FLAG ("log_scale", log_scale);
+  FLAG ("x_by_epoch", x_by_epoch);
+  FLAG ("show_difference", show_difference);
+#undef FLAG
+  p->status = key_str (view, "status");
+  return TRUE;
+}
+
+static BtlProject *
+decode (Reader  *r,
+        GError **error)
+{
+  g_autoptr(BtlProject) p = NULL;
+  g_autoptr(GBytes) modl = NULL;
+  g_autoptr(GBytes) hist = NULL;
+  g_autofree char *model_display = NULL;
+  GError *local_error = NULL;
+  NnModel *model;
+
+  if (r->modl.data == NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "no MODL chunk (the model)");
+      return NULL;
+    }
+  if (r->hist.data == NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "no HIST chunk (the loss history)");
+      return NULL;
+    }
+
+  p = btl_project_new ();
+
+  /* The embedded model file checks itself (magic, version, CRC, counts). */
+  modl = g_bytes_new_static (r->modl.data, r->modl.len);
+  model_display = g_strdup_printf ("%s (embedded model)", r->display);
+  btl_model_info_clear (&p->info);
+  model = btl_model_file_load_from_bytes (modl, model_display, NULL, &p->info, error);
+  if (model == NULL)
+    return NULL;
+  btl_project_set_model (p, nn_model_get_config (model),
+                         nn_model_params (model), nn_model_n_params (model),
+                         nn_model_stats (model), nn_model_n_stats (model));
+  nn_model_free (model);
+
+  hist = g_bytes_new_static (r->hist.data, r->hist.len);
+  g_clear_object (&p->history);
+  p->history = btl_loss_history_new_from_bytes (hist, &local_error);
+  if (p->history == NULL)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, "bad loss history: %s", local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
+
+  if (r->rcfg.data != NULL)
+    {
+      g_autofree char *text = NULL;
+      NnError nerr = { 0 };
+
+      if (memchr (r->rcfg.data, '\0', r->rcfg.len) != NULL)
+        {
+          fail (r, error, BTL_ERROR_CORRUPT, "chunk RCFG contains a NUL byte");
+          return NULL;
+        }
+      text = g_strndup ((const char *) r->rcfg.data, r->rcfg.len);
+      nn_config_init_default (&p->run_config);
+      if (nn_config_parse (&p->run_config, text, &nerr) != NN_OK)
+        {
+          fail (r, error, BTL_ERROR_INVALID, "bad start configuration: %s", nerr.message);
+          return NULL;
+        }
+      p->has_run_config = TRUE;
+    }
+
+  if (!decode_run_view (r, p, error))
+    return NULL;
+
+  return g_steal_pointer (&p);
+}
+
+static BtlProject *
+load_data (const guint8  *data,
+           guint64        size,
+           const char    *display,
+           GError       **error)
+{
+  Reader r = { 0 };
+  guint64 declared;
+  guint32 version, crc_stored, crc;
+
+  r.display = display;
+
+  if (size < MAGIC_LEN)
+    {
+      if (size > 0 && memcmp (data, MAGIC, size) == 0)
+        fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
+              " bytes)", size);
+      else
+        fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck project file%s",
+              size == 0 ? " (empty)" : "");
+      return NULL;
+    }
+  if (memcmp (data, MAGIC, MAGIC_LEN) != 0)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck project file");
+      return NULL;
+    }
+  if (size < HEADER_LEN)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
+            " bytes)", size);
+      return NULL;
+    }
+
+  version = get_u32 (data + 8);
+  if (version > BTL_PROJECT_VERSION)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
+                   "%s: made by a newer Bottleneck (project format %u; this one reads format %d)",
+                   display, version, BTL_PROJECT_VERSION);
+      return NULL;
+    }
+  if (version == 0)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "bad format version 0");
+      return NULL;
+    }
+
+  declared = get_u64 (data + 12);
+  if (declared < size)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT,
+            "%" G_GUINT64_FORMAT " bytes long but its header says %" G_GUINT64_FORMAT
+            " (damaged)", size, declared);
+      return NULL;
+    }
+  if (declared > size)
+    {
+      if (walk_chunks (&r, data, size, TRUE, error))
+        fail (&r, error, BTL_ERROR_CORRUPT, "truncated (%" G_GUINT64_FORMAT " of %"
+              G_GUINT64_FORMAT " bytes)", size, declared);
+      return NULL;
+    }
+  if (size < HEADER_LEN + CHUNK_HEAD + CRC_LEN)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT, "too short to hold any chunk");
+      return NULL;
+    }
+
+  crc_stored = get_u32 (data + size - CRC_LEN);
+  crc = (guint32) crc32 (0L, Z_NULL, 0);
+  for (guint64 off = 0; off < size - CRC_LEN; off += G_GUINT64_CONSTANT (1) << 30)
+    crc = (guint32) crc32 (crc, data + off,
+                           (uInt) MIN (G_GUINT64_CONSTANT (1) << 30, size - CRC_LEN - off));
+  if (crc != crc_stored)
+    {
+      fail (&r, error, BTL_ERROR_CORRUPT,
+            "bad checksum (stored %08x, computed %08x): the file is damaged",
+            crc_stored, crc);
+      return NULL;
+    }
+
+  if (!walk_chunks (&r, data, size - CRC_LEN, FALSE, error))
+    return NULL;
+
+  return decode (&r, error);
+}
+
+BtlProject *
+btl_project_new_from_bytes (GBytes      *bytes,
+                            const char  *display,
+                            GError     **error)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (bytes, &size);
+  return load_data (data, size, display, error);
+}
+
+BtlProject *
+btl_project_load (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
+  mapped = g_mapped_file_new (path, FALSE, error);
+  if (mapped == NULL)
+    return NULL;
+
+  display = g_filename_display_name (path);
+  return load_data ((const guint8 *) g_mapped_file_get_contents (mapped),
+                    g_mapped_file_get_length (mapped), display, error);
+}
+
+gboolean
+btl_project_file_sniff (const char *path)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  char head[MAGIC_LEN];
+  gsize got = 0;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  file = g_file_new_for_path (path);
+  in = g_file_read (file, NULL, NULL);
+  if (in == NULL)
+    return FALSE;
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &got, NULL, NULL))
+    return FALSE;
+  return got == MAGIC_LEN && memcmp (head, MAGIC, MAGIC_LEN) == 0;
+}
