@@ -7,6 +7,12 @@
  *                    redrawn every frame (as while a person drags or resizes
  *                    it); record the frame clock's "after-paint" times and
  *                    print frame-interval percentiles, then quit
+ *
+ * Screenshots of the other pages (metainfo, README) are asked for with two
+ * environment variables read only together with --screenshot:
+ * BTL_SCREENSHOT_PAGE=latent|compress|inspect shows that page, and
+ * BTL_SCREENSHOT_OPEN=FILE opens a picture on the Compress page; the shot
+ * then waits (after --screenshot-delay) until that page has its results.
  */
 #include "config.h"
 
@@ -14,8 +20,13 @@
 #include <stdlib.h>
 
 #include "btl-automation.h"
+#include "btl-compress-page.h"
+#include "btl-inspect-page.h"
+#include "btl-latent-page.h"
 
 #define FALLBACK_TIMEOUT_S 20
+/* How long a shot of another page waits for that page's results. */
+#define PAGE_READY_TIMEOUT_US (120 * G_USEC_PER_SEC)
 
 struct _BtlAutomation
 {
@@ -24,6 +35,8 @@ struct _BtlAutomation
   char       *screenshot_path;
   double      screenshot_delay_s;
   double      bench_seconds;
+  char       *page;            /* BTL_SCREENSHOT_PAGE, or NULL */
+  char       *open_path;       /* BTL_SCREENSHOT_OPEN, or NULL */
 
   /* borrowed; weak pointer */
   BtlWindow  *window;
@@ -39,6 +52,7 @@ struct _BtlAutomation
   guint       fallback_id;
   gboolean    want_shot;
   gint64      created_us;      /* close to process start: options are parsed first */
+  gint64      shot_due_us;     /* when the delay ran out */
   gboolean    first_frame_seen;
   gboolean    done;
 };
@@ -55,6 +69,11 @@ btl_automation_new (gboolean    train,
   self->screenshot_path = g_strdup (screenshot_path);
   self->screenshot_delay_s = MAX (screenshot_delay_s, 0);
   self->bench_seconds = bench_seconds;
+  if (screenshot_path != NULL)
+    {
+      self->page = g_strdup (g_getenv ("BTL_SCREENSHOT_PAGE"));
+      self->open_path = g_strdup (g_getenv ("BTL_SCREENSHOT_OPEN"));
+    }
   self->paint_times_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->paint_costs_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->created_us = g_get_monotonic_time ();
@@ -74,6 +93,8 @@ btl_automation_free (BtlAutomation *self)
   g_array_unref (self->paint_times_us);
   g_array_unref (self->paint_costs_us);
   g_free (self->screenshot_path);
+  g_free (self->page);
+  g_free (self->open_path);
   g_free (self);
 }
 
@@ -264,12 +285,69 @@ bench_done_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static GtkWidget *
+window_child (BtlAutomation *self,
+              const char    *id)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self->window), BTL_TYPE_WINDOW, id));
+}
+
+/* TRUE once the page in view has something to show: the latent map is
+ * encoded, the test set scored, the comparison and its curves computed. */
+static gboolean
+page_ready (BtlAutomation *self)
+{
+  GtkStack *stack = GTK_STACK (window_child (self, "stack"));
+  const char *name = gtk_stack_get_visible_child_name (stack);
+
+  if (g_strcmp0 (name, "latent") == 0)
+    return btl_latent_page_is_ready (BTL_LATENT_PAGE (window_child (self, "latent_page")));
+  if (g_strcmp0 (name, "inspect") == 0)
+    return btl_inspect_page_is_ready (BTL_INSPECT_PAGE (window_child (self, "inspect_page")));
+  if (g_strcmp0 (name, "compress") == 0)
+    {
+      BtlCompressPage *page = BTL_COMPRESS_PAGE (window_child (self, "compress_page"));
+
+      return !btl_compress_page_is_busy (page) &&
+             (btl_compress_page_get_n_series (page) > 0 || btl_compress_page_get_message (page) != NULL);
+    }
+  return TRUE;
+}
+
+static void
+show_page (BtlAutomation *self)
+{
+  GtkStack *stack = GTK_STACK (window_child (self, "stack"));
+
+  if (self->page != NULL)
+    {
+      if (gtk_stack_get_child_by_name (stack, self->page) == NULL)
+        g_printerr ("bottleneck: BTL_SCREENSHOT_PAGE: no page “%s”\n", self->page);
+      else
+        gtk_stack_set_visible_child_full (stack, self->page, GTK_STACK_TRANSITION_TYPE_NONE);
+    }
+  if (self->open_path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (self->open_path);
+
+      btl_compress_page_open_file (BTL_COMPRESS_PAGE (window_child (self, "compress_page")), file);
+    }
+}
+
 static gboolean
 take_shot_cb (gpointer user_data)
 {
   BtlAutomation *self = user_data;
 
   self->timeout_id = 0;
+  if (self->shot_due_us == 0)
+    self->shot_due_us = g_get_monotonic_time ();
+  if (self->window != NULL && (self->page != NULL || self->open_path != NULL) &&
+      !page_ready (self) && g_get_monotonic_time () - self->shot_due_us < PAGE_READY_TIMEOUT_US)
+    {
+      self->timeout_id = g_timeout_add (200, take_shot_cb, self);
+      return G_SOURCE_REMOVE;
+    }
   self->want_shot = TRUE;
   if (self->window != NULL)
     gtk_widget_queue_draw (GTK_WIDGET (self->window));
@@ -307,7 +385,10 @@ on_dataset_loaded (BtlWindow     *window,
       self->timeout_id = g_timeout_add ((guint) (self->bench_seconds * 1000), bench_done_cb, self);
     }
   else if (self->screenshot_path != NULL)
-    self->timeout_id = g_timeout_add ((guint) (self->screenshot_delay_s * 1000), take_shot_cb, self);
+    {
+      show_page (self);
+      self->timeout_id = g_timeout_add ((guint) (self->screenshot_delay_s * 1000), take_shot_cb, self);
+    }
 }
 
 static void
