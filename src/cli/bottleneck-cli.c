@@ -1,14 +1,12 @@
 /* bottleneck-cli.c — entry point: locale, the subcommand table, --help, --version. */
 #include "config.h"
 
+#include "btl-blas.h"
 #include "cli-common.h"
 
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <cblas.h>
 
 typedef struct
 {
@@ -35,34 +33,6 @@ static const CliCommand commands[] = {
   { "rd", cli_rd, N_("Rate–distortion points of a picture for every codec") },
 };
 
-/* OpenBLAS 0.3.21 (Debian 12) does not know recent Intel cores (e.g. Sapphire
- * Rapids) and falls back to its generic "Prescott" kernels, ~10× slower than
- * it could be. The choice is made when the library loads, from
- * OPENBLAS_CORETYPE, so the only cure is to set it and start again. Only done
- * when the user has not chosen a core and the CPU (and OS) support AVX2 or
- * AVX-512; if exec fails we carry on with the slow kernels. */
-static void
-ensure_blas_kernels (char **argv)
-{
-  const char *core = openblas_get_corename ();
-  const char *pick;
-
-  if (g_getenv ("OPENBLAS_CORETYPE") != NULL || core == NULL
-      || strcmp (core, "Prescott") != 0)
-    return;
-
-  __builtin_cpu_init ();
-  if (__builtin_cpu_supports ("avx512f"))
-    pick = "SkylakeX";
-  else if (__builtin_cpu_supports ("avx2"))
-    pick = "Haswell";
-  else
-    return;
-
-  g_setenv ("OPENBLAS_CORETYPE", pick, TRUE);
-  execv ("/proc/self/exe", argv);
-}
-
 static void
 print_usage (FILE *out)
 {
@@ -83,7 +53,7 @@ main (int    argc,
 {
   const char *name;
 
-  ensure_blas_kernels (argv);
+  btl_blas_ensure_kernels (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

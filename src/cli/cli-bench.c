@@ -18,6 +18,7 @@
 
 #include <cblas.h>
 
+#include "btl-blas.h"
 #include "btl-dataset.h"
 #include "btl-error.h"
 
@@ -136,6 +137,7 @@ cli_bench (int    argc,
            char **argv)
 {
   g_autofree char *data = NULL;
+  g_autofree char *blas = NULL;
   int steps = 300;
   int warmup = 20;
   double ceiling_time = 0.2;
@@ -232,6 +234,7 @@ cli_bench (int    argc,
   gflops = sps * flops_per_sample * 1e-9;
   ceiling = fmax (ceiling, measure_ceiling (model, cfg.batch, ceiling_time, &n_shapes));
   fraction = gflops / ceiling;
+  blas = btl_blas_describe ();
 
   if (json)
     {
@@ -242,6 +245,7 @@ cli_bench (int    argc,
       cli_json_add_int (&j, "batch", cfg.batch);
       cli_json_add_int (&j, "threads", openblas_get_num_threads ());
       cli_json_add_string (&j, "blas_core", openblas_get_corename ());
+      cli_json_add_string (&j, "blas", blas);
       cli_json_add_int (&j, "params", nn_model_n_params (model));
       cli_json_add_int (&j, "steps", steps);
       cli_json_add_int (&j, "warmup", warmup);
@@ -259,9 +263,8 @@ cli_bench (int    argc,
     }
   else
     {
-      printf (_("model %s, batch %d, %d BLAS threads (%s), %zu parameters\n"),
-              cfg.arch, cfg.batch, openblas_get_num_threads (),
-              openblas_get_corename (), nn_model_n_params (model));
+      printf (_("model %s, batch %d, %s, %zu parameters\n"),
+              cfg.arch, cfg.batch, blas, nn_model_n_params (model));
       printf (_("training: %d steps after %d warm-up steps in %.2f s: %.0f samples/s, "
                 "%.1f GFLOP/s (%.3f MFLOP/sample)\n"),
               steps, warmup, seconds, sps, gflops, flops_per_sample * 1e-6);
