@@ -160,7 +160,7 @@ about_action (GSimpleAction *action,
               GVariant      *param,
               gpointer       user_data)
 {
-  static const char *developers[] = { "The Bottleneck developers", NULL };
+  const char *developers[] = { _("The Bottleneck developers"), NULL };
   GtkApplication *app = user_data;
 
   gtk_show_about_dialog (gtk_application_get_active_window (app),
@@ -173,7 +173,7 @@ about_action (GSimpleAction *action,
                          "authors", developers,
                          /* Translators: your names, one per line */
                          "translator-credits", _("translator-credits"),
-                         "copyright", "© 2026 The Bottleneck developers",
+                         "copyright", _("© 2026 The Bottleneck developers"),
                          NULL);
 }
 

@@ -233,8 +233,8 @@ fill_table (BtlCompressPage         *self,
                                 : _("Quantiser ranges from this picture’s own codes."));
     }
   if (res->pixbuf != NULL && res->original_bytes >= 0)
-    g_string_append_printf (note, _(" The opened file: %" G_GINT64_FORMAT " bytes, %d × %d."),
-                            res->original_bytes, gdk_pixbuf_get_width (res->pixbuf),
+    g_string_append_printf (note, _(" The opened file: %lld bytes, %d × %d."),
+                            (long long) res->original_bytes, gdk_pixbuf_get_width (res->pixbuf),
                             gdk_pixbuf_get_height (res->pixbuf));
   if (res->source_note != NULL)
     g_string_append_printf (note, " %s.", res->source_note);

@@ -168,10 +168,9 @@ btl_latent_page_decode_current (BtlLatentPage *self)
   self->n_decodes++;
   self->decode_sum_us += (double) dt;
   self->decode_max_us = MAX (self->decode_max_us, (double) dt);
-  text = g_strdup_printf (_("Decoded in %.2f ms (mean %.2f ms over %u); weights from step %"
-                            G_GINT64_FORMAT),
+  text = g_strdup_printf (_("Decoded in %.2f ms (mean %.2f ms over %u); weights from step %lld"),
                           dt / 1000.0, self->decode_sum_us / self->n_decodes / 1000.0,
-                          self->n_decodes, (gint64) self->snap->step);
+                          self->n_decodes, (long long) self->snap->step);
   gtk_label_set_text (self->decode_label, text);
 
   /* Sliders and map are linked: the marker shows where the code sits. */

@@ -110,8 +110,8 @@ decode_done (GObject      *object,
                                  self->test->channels, self->test->height, self->test->width);
       if (d->snapshot->step > 0)
         /* Translators: above the grid of test images and their reconstructions */
-        caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %" G_GINT64_FORMAT),
-                                   (gint64) d->snapshot->step);
+        caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %lld"),
+                                   (long long) d->snapshot->step);
       else
         caption = g_strdup (_("Test images and their reconstructions"));
       gtk_label_set_text (self->grid_caption, caption);

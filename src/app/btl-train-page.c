@@ -126,7 +126,7 @@ update_status (BtlTrainPage *self)
   g_string_append_printf (s, _("Epoch %d of %d"), MIN (p->epoch + 1, self->target_epochs),
                           self->target_epochs);
   g_string_append (s, " · ");
-  g_string_append_printf (s, _("step %" G_GINT64_FORMAT), p->step);
+  g_string_append_printf (s, _("step %lld"), (long long) p->step);
   g_string_append (s, " · ");
   g_string_append_printf (s, _("loss %.4f"), p->train_loss);
   if (p->samples_per_s > 0)
@@ -232,8 +232,8 @@ on_worker_finished (BtlTrainingWorker *worker,
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    status = g_strdup_printf (_("Stopped at step %" G_GINT64_FORMAT " in epoch %d (%s)"),
-                              self->have_last ? (gint64) self->last.step : (gint64) 0,
+    status = g_strdup_printf (_("Stopped at step %lld in epoch %d (%s)"),
+                              self->have_last ? (long long) self->last.step : 0LL,
                               self->have_last ? self->last.epoch + 1 : 1, took);
   else if (error != NULL)
     {
