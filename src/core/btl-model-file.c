@@ -1,6 +1,7 @@
 /* btl-model-file.c — the .btl model file. See btl-model-file.h.
  *
- * Format, version 1 (all integers little-endian):
+ * Format, version 1 (all integers little-endian; the frame is
+ * btl-chunk-file.c, shared with .btlproj project files):
  *
  *   offset  size  field
  *   0       8     magic "BTLMODEL"
@@ -42,15 +43,14 @@
 
 #include <math.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "btl-chunk-file.h"
 #include "btl-error.h"
 #include "btl-model-info-private.h"
 
 #define MAGIC        "BTLMODEL"
-#define MAGIC_LEN    8
-#define HEADER_LEN   20      /* magic + version + size */
-#define CHUNK_HEAD   12      /* tag + u64 length */
+#define HEADER_LEN   BTL_CHUNK_FILE_HEADER_LEN
+#define CHUNK_HEAD   BTL_CHUNK_HEAD_LEN
 #define CRC_LEN      4
 
 /* ------------------------------------------------------------- writing */
@@ -61,23 +61,6 @@ put_u32 (GByteArray *out,
 {
   guint32 le = GUINT32_TO_LE (v);
   g_byte_array_append (out, (const guint8 *) &le, 4);
-}
-
-static void
-put_u64 (GByteArray *out,
-         guint64     v)
-{
-  guint64 le = GUINT64_TO_LE (v);
-  g_byte_array_append (out, (const guint8 *) &le, 8);
-}
-
-static void
-put_chunk_head (GByteArray *out,
-                const char *tag,
-                guint64     len)
-{
-  g_byte_array_append (out, (const guint8 *) tag, 4);
-  put_u64 (out, len);
 }
 
 static void
@@ -105,7 +88,7 @@ put_text_chunk (GByteArray *out,
 {
   size_t len = strlen (text);
 
-  put_chunk_head (out, tag, len);
+  btl_chunk_writer_put_head (out, tag, len);
   g_byte_array_append (out, (const guint8 *) text, (guint) len);
 }
 
@@ -128,7 +111,6 @@ btl_model_file_save_to_bytes (const char          *display,
   NnModel *check;
   size_t conf_len;
   guint64 total;
-  guint32 crc;
   gsize hist_len = 0;
   const guint8 *hist = NULL;
 
@@ -196,19 +178,16 @@ btl_model_file_save_to_bytes (const char          *display,
       return NULL;
     }
 
-  out = g_byte_array_sized_new ((guint) total);
-  g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
-  put_u32 (out, BTL_MODEL_FILE_VERSION);
-  put_u64 (out, total);
+  out = btl_chunk_writer_begin (MAGIC, BTL_MODEL_FILE_VERSION, total);
 
   put_text_chunk (out, "CONF", conf);
 
-  put_chunk_head (out, "PARM", (guint64) n_params * 4);
+  btl_chunk_writer_put_head (out, "PARM", (guint64) n_params * 4);
   put_floats (out, params, n_params);
 
   if (n_stats > 0)
     {
-      put_chunk_head (out, "STAT", (guint64) n_stats * 4);
+      btl_chunk_writer_put_head (out, "STAT", (guint64) n_stats * 4);
       put_floats (out, stats, n_stats);
     }
 
@@ -216,7 +195,7 @@ btl_model_file_save_to_bytes (const char          *display,
 
   if (info->latent_dim > 0)
     {
-      put_chunk_head (out, "LATS", 4 + 16 * (guint64) info->latent_dim);
+      btl_chunk_writer_put_head (out, "LATS", 4 + 16 * (guint64) info->latent_dim);
       put_u32 (out, (guint32) info->latent_dim);
       put_floats (out, info->latent_min, info->latent_dim);
       put_floats (out, info->latent_max, info->latent_dim);
@@ -226,20 +205,17 @@ btl_model_file_save_to_bytes (const char          *display,
 
   if (history != NULL)
     {
-      put_chunk_head (out, "HIST", hist_len);
+      btl_chunk_writer_put_head (out, "HIST", hist_len);
       if (hist_len > 0)
         g_byte_array_append (out, hist, (guint) hist_len);
     }
 
-  put_chunk_head (out, "END ", 0);
-  crc = (guint32) crc32 (crc32 (0L, Z_NULL, 0), out->data, out->len);
-  put_u32 (out, crc);
-  g_assert (out->len == total);
+  g_assert (out->len + CHUNK_HEAD + CRC_LEN == total);
 
   if (info == &default_info)
     btl_model_info_clear (&default_info);
 
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  return btl_chunk_writer_finish (g_steal_pointer (&out));
 }
 
 gboolean
@@ -285,16 +261,12 @@ btl_model_file_save (const char          *path,
 
 /* ------------------------------------------------------------- reading */
 
-typedef struct
-{
-  const guint8 *data;
-  guint64       len;
-} Chunk;
+enum { CONF, PARM, STAT, INFO, LATS, HIST, N_CHUNKS };
 
 typedef struct
 {
-  char       *display;
-  Chunk       conf, parm, stat, info, lats, hist;
+  const char *display;
+  BtlChunk    conf, parm, stat, info, lats, hist;
 } Reader;
 
 static guint32
@@ -303,14 +275,6 @@ get_u32 (const guint8 *p)
   guint32 v;
   memcpy (&v, p, 4);
   return GUINT32_FROM_LE (v);
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  guint64 v;
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
 }
 
 static void
@@ -330,110 +294,7 @@ get_floats (float        *dst,
 #endif
 }
 
-static gboolean
-fail (Reader      *r,
-      GError     **error,
-      int          code,
-      const char  *fmt,
-      ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-fail (Reader      *r,
-      GError     **error,
-      int          code,
-      const char  *fmt,
-      ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, fmt);
-  what = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error (error, BTL_ERROR, code, "%s: %s", r->display, what);
-  return FALSE;
-}
-
-static void
-tag_to_string (const guint8 *tag,
-               char          out[5])
-{
-  for (int i = 0; i < 4; i++)
-    out[i] = g_ascii_isprint (tag[i]) ? (char) tag[i] : '?';
-  out[4] = '\0';
-}
-
-/* Walks the chunks in data[HEADER_LEN, limit). truncated: the file is shorter
- * than its header says, so running out of bytes is reported as truncation. */
-static gboolean
-walk_chunks (Reader        *r,
-             const guint8  *data,
-             guint64        limit,
-             gboolean       truncated,
-             GError       **error)
-{
-  guint64 pos = HEADER_LEN;
-
-  for (;;)
-    {
-      char tag[5];
-      guint64 len, left;
-      Chunk *slot = NULL;
-
-      if (limit - pos < CHUNK_HEAD)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in a chunk header at offset %" G_GUINT64_FORMAT
-                         " (needs %d bytes, %" G_GUINT64_FORMAT " left)",
-                         pos, CHUNK_HEAD, limit - pos);
-          return fail (r, error, BTL_ERROR_CORRUPT, "no END chunk");
-        }
-
-      tag_to_string (data + pos, tag);
-      len = get_u64 (data + pos + 4);
-      pos += CHUNK_HEAD;
-      left = limit - pos;
-      if (len > left)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in chunk %s (needs %" G_GUINT64_FORMAT
-                         " bytes, %" G_GUINT64_FORMAT " left)", tag, len, left);
-          return fail (r, error, BTL_ERROR_CORRUPT,
-                       "chunk %s claims %" G_GUINT64_FORMAT " bytes but only %"
-                       G_GUINT64_FORMAT " remain", tag, len, left);
-        }
-
-      if (memcmp (tag, "END ", 4) == 0)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT, "truncated in the checksum");
-          if (len != 0 || pos != limit)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "%" G_GUINT64_FORMAT " unexpected bytes after the END chunk",
-                         limit - pos);
-          return TRUE;
-        }
-
-      if (memcmp (tag, "CONF", 4) == 0) slot = &r->conf;
-      else if (memcmp (tag, "PARM", 4) == 0) slot = &r->parm;
-      else if (memcmp (tag, "STAT", 4) == 0) slot = &r->stat;
-      else if (memcmp (tag, "INFO", 4) == 0) slot = &r->info;
-      else if (memcmp (tag, "LATS", 4) == 0) slot = &r->lats;
-      else if (memcmp (tag, "HIST", 4) == 0) slot = &r->hist;
-      /* else: a chunk from a later version; skip it. */
-
-      if (slot != NULL)
-        {
-          if (slot->data != NULL)
-            return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s appears twice", tag);
-          slot->data = data + pos;
-          slot->len = len;
-        }
-      pos += len;
-    }
-}
+#define fail(r, error, code, ...) btl_chunk_file_fail (error, code, (r)->display, __VA_ARGS__)
 
 /* Turns the located chunks into a model. */
 static NnModel *
@@ -559,98 +420,28 @@ load_data (const guint8  *data,
            BtlModelInfo  *info_out,
            GError       **error)
 {
-  Reader r = { 0 };
-  guint64 declared;
-  guint32 version, crc_stored, crc;
-  NnModel *model = NULL;
+  BtlChunk chunks[N_CHUNKS] = {
+    [CONF] = { "CONF" }, [PARM] = { "PARM" }, [STAT] = { "STAT" },
+    [INFO] = { "INFO" }, [LATS] = { "LATS" }, [HIST] = { "HIST" },
+  };
+  Reader r = { display };
 
   if (history_out != NULL)
     *history_out = NULL;
   if (info_out != NULL)
     btl_model_info_init (info_out);
 
-  r.display = g_strdup (display);
+  if (!btl_chunk_file_read (data, size, MAGIC, BTL_MODEL_FILE_VERSION, "model file",
+                            display, chunks, N_CHUNKS, error))
+    return NULL;
 
-  if (size < MAGIC_LEN)
-    {
-      if (size > 0 && memcmp (data, MAGIC, size) == 0)
-        fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-              " bytes)", size);
-      else
-        fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck model file%s",
-              size == 0 ? " (empty)" : "");
-      goto out;
-    }
-  if (memcmp (data, MAGIC, MAGIC_LEN) != 0)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck model file");
-      goto out;
-    }
-  if (size < HEADER_LEN)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-            " bytes)", size);
-      goto out;
-    }
-
-  version = get_u32 (data + 8);
-  if (version > BTL_MODEL_FILE_VERSION)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
-                   "%s: made by a newer Bottleneck (format %u; this one reads format %d)",
-                   r.display, version, BTL_MODEL_FILE_VERSION);
-      goto out;
-    }
-  if (version == 0)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "bad format version 0");
-      goto out;
-    }
-
-  declared = get_u64 (data + 12);
-  if (declared < size)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT,
-            "%" G_GUINT64_FORMAT " bytes long but its header says %" G_GUINT64_FORMAT
-            " (damaged)", size, declared);
-      goto out;
-    }
-  if (declared > size)
-    {
-      /* Say where the data ran out; the walk always fails on a short file. */
-      if (walk_chunks (&r, data, size, TRUE, error))
-        fail (&r, error, BTL_ERROR_CORRUPT, "truncated (%" G_GUINT64_FORMAT " of %"
-              G_GUINT64_FORMAT " bytes)", size, declared);
-      goto out;
-    }
-  if (size < HEADER_LEN + CHUNK_HEAD + CRC_LEN)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "too short to hold any chunk");
-      goto out;
-    }
-
-  crc_stored = get_u32 (data + size - CRC_LEN);
-  /* zlib takes uInt lengths: checksum in pieces of at most 1 GiB. */
-  crc = (guint32) crc32 (0L, Z_NULL, 0);
-  for (guint64 off = 0; off < size - CRC_LEN; off += G_GUINT64_CONSTANT (1) << 30)
-    crc = (guint32) crc32 (crc, data + off,
-                           (uInt) MIN (G_GUINT64_CONSTANT (1) << 30, size - CRC_LEN - off));
-  if (crc != crc_stored)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT,
-            "bad checksum (stored %08x, computed %08x): the file is damaged",
-            crc_stored, crc);
-      goto out;
-    }
-
-  if (!walk_chunks (&r, data, size - CRC_LEN, FALSE, error))
-    goto out;
-
-  model = decode (&r, info_out, history_out, error);
-
-out:
-  g_free (r.display);
-  return model;
+  r.conf = chunks[CONF];
+  r.parm = chunks[PARM];
+  r.stat = chunks[STAT];
+  r.info = chunks[INFO];
+  r.lats = chunks[LATS];
+  r.hist = chunks[HIST];
+  return decode (&r, info_out, history_out, error);
 }
 
 NnModel *

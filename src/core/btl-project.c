@@ -1,6 +1,7 @@
 /* btl-project.c — the .btlproj project file. See btl-project.h.
  *
- * Format, version 1 (all integers little-endian), the same frame as .btl:
+ * Format, version 1 (all integers little-endian), the frame of
+ * btl-chunk-file.h shared with .btl model files:
  *
  *   offset  size  field
  *   0       8     magic "BTLPROJF"
@@ -40,14 +41,13 @@
 #include <gio/gio.h>
 #include <math.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "btl-chunk-file.h"
 #include "btl-error.h"
 
 #define MAGIC        "BTLPROJF"
 #define MAGIC_LEN    8
-#define HEADER_LEN   20      /* magic + version + size */
-#define CHUNK_HEAD   12      /* tag + u64 length */
+#define CHUNK_HEAD   BTL_CHUNK_HEAD_LEN
 #define CRC_LEN      4
 
 BtlProject *
@@ -151,34 +151,6 @@ btl_project_set_blas_from_runtime (BtlProject *self)
 /* ------------------------------------------------------------- writing */
 
 static void
-put_u32 (GByteArray *out,
-         guint32     v)
-{
-  guint32 le = GUINT32_TO_LE (v);
-  g_byte_array_append (out, (const guint8 *) &le, 4);
-}
-
-static void
-put_u64 (GByteArray *out,
-         guint64     v)
-{
-  guint64 le = GUINT64_TO_LE (v);
-  g_byte_array_append (out, (const guint8 *) &le, 8);
-}
-
-static void
-put_chunk (GByteArray   *out,
-           const char   *tag,
-           const void   *data,
-           gsize         len)
-{
-  g_byte_array_append (out, (const guint8 *) tag, 4);
-  put_u64 (out, len);
-  if (len > 0)
-    g_byte_array_append (out, data, (guint) len);
-}
-
-static void
 put_key (GString    *s,
          const char *key,
          const char *value)
@@ -251,7 +223,6 @@ btl_project_to_bytes (BtlProject  *self,
   g_autofree char *run = NULL;
   g_autofree char *view = NULL;
   guint64 total;
-  guint32 crc;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (display != NULL, NULL);
@@ -267,7 +238,7 @@ btl_project_to_bytes (BtlProject  *self,
   run = run_text (self);
   view = view_text (self);
 
-  total = HEADER_LEN
+  total = BTL_CHUNK_FILE_HEADER_LEN
           + CHUNK_HEAD + g_bytes_get_size (model)
           + CHUNK_HEAD + g_bytes_get_size (hist)
           + (rcfg != NULL ? CHUNK_HEAD + strlen (rcfg) : 0)
@@ -283,22 +254,16 @@ btl_project_to_bytes (BtlProject  *self,
       return NULL;
     }
 
-  out = g_byte_array_sized_new ((guint) total);
-  g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
-  put_u32 (out, BTL_PROJECT_VERSION);
-  put_u64 (out, total);
-  put_chunk (out, "MODL", g_bytes_get_data (model, NULL), g_bytes_get_size (model));
-  put_chunk (out, "HIST", g_bytes_get_data (hist, NULL), g_bytes_get_size (hist));
+  out = btl_chunk_writer_begin (MAGIC, BTL_PROJECT_VERSION, total);
+  btl_chunk_writer_put (out, "MODL", g_bytes_get_data (model, NULL), g_bytes_get_size (model));
+  btl_chunk_writer_put (out, "HIST", g_bytes_get_data (hist, NULL), g_bytes_get_size (hist));
   if (rcfg != NULL)
-    put_chunk (out, "RCFG", rcfg, strlen (rcfg));
-  put_chunk (out, "RUN ", run, strlen (run));
-  put_chunk (out, "VIEW", view, strlen (view));
-  put_chunk (out, "END ", NULL, 0);
-  crc = (guint32) crc32 (crc32 (0L, Z_NULL, 0), out->data, out->len);
-  put_u32 (out, crc);
-  g_assert (out->len == total);
+    btl_chunk_writer_put (out, "RCFG", rcfg, strlen (rcfg));
+  btl_chunk_writer_put (out, "RUN ", run, strlen (run));
+  btl_chunk_writer_put (out, "VIEW", view, strlen (view));
+  g_assert (out->len + CHUNK_HEAD + CRC_LEN == total);
 
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  return btl_chunk_writer_finish (g_steal_pointer (&out));
 }
 
 gboolean
@@ -323,143 +288,21 @@ btl_project_save (BtlProject  *self,
 
 /* ------------------------------------------------------------- reading */
 
-typedef struct
-{
-  const guint8 *data;
-  guint64       len;
-} Chunk;
+enum { MODL, HIST, RCFG, RUN, VIEW, N_CHUNKS };
 
 typedef struct
 {
   const char *display;
-  Chunk       modl, hist, rcfg, run, view;
+  BtlChunk    chunks[N_CHUNKS];
 } Reader;
 
-static guint32
-get_u32 (const guint8 *p)
-{
-  guint32 v;
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  guint64 v;
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
-}
-
-static gboolean
-fail (Reader      *r,
-      GError     **error,
-      int          code,
-      const char  *fmt,
-      ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-fail (Reader      *r,
-      GError     **error,
-      int          code,
-      const char  *fmt,
-      ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, fmt);
-  what = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error (error, BTL_ERROR, code, "%s: %s", r->display, what);
-  return FALSE;
-}
-
-static void
-tag_to_string (const guint8 *tag,
-               char          out[5])
-{
-  for (int i = 0; i < 4; i++)
-    out[i] = g_ascii_isprint (tag[i]) ? (char) tag[i] : '?';
-  out[4] = '\0';
-}
-
-/* Walks the chunks in data[HEADER_LEN, limit). truncated: the file is
- * shorter than its header says, so running out is reported as truncation. */
-static gboolean
-walk_chunks (Reader        *r,
-             const guint8  *data,
-             guint64        limit,
-             gboolean       truncated,
-             GError       **error)
-{
-  guint64 pos = HEADER_LEN;
-
-  for (;;)
-    {
-      char tag[5];
-      guint64 len, left;
-      Chunk *slot = NULL;
-
-      if (limit - pos < CHUNK_HEAD)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in a chunk header at offset %" G_GUINT64_FORMAT
-                         " (needs %d bytes, %" G_GUINT64_FORMAT " left)",
-                         pos, CHUNK_HEAD, limit - pos);
-          return fail (r, error, BTL_ERROR_CORRUPT, "no END chunk");
-        }
-
-      tag_to_string (data + pos, tag);
-      len = get_u64 (data + pos + 4);
-      pos += CHUNK_HEAD;
-      left = limit - pos;
-      if (len > left)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in chunk %s (needs %" G_GUINT64_FORMAT
-                         " bytes, %" G_GUINT64_FORMAT " left)", tag, len, left);
-          return fail (r, error, BTL_ERROR_CORRUPT,
-                       "chunk %s claims %" G_GUINT64_FORMAT " bytes but only %"
-                       G_GUINT64_FORMAT " remain", tag, len, left);
-        }
-
-      if (memcmp (tag, "END ", 4) == 0)
-        {
-          if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT, "truncated in the checksum");
-          if (len != 0 || pos != limit)
-            return fail (r, error, BTL_ERROR_CORRUPT,
-                         "%" G_GUINT64_FORMAT " unexpected bytes after the END chunk",
-                         limit - pos);
-          return TRUE;
-        }
-
-      if (memcmp (tag, "MODL", 4) == 0) slot = &r->modl;
-      else if (memcmp (tag, "HIST", 4) == 0) slot = &r->hist;
-      else if (memcmp (tag, "RCFG", 4) == 0) slot = &r->rcfg;
-      else if (memcmp (tag, "RUN ", 4) == 0) slot = &r->run;
-      else if (memcmp (tag, "VIEW", 4) == 0) slot = &r->view;
-      /* else: a chunk from a later version; skip it. */
-
-      if (slot != NULL)
-        {
-          if (slot->data != NULL)
-            return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s appears twice", tag);
-          slot->data = data + pos;
-          slot->len = len;
-        }
-      pos += len;
-    }
-}
+#define fail(r, error, code, ...) btl_chunk_file_fail (error, code, (r)->display, __VA_ARGS__)
 
 /* "key=value" lines of a text chunk, values unescaped; NULL (with error
  * set) when the text is not what this writer makes. */
 static GHashTable *
 parse_keys (Reader      *r,
-            const Chunk *chunk,
+            const BtlChunk *chunk,
             const char  *tag,
             GError     **error)
 {
@@ -531,14 +374,14 @@ decode_run_view (Reader      *r,
                  BtlProject  *p,
                  GError     **error)
 {
-  g_autoptr(GHashTable) run = parse_keys (r, &r->run, "RUN", error);
+  g_autoptr(GHashTable) run = parse_keys (r, &r->chunks[RUN], "RUN", error);
   g_autoptr(GHashTable) view = NULL;
   gint64 limit = 0, threads = 0, created = 0, flag;
   const char *smoothing;
 
   if (run == NULL)
     return FALSE;
-  view = parse_keys (r, &r->view, "VIEW", error);
+  view = parse_keys (r, &r->chunks[VIEW], "VIEW", error);
   if (view == NULL)
     return FALSE;
 
@@ -590,12 +433,12 @@ decode (Reader  *r,
   GError *local_error = NULL;
   NnModel *model;
 
-  if (r->modl.data == NULL)
+  if (r->chunks[MODL].data == NULL)
     {
       fail (r, error, BTL_ERROR_CORRUPT, "no MODL chunk (the model)");
       return NULL;
     }
-  if (r->hist.data == NULL)
+  if (r->chunks[HIST].data == NULL)
     {
       fail (r, error, BTL_ERROR_CORRUPT, "no HIST chunk (the loss history)");
       return NULL;
@@ -604,7 +447,7 @@ decode (Reader  *r,
   p = btl_project_new ();
 
   /* The embedded model file checks itself (magic, version, CRC, counts). */
-  modl = g_bytes_new_static (r->modl.data, r->modl.len);
+  modl = g_bytes_new_static (r->chunks[MODL].data, r->chunks[MODL].len);
   model_display = g_strdup_printf ("%s (embedded model)", r->display);
   btl_model_info_clear (&p->info);
   model = btl_model_file_load_from_bytes (modl, model_display, NULL, &p->info, error);
@@ -615,7 +458,7 @@ decode (Reader  *r,
                          nn_model_stats (model), nn_model_n_stats (model));
   nn_model_free (model);
 
-  hist = g_bytes_new_static (r->hist.data, r->hist.len);
+  hist = g_bytes_new_static (r->chunks[HIST].data, r->chunks[HIST].len);
   g_clear_object (&p->history);
   p->history = btl_loss_history_new_from_bytes (hist, &local_error);
   if (p->history == NULL)
@@ -625,17 +468,17 @@ decode (Reader  *r,
       return NULL;
     }
 
-  if (r->rcfg.data != NULL)
+  if (r->chunks[RCFG].data != NULL)
     {
       g_autofree char *text = NULL;
       NnError nerr = { 0 };
 
-      if (memchr (r->rcfg.data, '\0', r->rcfg.len) != NULL)
+      if (memchr (r->chunks[RCFG].data, '\0', r->chunks[RCFG].len) != NULL)
         {
           fail (r, error, BTL_ERROR_CORRUPT, "chunk RCFG contains a NUL byte");
           return NULL;
         }
-      text = g_strndup ((const char *) r->rcfg.data, r->rcfg.len);
+      text = g_strndup ((const char *) r->chunks[RCFG].data, r->chunks[RCFG].len);
       nn_config_init_default (&p->run_config);
       if (nn_config_parse (&p->run_config, text, &nerr) != NN_OK)
         {
@@ -657,83 +500,14 @@ load_data (const guint8  *data,
            const char    *display,
            GError       **error)
 {
-  Reader r = { 0 };
-  guint64 declared;
-  guint32 version, crc_stored, crc;
+  Reader r = {
+    display,
+    { [MODL] = { "MODL" }, [HIST] = { "HIST" }, [RCFG] = { "RCFG" },
+      [RUN] = { "RUN " }, [VIEW] = { "VIEW" } },
+  };
 
-  r.display = display;
-
-  if (size < MAGIC_LEN)
-    {
-      if (size > 0 && memcmp (data, MAGIC, size) == 0)
-        fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-              " bytes)", size);
-      else
-        fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck project file%s",
-              size == 0 ? " (empty)" : "");
-      return NULL;
-    }
-  if (memcmp (data, MAGIC, MAGIC_LEN) != 0)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck project file");
-      return NULL;
-    }
-  if (size < HEADER_LEN)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-            " bytes)", size);
-      return NULL;
-    }
-
-  version = get_u32 (data + 8);
-  if (version > BTL_PROJECT_VERSION)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
-                   "%s: made by a newer Bottleneck (project format %u; this one reads format %d)",
-                   display, version, BTL_PROJECT_VERSION);
-      return NULL;
-    }
-  if (version == 0)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "bad format version 0");
-      return NULL;
-    }
-
-  declared = get_u64 (data + 12);
-  if (declared < size)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT,
-            "%" G_GUINT64_FORMAT " bytes long but its header says %" G_GUINT64_FORMAT
-            " (damaged)", size, declared);
-      return NULL;
-    }
-  if (declared > size)
-    {
-      if (walk_chunks (&r, data, size, TRUE, error))
-        fail (&r, error, BTL_ERROR_CORRUPT, "truncated (%" G_GUINT64_FORMAT " of %"
-              G_GUINT64_FORMAT " bytes)", size, declared);
-      return NULL;
-    }
-  if (size < HEADER_LEN + CHUNK_HEAD + CRC_LEN)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT, "too short to hold any chunk");
-      return NULL;
-    }
-
-  crc_stored = get_u32 (data + size - CRC_LEN);
-  crc = (guint32) crc32 (0L, Z_NULL, 0);
-  for (guint64 off = 0; off < size - CRC_LEN; off += G_GUINT64_CONSTANT (1) << 30)
-    crc = (guint32) crc32 (crc, data + off,
-                           (uInt) MIN (G_GUINT64_CONSTANT (1) << 30, size - CRC_LEN - off));
-  if (crc != crc_stored)
-    {
-      fail (&r, error, BTL_ERROR_CORRUPT,
-            "bad checksum (stored %08x, computed %08x): the file is damaged",
-            crc_stored, crc);
-      return NULL;
-    }
-
-  if (!walk_chunks (&r, data, size - CRC_LEN, FALSE, error))
+  if (!btl_chunk_file_read (data, size, MAGIC, BTL_PROJECT_VERSION, "project file",
+                            display, r.chunks, N_CHUNKS, error))
     return NULL;
 
   return decode (&r, error);
