@@ -257,6 +257,73 @@ def train_own_idx_directory():
     check_one_line_error(rc, 2, out, err, "train default arch on 12x12 data")
 
 
+# --------------------------------------------------------------- kinds, VAE samples, old files
+
+@test
+def info_kind_and_vae_sample():
+    vae, grid, grid2 = tmp("vae.btl"), tmp("vae.png"), tmp("vae2.png")
+    rc, out, err = run("train", "--kind", "vae", "--beta", "0.5", "--limit", "1000",
+                       "--epochs", "1", "--out", vae, *SMALL)
+    check_exit(rc, 0, out, err, "train --kind vae")
+    rc, out, err = run("info", vae)
+    check_exit(rc, 0, out, err, "info vae")
+    check("kind        variational, β 0.5" in out, f"info does not show the kind:\n{out}")
+    rc, out, err = run("sample", "--model", vae, "--n", "10", "--seed", "4", "--out", grid)
+    check_exit(rc, 0, out, err, "sample")
+    # 10 samples → 4 per row, 3 rows of 28 px tiles with 2 px gaps.
+    w, h = png_size(grid)
+    check((w, h) == (4 * 28 + 5 * 2, 3 * 28 + 4 * 2), f"sample grid is {w}x{h}")
+    rc, out, err = run("sample", "--model", vae, "--n", "10", "--seed", "4", "--out", grid2)
+    check_exit(rc, 0, out, err, "sample again")
+    with open(grid, "rb") as a, open(grid2, "rb") as b:
+        check(a.read() == b.read(), "same seed, different samples")
+    rc, out, err = run("sample", "--model", vae, "--n", "0", "--out", grid)
+    check_one_line_error(rc, 2, out, err, "sample --n 0")
+    rc, out, err = run("sample", "--model", vae)
+    check_one_line_error(rc, 2, out, err, "sample without --out")
+    # A plain autoencoder's codes are not N(0, I): refused with a reason.
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    rc, out, err = run("info", TRAINED["model"])
+    check("kind        plain" in out, f"info does not show the plain kind:\n{out}")
+    rc, out, err = run("sample", "--model", TRAINED["model"], "--out", grid)
+    line = check_one_line_error(rc, 1, out, err, "sample from a plain model")
+    check("variational" in line, line)
+
+
+def bars8_dataset(d):
+    """The 8x8 data set tests/gen-fixture-foundation-btl.py trained the fixture on."""
+    import importlib.util
+    here = os.environ.get("G_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location(
+        "gen_fixture", os.path.join(here, "gen-fixture-foundation-btl.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    os.makedirs(d)
+    gen.write_dataset(d)
+
+
+@test
+def foundation_model_file_opens():
+    here = os.environ.get("G_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+    old = os.path.join(here, "fixtures", "foundation-dense.btl")
+    rc, out, err = run("info", old, "--json")
+    check_exit(rc, 0, out, err, "info on a foundation-era file")
+    info = json_lines(out, "info --json")[0]
+    check(info["params"] == 2276 and info["config"]["arch"] == "64-16-4", f"info {info}")
+    check(info["config"]["kind"] == "plain", f"kind {info['config']['kind']}")
+    # The file predates the "init" key: the default stands in.
+    check(info["config"]["init"] == "auto", f"init {info['config']['init']}")
+    check(info["epochs_trained"] == 2, f"epochs {info['epochs_trained']}")
+    # Today's code reconstructs the test set exactly as the old program did.
+    d = tmp("bars8")
+    bars8_dataset(d)
+    rc, out, err = run("eval", "--model", old, "--data", d, "--json")
+    check_exit(rc, 0, out, err, "eval on a foundation-era file")
+    ev = json_lines(out, "eval --json")[0]
+    check(abs(ev["test_mse"] - info["test_mse"]) < 1e-6,
+          f"test MSE {ev['test_mse']} today, {info['test_mse']} when saved")
+
+
 # --------------------------------------------------------------- errors
 
 @test

@@ -25,6 +25,7 @@ static const CliCommand commands[] = {
   { "bench", cli_bench, N_("Measure training speed against this machine’s sgemm ceiling") },
   { "encode", cli_encode, N_("Print the latent codes of images") },
   { "decode", cli_decode, N_("Decode a latent code into an image") },
+  { "sample", cli_sample, N_("Decode random codes of a variational autoencoder into a grid") },
   { "interpolate", cli_interpolate, N_("Decode the path between two images’ codes into a strip") },
   { "anomalies", cli_anomalies, N_("Flag the test images the model reconstructs worst") },
   { "compress", cli_compress, N_("Compress a picture into a .btlz with the model’s codec") },

@@ -34,6 +34,7 @@ int      cli_compress (int argc, char **argv);      /* cli-compress.c etc., help
 int      cli_decompress (int argc, char **argv);
 int      cli_compare (int argc, char **argv);
 int      cli_rd (int argc, char **argv);
+int      cli_sample (int argc, char **argv);        /* cli-sample.c: VAE samples */
 
 /* "bottleneck-cli <command>: <message>" on one line of stderr; returns the code. */
 int      cli_fail (const char *command,

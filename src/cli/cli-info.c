@@ -117,6 +117,34 @@ history_epochs_to_json (BtlLossHistory *history)
   return g_string_free (str, FALSE);
 }
 
+/* The value of "key=" among the configuration lines, or "". */
+static const char *
+config_value (char       **lines,
+              const char  *key)
+{
+  size_t len = strlen (key);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strncmp (lines[i], key, len) == 0 && lines[i][len] == '=')
+      return lines[i] + len + 1;
+  return "";
+}
+
+/* "vae, beta 1" — the kind and the settings that only it uses. */
+static char *
+describe_kind (char **config_lines)
+{
+  const char *kind = config_value (config_lines, "kind");
+
+  if (strcmp (kind, "denoising") == 0)
+    return g_strdup_printf (_("denoising, noise %s"), config_value (config_lines, "noise"));
+  if (strcmp (kind, "sparse") == 0)
+    return g_strdup_printf (_("sparse, sparsity %s"), config_value (config_lines, "sparsity"));
+  if (strcmp (kind, "vae") == 0)
+    return g_strdup_printf (_("variational, β %s"), config_value (config_lines, "beta"));
+  return g_strdup (kind);
+}
+
 static void
 print_text (const char         *path,
             NnModel            *model,
@@ -127,8 +155,10 @@ print_text (const char         *path,
 {
   g_autofree char *created = format_time (info->created);
   g_auto(GStrv) config_lines = g_strsplit (config_text, "\n", -1);
+  g_autofree char *kind = describe_kind (config_lines);
 
   printf ("%s\n", path);
+  printf (_("  kind        %s\n"), kind);
   printf (_("  parameters  %zu (+ %zu statistics)\n"),
           nn_model_n_params (model), nn_model_n_stats (model));
   printf (_("  input       %d values, code %d values\n"),
