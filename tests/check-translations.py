@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Translation checks (meson test 'translations', registered in po/meson.build).
+
+Fails when
+  * a .c or .ui file under src/ or ui/ (or a desktop/metainfo/schema file under
+    data/) has translatable strings but is missing from po/POTFILES.in;
+  * POTFILES.in lists a missing file, a duplicate, or is not sorted (LC_ALL=C);
+  * po/LINGUAS and the po/*.po files disagree;
+  * `msgfmt --check --statistics` on a .po fails or reports untranslated or
+    fuzzy entries;
+  * a .po is stale: merged with a pot freshly extracted from the current
+    sources, it has untranslated or fuzzy entries (new or changed strings).
+
+Usage: check-translations.py SOURCE_ROOT [XGETTEXT MSGMERGE MSGFMT]
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Same keywords and flags as meson's i18n.gettext(preset: 'glib').
+XGETTEXT_ARGS = [
+    '--from-code=UTF-8', '--add-comments',
+    '--keyword=_', '--keyword=N_', '--keyword=C_:1c,2', '--keyword=NC_:1c,2',
+    '--keyword=g_dcgettext:2', '--keyword=g_dngettext:2,3',
+    '--keyword=g_dpgettext2:2c,3',
+    '--flag=N_:1:pass-c-format', '--flag=C_:2:pass-c-format',
+    '--flag=NC_:2:pass-c-format', '--flag=g_dngettext:2:pass-c-format',
+    '--flag=g_strdup_printf:1:c-format', '--flag=g_string_printf:2:c-format',
+    '--flag=g_string_append_printf:2:c-format', '--flag=g_error_new:3:c-format',
+    '--flag=g_set_error:4:c-format', '--flag=g_markup_printf_escaped:1:c-format',
+    '--flag=g_log:3:c-format', '--flag=g_print:1:c-format',
+    '--flag=g_printerr:1:c-format', '--flag=g_printf:1:c-format',
+    '--flag=g_fprintf:2:c-format', '--flag=g_sprintf:2:c-format',
+    '--flag=g_snprintf:3:c-format',
+]
+
+MARKERS = {
+    '.c': re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_)\s*\(\s*"|\b(?:g_d)?n?gettext\s*\(|\bg_dpgettext2?\s*\('),
+    '.ui': re.compile(r'translatable\s*=\s*"(?:yes|true|1)"'),
+}
+# A literal glued to a macro inside _() (e.g. "step %" G_GINT64_FORMAT): xgettext
+# stops at the macro, so the msgid never matches the runtime string.
+MACRO_GLUE = re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_|n?gettext)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"\s*)+[A-Z_][A-Z0-9_]*')
+DATA_SUFFIXES = ('.desktop.in', '.metainfo.xml.in', '.appdata.xml.in', '.gschema.xml')
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+
+
+def read_list(path):
+    with open(path, encoding='utf-8') as f:
+        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith('#')]
+
+
+def strip_c_comments(text):
+    # Blank comments out but keep string literals and line numbers.
+    def blank(m):
+        t = m.group(0)
+        return t if t[0] in '"\'' else re.sub(r'[^\n]', ' ', t)
+    return re.sub(r"'(?:[^'\\\n]|\\.)+'|" r'"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', blank, text, flags=re.S)
+
+
+def files_with_strings(root):
+    found = []
+    for top in ('src', 'ui'):
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
+            dirnames.sort()
+            for name in filenames:
+                ext = os.path.splitext(name)[1]
+                if ext not in MARKERS:
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding='utf-8', errors='replace') as f:
+                    text = f.read()
+                if ext == '.c':
+                    text = strip_c_comments(text)
+                if MARKERS[ext].search(text):
+                    found.append(os.path.relpath(path, root))
+                if ext == '.c':
+                    for m in MACRO_GLUE.finditer(text):
+                        line = text.count('\n', 0, m.start()) + 1
+                        fail(f'{os.path.relpath(path, root)}:{line}: a translatable string '
+                             'is glued to a macro (xgettext cuts the msgid there); '
+                             'use %lld / %llu with a cast instead of G_G*_FORMAT')
+    data = os.path.join(root, 'data')
+    if os.path.isdir(data):
+        for name in sorted(os.listdir(data)):
+            if name.endswith(DATA_SUFFIXES):
+                found.append('data/' + name)
+    return sorted(found)
+
+
+def stats(msgfmt, po):
+    """msgfmt --check --statistics; returns its message, or None on failure."""
+    r = subprocess.run([msgfmt, '--check', '--statistics', '-o', os.devnull, po],
+                       capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip()
+    if r.returncode != 0:
+        fail(f'msgfmt --check {po} failed:\n{out}')
+        return None
+    return out
+
+
+def untranslated_ids(msgattrib, po):
+    r = subprocess.run([msgattrib, '--no-obsolete', '--no-wrap', '--no-location',
+                        '--untranslated', po], capture_output=True, text=True)
+    r2 = subprocess.run([msgattrib, '--no-obsolete', '--no-wrap', '--no-location',
+                         '--only-fuzzy', po], capture_output=True, text=True)
+    ids = re.findall(r'^msgid "(.+)"$', r.stdout + r2.stdout, flags=re.M)
+    return ids
+
+
+def main():
+    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                           os.path.join(os.path.dirname(__file__), '..'))
+    xgettext, msgmerge, msgfmt = (sys.argv[2:5] if len(sys.argv) >= 5
+                                  else ('xgettext', 'msgmerge', 'msgfmt'))
+    msgattrib = os.path.join(os.path.dirname(msgfmt), 'msgattrib') \
+        if os.path.isabs(msgfmt) else 'msgattrib'
+    po_dir = os.path.join(root, 'po')
+    env = dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE='')
+
+    # 1. POTFILES.in: sorted, no duplicates, every file exists, nothing missing.
+    potfiles = read_list(os.path.join(po_dir, 'POTFILES.in'))
+    if potfiles != sorted(potfiles, key=lambda s: s.encode()):
+        fail('po/POTFILES.in is not sorted (LC_ALL=C sort)')
+    if len(set(potfiles)) != len(potfiles):
+        fail('po/POTFILES.in lists a file twice')
+    for p in potfiles:
+        if not os.path.isfile(os.path.join(root, p)):
+            fail(f'po/POTFILES.in lists {p}, which does not exist')
+    missing = [p for p in files_with_strings(root) if p not in potfiles]
+    for p in missing:
+        fail(f'{p} has translatable strings but is not in po/POTFILES.in')
+
+    # 2. LINGUAS and the .po files agree.
+    linguas = []
+    for line in read_list(os.path.join(po_dir, 'LINGUAS')):
+        linguas += line.split()
+    pos = sorted(f[:-3] for f in os.listdir(po_dir) if f.endswith('.po'))
+    for lang in linguas:
+        if lang not in pos:
+            fail(f'po/LINGUAS lists {lang} but po/{lang}.po does not exist')
+    for lang in pos:
+        if lang not in linguas:
+            fail(f'po/{lang}.po is not listed in po/LINGUAS')
+
+    # 3. Each .po as committed: complete and clean.
+    for lang in pos:
+        po = os.path.join(po_dir, lang + '.po')
+        s = stats(msgfmt, po)
+        if s is not None:
+            print(f'{lang}.po: {s}')
+            if 'untranslated' in s or 'fuzzy' in s:
+                fail(f'po/{lang}.po: {s}')
+
+    # 4. Each .po against the current sources.
+    existing = [p for p in potfiles if os.path.isfile(os.path.join(root, p))]
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = os.path.join(tmp, 'fresh.pot')
+        r = subprocess.run([xgettext, *XGETTEXT_ARGS, '--package-name=bottleneck',
+                            '-D', root, '-o', pot, *existing],
+                           capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            fail(f'xgettext failed:\n{r.stderr}')
+        else:
+            for lang in pos:
+                merged = os.path.join(tmp, lang + '.po')
+                r = subprocess.run([msgmerge, '--quiet', '--no-fuzzy-matching',
+                                    os.path.join(po_dir, lang + '.po'), pot,
+                                    '-o', merged], capture_output=True, text=True)
+                if r.returncode != 0:
+                    fail(f'msgmerge {lang}.po failed:\n{r.stderr}')
+                    continue
+                s = stats(msgfmt, merged)
+                if s is not None and ('untranslated' in s or 'fuzzy' in s):
+                    ids = untranslated_ids(msgattrib, merged)
+                    fail(f'po/{lang}.po is stale against the sources ({s}); '
+                         f'run `meson compile -C BUILD bottleneck-update-po` and translate:\n'
+                         + '\n'.join('    ' + i for i in ids))
+
+    for f in failures:
+        print('FAIL: ' + f, file=sys.stderr)
+    if not failures:
+        print(f'OK: {len(potfiles)} files in POTFILES.in, {len(pos)} translation(s) complete')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
