@@ -477,6 +477,53 @@ test_latent_encode_dataset (void)
   nn_model_free (model);
 }
 
+/* The statistics a model carries for its codec: streamed over batches, the
+ * same as from all codes at once; cancellable; shape-checked. */
+static void
+test_latent_stats_compute (void)
+{
+  NnModel *model = make_model (NN_KIND_PLAIN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) ds = btl_dataset_new ("toy", 300, 1, 8, 8, 0, &error);
+  g_autoptr(BtlDataset) wrong = btl_dataset_new ("wrong", 3, 1, 9, 9, 0, &error);
+  g_autoptr(BtlLatentSpace) space = NULL;
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+  g_autofree float *x = make_images (300);
+
+  memcpy (ds->images, x, sizeof (float) * 300 * 64);
+  space = btl_latent_space_encode (model, NULL, NULL, ds, 0, &error);
+  g_assert_no_error (error);
+
+  /* 256 + 44 images, streamed: the same as the space's statistics. */
+  g_assert_true (btl_latent_stats_compute (model, NULL, NULL, ds, 0, NULL, &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (info.latent_dim, ==, 4);
+  assert_close (info.latent_mean, space->mean, 4, 1e-5);
+  assert_close (info.latent_std, space->std, 4, 1e-4);
+  assert_close (info.latent_min, space->min, 4, 0);
+  assert_close (info.latent_max, space->max, 4, 0);
+
+  /* A limit takes the first images only. */
+  g_clear_pointer (&space, btl_latent_space_free);
+  space = btl_latent_space_encode (model, NULL, NULL, ds, 10, &error);
+  g_assert_true (btl_latent_stats_compute (model, NULL, NULL, ds, 10, NULL, &info, &error));
+  assert_close (info.latent_mean, space->mean, 4, 1e-5);
+  assert_close (info.latent_max, space->max, 4, 0);
+
+  /* Cancelled or the wrong shape: an error, info untouched. */
+  g_cancellable_cancel (cancelled);
+  g_assert_false (btl_latent_stats_compute (model, NULL, NULL, ds, 0, cancelled, &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (btl_latent_stats_compute (model, NULL, NULL, wrong, 0, NULL, &info, &error));
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_SHAPE);
+  g_assert_cmpint (info.latent_dim, ==, 4);
+  assert_close (info.latent_mean, space->mean, 4, 1e-5);
+
+  nn_model_free (model);
+}
+
 typedef struct
 {
   NnTrainer *trainer;
@@ -610,6 +657,7 @@ main (int    argc,
   g_test_add_func ("/latent/engine/end-points/plain", test_latent_end_points_plain);
   g_test_add_func ("/latent/engine/end-points/vae", test_latent_end_points_vae);
   g_test_add_func ("/latent/engine/encode-dataset", test_latent_encode_dataset);
+  g_test_add_func ("/latent/engine/stats-compute", test_latent_stats_compute);
   g_test_add_func ("/latent/engine/decode-under-training", test_latent_decode_under_training);
 
   return g_test_run ();

@@ -15,6 +15,7 @@
 #include "btl-application.h"
 #include "btl-automation.h"
 #include "btl-config-panel.h"
+#include "btl-training-worker.h"
 #include "btl-window.h"
 
 struct _BtlApplication
@@ -186,7 +187,7 @@ quit_action (GSimpleAction *action,
   GList *windows;
 
   /* Destroying the windows stops their training threads; each worker holds
-   * the application until its thread has returned, so the process exits
+   * the application until its thread has been joined, so the process exits
    * cleanly a step later instead of killing a thread mid-GEMM. */
   while ((windows = gtk_application_get_windows (app)) != NULL)
     gtk_window_destroy (windows->data);
@@ -228,6 +229,17 @@ btl_application_startup (GApplication *app)
 }
 
 static void
+btl_application_shutdown (GApplication *app)
+{
+  /* Normally every run has ended by now (each holds the application); after
+   * g_application_quit() or a signal some may not have: join them, so no
+   * training thread is inside BLAS while the process exits. */
+  btl_training_worker_join_all ();
+
+  G_APPLICATION_CLASS (btl_application_parent_class)->shutdown (app);
+}
+
+static void
 btl_application_finalize (GObject *object)
 {
   BtlApplication *self = BTL_APPLICATION (object);
@@ -248,6 +260,7 @@ btl_application_class_init (BtlApplicationClass *klass)
   object_class->finalize = btl_application_finalize;
   app_class->handle_local_options = btl_application_handle_local_options;
   app_class->startup = btl_application_startup;
+  app_class->shutdown = btl_application_shutdown;
   app_class->activate = btl_application_activate;
   app_class->open = btl_application_open;
 }

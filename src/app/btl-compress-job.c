@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-image.h"
 #include "btl-tiles.h"
@@ -383,6 +384,28 @@ job_thread (GTask        *task,
   g_clear_pointer (&model, nn_model_free);
 }
 
+/* The caller's callback, run on the main thread; the application is held
+ * from the start of the job until then, so the process does not exit while
+ * the thread is inside BLAS. */
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+  GApplication       *held;
+} JobDone;
+
+static void
+job_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  JobDone *jd = user_data;
+
+  jd->callback (source, result, jd->user_data);
+  btl_app_release (jd->held);
+  g_free (jd);
+}
+
 void
 btl_compress_job_run (BtlCompressRequest   *request,
                       GCancellable         *cancellable,
@@ -393,6 +416,7 @@ btl_compress_job_run (BtlCompressRequest   *request,
 {
   g_autoptr (GTask) task = NULL;
   JobData *d;
+  JobDone *jd;
 
   g_return_if_fail (request != NULL);
   g_return_if_fail (request->path != NULL || request->bytes != NULL || request->pixbuf != NULL);
@@ -406,7 +430,11 @@ btl_compress_job_run (BtlCompressRequest   *request,
     d->request->name = request->path != NULL ? g_path_get_basename (request->path)
                                              : g_strdup (_("pasted picture"));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
+  jd = g_new0 (JobDone, 1);
+  jd->callback = callback;
+  jd->user_data = user_data;
+  jd->held = btl_app_hold ();
+  task = g_task_new (NULL, cancellable, job_done, jd);
   g_task_set_source_tag (task, btl_compress_job_run);
   g_task_set_task_data (task, d, job_data_free);
   /* The callback gets G_IO_ERROR_CANCELLED rather than a stale result. */

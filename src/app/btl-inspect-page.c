@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "btl-anomaly.h"
+#include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-inspect-page-private.h"
 #include "btl-latent.h"
@@ -135,6 +136,7 @@ typedef struct
   BtlDataset       *test;
   BtlAnomalyScores *train_scores;
   BtlAnomalyScores *test_scores;
+  GApplication     *held;         /* released by score_done */
 } ScoreData;
 
 static void
@@ -185,10 +187,11 @@ score_done (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  BtlInspectPage *self = BTL_INSPECT_PAGE (object);
+  g_autoptr(BtlInspectPage) self = user_data;
   ScoreData *sd = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
+  btl_app_release (g_steal_pointer (&sd->held));
   if (!g_task_propagate_boolean (G_TASK (result), &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -238,7 +241,12 @@ start_score (BtlInspectPage *self)
   sd->snap = nn_snapshot_ref (self->snap);
   sd->train = btl_dataset_ref (self->train);
   sd->test = btl_dataset_ref (self->test);
-  task = g_task_new (self, self->cancellable, score_done, NULL);
+  /* The page rides in the callback's data, not as the task's source: the
+   * task's last reference may go in the pool thread, and a widget must be
+   * finalized on the main thread. The process must not exit while the
+   * thread is inside BLAS. */
+  sd->held = btl_app_hold ();
+  task = g_task_new (NULL, self->cancellable, score_done, g_object_ref (self));
   g_task_set_task_data (task, sd, score_data_free);
   g_task_set_name (task, "btl-inspect-score");
   g_task_run_in_thread (task, score_thread);

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-latent-page-private.h"
 
@@ -103,6 +104,7 @@ typedef struct
   NnConfig    cfg;
   NnSnapshot *snap;
   BtlDataset *test;
+  GApplication *held;     /* released by encode_done */
 } EncodeData;
 
 static void
@@ -149,11 +151,12 @@ encode_done (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  BtlLatentPage *self = BTL_LATENT_PAGE (object);
+  g_autoptr(BtlLatentPage) self = user_data;
   g_autoptr(GError) error = NULL;
   BtlLatentSpace *space;
   gboolean first;
 
+  btl_app_release (g_steal_pointer (&((EncodeData *) g_task_get_task_data (G_TASK (result)))->held));
   space = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_task_get_cancellable (G_TASK (result)) != self->cancellable
       || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -204,7 +207,12 @@ start_encode (BtlLatentPage *self)
   ed->cfg = *nn_model_get_config (self->model);
   ed->snap = nn_snapshot_ref (self->snap);
   ed->test = btl_dataset_ref (self->test);
-  task = g_task_new (self, self->cancellable, encode_done, NULL);
+  /* The page rides in the callback's data, not as the task's source: the
+   * task's last reference may go in the pool thread, and a widget must be
+   * finalized on the main thread. The process must not exit while the
+   * thread is inside BLAS. */
+  ed->held = btl_app_hold ();
+  task = g_task_new (NULL, self->cancellable, encode_done, g_object_ref (self));
   g_task_set_task_data (task, ed, encode_data_free);
   g_task_set_name (task, "btl-latent-encode");
   g_task_run_in_thread (task, encode_thread);

@@ -7,19 +7,31 @@
  * the main thread, swaps the queue out and emits "progress" once for the
  * whole batch, then "snapshot" if the trainer published a newer one.
  *
- * Lifetime: the GTask holds a reference on the worker for as long as the
- * thread runs, and each scheduled delivery holds one too, so whoever drops
- * the last outside reference (a window closing mid-training) only needs to
- * call btl_training_worker_stop() and disconnect its handlers. The default
- * GApplication is held while the thread runs, so the process does not exit
- * underneath it.
+ * Lifetime: a run is one joinable GThread. Starting it takes a reference
+ * on the worker that the thread never drops itself: its last act is to
+ * attach finish_cb to the main context, and finish_cb joins the thread before
+ * it emits "finished" and drops that reference, on the main thread. So the
+ * worker is always finalized on the main thread, after its thread has ended,
+ * and whoever lets go of a running worker (a window closing mid-training)
+ * only calls btl_training_worker_abandon() and disconnects its handlers. The
+ * default GApplication is held while a thread runs, so g_application_run()
+ * does not return underneath it; btl_training_worker_join_all() (called at
+ * application shutdown) is the backstop for every other way out.
+ *
+ * When a run ends (all epochs, early stopping or Stop), the thread also
+ * computes the latent statistics of the weights it leaves (min, max, mean,
+ * σ per code dimension over the first training images, as the CLI does), so
+ * a model saved from the app carries its codec's quantiser ranges.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
+#include <string.h>
 
+#include "btl-app-hold.h"
 #include "btl-error.h"
+#include "btl-latent.h"
 #include "btl-training-worker.h"
 
 /* At most one delivery per frame at 60 Hz. */
@@ -41,7 +53,18 @@ struct _BtlTrainingWorker
   guint         delivery_scheduled : 1;
   gint64        last_delivery_us;
 
+  /* the run: thread written by the main thread only; the rest is written by
+   * the thread before it attaches finish_cb and read there after the join */
+  GThread      *thread;
+  GCancellable *abandon;           /* skip the statistics, end soon */
+  NnStatus      run_status;
+  NnError       run_error;
+  BtlModelInfo  run_stats;         /* latent statistics at the end of the run */
+
   /* main thread only */
+  BtlModelInfo  stats;             /* for the weights of generation stats_generation */
+  guint         stats_generation;
+  guint         generation;        /* bumped whenever the weights may change */
   GArray       *delivering;
   gint64        last_snapshot_step;
   guint         n_deliveries;
@@ -49,7 +72,7 @@ struct _BtlTrainingWorker
   gint64        run_started_us;    /* 0 while not running or paused */
   guint         running : 1;
   guint         paused : 1;
-  guint         held_application : 1;
+  GApplication *held;              /* while a thread runs (btl-app-hold.h) */
 };
 
 G_DEFINE_FINAL_TYPE (BtlTrainingWorker, btl_training_worker, G_TYPE_OBJECT)
@@ -63,14 +86,20 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* Main thread: workers whose thread has not been joined yet. */
+static GList *live_runs;
+
 static void
 btl_training_worker_finalize (GObject *object)
 {
   BtlTrainingWorker *self = BTL_TRAINING_WORKER (object);
 
-  /* The task and every delivery hold a ref, so no thread can be running here. */
-  g_assert (!self->running);
+  /* A run holds a ref until its thread is joined. */
+  g_assert (!self->running && self->thread == NULL);
 
+  btl_model_info_clear (&self->stats);
+  btl_model_info_clear (&self->run_stats);
+  g_clear_object (&self->abandon);
   g_clear_pointer (&self->trainer, nn_trainer_free);
   g_clear_pointer (&self->model, nn_model_free);
   g_clear_pointer (&self->train, btl_dataset_unref);
@@ -134,6 +163,9 @@ btl_training_worker_init (BtlTrainingWorker *self)
   self->delivering = g_array_new (FALSE, FALSE, sizeof (NnProgress));
   self->main_context = g_main_context_ref_thread_default ();
   self->last_snapshot_step = -1;
+  btl_model_info_init (&self->stats);
+  btl_model_info_init (&self->run_stats);
+  self->generation = 1;
 }
 
 BtlTrainingWorker *
@@ -259,22 +291,16 @@ progress_cb (const NnProgress *progress,
   g_mutex_unlock (&self->mutex);
 }
 
-static void
-train_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gboolean finish_cb (gpointer user_data);
+
+/* Training thread. */
+static gpointer
+train_thread (gpointer user_data)
 {
-  BtlTrainingWorker *self = source_object;
+  BtlTrainingWorker *self = user_data;
   NnError nerr = { 0 };
   NnStatus status;
-  GError *error = NULL;
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  GSource *source;
 
   /* "Automatic" threads in an interactive app: leave one core to the UI
    * (and the grid decode), or the window stutters at full training speed. */
@@ -282,7 +308,26 @@ train_thread (GTask        *task,
     nn_set_threads (MAX (1, (int) g_get_num_processors () - 1));
   else
     nn_set_threads (nn_model_get_config (self->model)->threads);
-  status = nn_trainer_run (self->trainer, progress_cb, self, &nerr);
+  if (g_cancellable_is_cancelled (self->abandon))
+    status = NN_ERR_CANCELLED;
+  else
+    status = nn_trainer_run (self->trainer, progress_cb, self, &nerr);
+
+  /* The weights stay as the run left them: measure their codes for the
+   * codec, unless the owner has let go (then end as soon as possible). */
+  btl_model_info_clear (&self->run_stats);
+  if (status == NN_OK || status == NN_ERR_CANCELLED)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!btl_latent_stats_compute (self->model, NULL, NULL, self->train,
+                                     BTL_LATENT_STATS_MAX, self->abandon,
+                                     &self->run_stats, &error)
+          && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("no latent statistics: %s", error->message);
+    }
+  self->run_status = status;
+  self->run_error = nerr;
 
   /* Records of the last steps may still be queued: flush them before the
    * result, so "finished" comes after the final "progress". */
@@ -291,28 +336,49 @@ train_thread (GTask        *task,
   schedule_delivery_locked (self);
   g_mutex_unlock (&self->mutex);
 
-  if (status == NN_ERR_CANCELLED)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "%s", _("Training was stopped"));
-  else if (status != NN_OK)
-    {
-      btl_error_from_nn (status, &nerr, &error);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_boolean (task, TRUE);
+  /* The last thing this thread does with the worker: finish_cb joins it. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, "[bottleneck] training finished");
+  g_source_set_callback (source, finish_cb, self, NULL);
+  g_source_attach (source, self->main_context);
+  g_source_unref (source);
+
+  return NULL;
 }
 
-static gboolean
-emit_finished_cb (gpointer user_data)
+/* Main thread: waits for the thread (it has ended or is about to). */
+static void
+join_thread (BtlTrainingWorker *self)
 {
-  GTask *task = user_data;
-  BtlTrainingWorker *self = g_task_get_source_object (task);
+  if (self->thread == NULL)
+    return;
+  g_thread_join (g_steal_pointer (&self->thread));
+  live_runs = g_list_remove (live_runs, self);
+}
+
+/* Main thread, once per run: takes over the run's reference. */
+static gboolean
+finish_cb (gpointer user_data)
+{
+  BtlTrainingWorker *self = user_data;
   g_autoptr(GError) error = NULL;
 
-  g_task_propagate_boolean (task, &error);
+  join_thread (self);
 
-  /* A delivery scheduled by the flush above is still pending: run it now so
+  if (self->run_status == NN_ERR_CANCELLED)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Training was stopped"));
+  else if (self->run_status != NN_OK)
+    btl_error_from_nn (self->run_status, &self->run_error, &error);
+
+  if (self->run_stats.latent_dim > 0)
+    {
+      btl_model_info_copy (&self->stats, &self->run_stats);
+      self->stats_generation = self->generation;
+      btl_model_info_clear (&self->run_stats);
+    }
+
+  /* A delivery scheduled by the flush may still be pending: run it now so
    * handlers see every record before "finished". */
   deliver_cb (self);
 
@@ -320,37 +386,23 @@ emit_finished_cb (gpointer user_data)
   self->paused = FALSE;
   account_time (self);
 
-  if (self->held_application)
-    {
-      GApplication *app = g_application_get_default ();
-
-      self->held_application = FALSE;
-      if (app != NULL)
-        g_application_release (app);
-    }
+  btl_app_release (g_steal_pointer (&self->held));
 
   g_signal_emit (self, signals[FINISHED], 0, error);
 
+  g_object_unref (self);
   return G_SOURCE_REMOVE;
-}
-
-static void
-train_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  emit_finished_cb (result);
 }
 
 void
 btl_training_worker_start (BtlTrainingWorker *self,
                            int                extra_epochs)
 {
-  g_autoptr(GTask) task = NULL;
-  GApplication *app;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (BTL_IS_TRAINING_WORKER (self));
   g_return_if_fail (!self->running);
+  g_return_if_fail (self->thread == NULL);
 
   if (extra_epochs > 0)
     nn_trainer_set_extra_epochs (self->trainer, extra_epochs);
@@ -359,18 +411,28 @@ btl_training_worker_start (BtlTrainingWorker *self,
   self->running = TRUE;
   self->paused = FALSE;
   self->run_started_us = g_get_monotonic_time ();
+  self->generation++;
+  self->run_status = NN_OK;
+  memset (&self->run_error, 0, sizeof self->run_error);
+  g_clear_object (&self->abandon);
+  self->abandon = g_cancellable_new ();
 
-  app = g_application_get_default ();
-  if (app != NULL)
+  self->held = btl_app_hold ();
+
+  /* The run's reference: dropped by finish_cb, never by the thread. */
+  g_object_ref (self);
+  self->thread = g_thread_try_new ("btl-training", train_thread, self, &error);
+  if (self->thread == NULL)
     {
-      g_application_hold (app);
-      self->held_application = TRUE;
+      /* Report it like any failed run, from the main loop. */
+      self->run_status = NN_ERR_NOMEM;
+      g_snprintf (self->run_error.message, sizeof self->run_error.message,
+                  "could not start the training thread: %s", error->message);
+      self->run_error.code = NN_ERR_NOMEM;
+      g_idle_add (finish_cb, self);
+      return;
     }
-
-  task = g_task_new (self, NULL, train_done_cb, NULL);
-  g_task_set_source_tag (task, btl_training_worker_start);
-  g_task_set_name (task, "[bottleneck] training");
-  g_task_run_in_thread (task, train_thread);
+  live_runs = g_list_prepend (live_runs, self);
 }
 
 gboolean
@@ -429,6 +491,46 @@ btl_training_worker_stop (BtlTrainingWorker *self)
 }
 
 void
+btl_training_worker_abandon (BtlTrainingWorker *self)
+{
+  g_return_if_fail (BTL_IS_TRAINING_WORKER (self));
+
+  if (!self->running)
+    return;
+  g_cancellable_cancel (self->abandon);
+  btl_training_worker_stop (self);
+}
+
+void
+btl_training_worker_join_all (void)
+{
+  GList *runs = g_list_copy (live_runs);
+
+  /* Ask every thread first, so they wind down together. */
+  for (GList *l = runs; l != NULL; l = l->next)
+    btl_training_worker_abandon (l->data);
+
+  for (GList *l = runs; l != NULL; l = l->next)
+    {
+      BtlTrainingWorker *self = l->data;
+      g_autoptr(GMainContext) context = g_main_context_ref (self->main_context);
+
+      g_object_ref (self);
+      join_thread (self);
+      /* The thread attached finish_cb before it ended: run it (and the
+       * last delivery) so the run's reference and the hold are released. */
+      if (g_main_context_acquire (context))
+        {
+          while (self->running && g_main_context_iteration (context, FALSE))
+            ;
+          g_main_context_release (context);
+        }
+      g_object_unref (self);
+    }
+  g_list_free (runs);
+}
+
+void
 btl_training_worker_set_lr (BtlTrainingWorker *self,
                             float              lr)
 {
@@ -459,6 +561,23 @@ btl_training_worker_restore_best (BtlTrainingWorker *self)
   g_return_if_fail (!self->running);
 
   nn_trainer_restore_best (self->trainer);
+  self->generation++;
+}
+
+gboolean
+btl_training_worker_get_latent_stats (BtlTrainingWorker *self,
+                                      BtlModelInfo      *info)
+{
+  g_return_val_if_fail (BTL_IS_TRAINING_WORKER (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  if (self->running || self->stats.latent_dim == 0
+      || self->stats_generation != self->generation)
+    return FALSE;
+  btl_model_info_set_latent_stats (info, self->stats.latent_dim,
+                                   self->stats.latent_min, self->stats.latent_max,
+                                   self->stats.latent_mean, self->stats.latent_std);
+  return TRUE;
 }
 
 int

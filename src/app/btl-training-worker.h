@@ -10,6 +10,7 @@
 #include <glib-object.h>
 
 #include "btl-dataset.h"
+#include "btl-model-file.h"
 #include "nn.h"
 
 G_BEGIN_DECLS
@@ -35,8 +36,17 @@ gboolean           btl_training_worker_is_paused      (BtlTrainingWorker  *self)
 void               btl_training_worker_set_paused     (BtlTrainingWorker  *self,
                                                        gboolean            paused);
 void               btl_training_worker_single_step    (BtlTrainingWorker  *self);
-/* Asks the thread to stop between two steps; "finished" follows. */
+/* Asks the thread to stop between two steps; "finished" follows (after
+ * the latent statistics of the weights it leaves). */
 void               btl_training_worker_stop           (BtlTrainingWorker  *self);
+/* For an owner letting go of a running worker (a closing window): stop and
+ * skip the statistics, so the thread ends within one step. Non-blocking;
+ * the thread is joined on the main thread, then the worker is freed there. */
+void               btl_training_worker_abandon        (BtlTrainingWorker  *self);
+/* Abandons every running worker and waits for their threads to end (at
+ * most a step each), running their "finished". For application shutdown:
+ * no training thread outlives it. Main thread. */
+void               btl_training_worker_join_all       (void);
 
 void               btl_training_worker_set_lr         (BtlTrainingWorker  *self,
                                                        float               lr);
@@ -46,6 +56,13 @@ void               btl_training_worker_set_beta       (BtlTrainingWorker  *self,
                                                        float               beta);
 void               btl_training_worker_restore_best   (BtlTrainingWorker  *self);
 int                btl_training_worker_epochs_done    (BtlTrainingWorker  *self);
+
+/* Copies the latent statistics (per-dimension min, max, mean, σ over the
+ * first training images) measured when the last run ended into info, if the
+ * weights have not changed since (not running, no restore of the best
+ * epoch). Returns whether it did. */
+gboolean           btl_training_worker_get_latent_stats (BtlTrainingWorker *self,
+                                                         BtlModelInfo      *info);
 
 /* Latest snapshot (caller unrefs) or NULL. */
 NnSnapshot        *btl_training_worker_dup_snapshot   (BtlTrainingWorker  *self);

@@ -156,6 +156,25 @@ btl_latent_space_new (const float   *codes,
   return g_steal_pointer (&space);
 }
 
+static gboolean
+check_shape (NnModel     *model,
+             BtlDataset  *ds,
+             GError     **error)
+{
+  const NnConfig *cfg = nn_model_get_config (model);
+
+  if (cfg->in_channels != ds->channels || cfg->in_height != ds->height
+      || cfg->in_width != ds->width || nn_model_input_dim (model) != btl_dataset_dim (ds))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
+                   "The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d",
+                   cfg->in_channels, cfg->in_height, cfg->in_width, ds->name,
+                   ds->channels, ds->height, ds->width);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 BtlLatentSpace *
 btl_latent_space_encode (NnModel      *model,
                          const float  *params,
@@ -164,28 +183,18 @@ btl_latent_space_encode (NnModel      *model,
                          int           limit,
                          GError      **error)
 {
-  const NnConfig *cfg;
   NnInference *inf;
   NnError nerr = { 0 };
   g_autofree float *codes = NULL;
-  int n, dim, latent;
+  int n, latent;
   BtlLatentSpace *space;
 
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (ds != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  cfg = nn_model_get_config (model);
-  dim = btl_dataset_dim (ds);
-  if (cfg->in_channels != ds->channels || cfg->in_height != ds->height
-      || cfg->in_width != ds->width || nn_model_input_dim (model) != dim)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d",
-                   cfg->in_channels, cfg->in_height, cfg->in_width, ds->name,
-                   ds->channels, ds->height, ds->width);
-      return NULL;
-    }
+  if (!check_shape (model, ds, error))
+    return NULL;
   n = limit > 0 ? MIN (limit, ds->n) : ds->n;
   if (n <= 0)
     {
@@ -224,6 +233,111 @@ btl_latent_space_encode (NnModel      *model,
 
   space = btl_latent_space_new (codes, n, latent, ds->labels, error);
   return space;
+}
+
+gboolean
+btl_latent_stats_compute (NnModel       *model,
+                          const float   *params,
+                          const float   *stats,
+                          BtlDataset    *ds,
+                          int            limit,
+                          GCancellable  *cancellable,
+                          BtlModelInfo  *info,
+                          GError       **error)
+{
+  NnInference *inf;
+  NnError nerr = { 0 };
+  g_autofree float *codes = NULL;
+  g_autofree double *sum = NULL, *sum2 = NULL;
+  g_autofree float *zmin = NULL, *zmax = NULL, *zmean = NULL, *zstd = NULL;
+  int n, latent;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (ds != NULL, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_shape (model, ds, error))
+    return FALSE;
+  n = limit > 0 ? MIN (limit, ds->n) : ds->n;
+  latent = nn_model_latent_dim (model);
+  if (n <= 0 || latent <= 0)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "The data set “%s” has no images to encode", ds->name);
+      return FALSE;
+    }
+  if (params == NULL)
+    params = nn_model_params (model);
+  if (stats == NULL)
+    stats = nn_model_stats (model);
+
+  inf = nn_inference_new (model, MIN (n, ENCODE_BATCH), &nerr);
+  if (inf == NULL)
+    {
+      btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_NOMEM, &nerr, error);
+      return FALSE;
+    }
+  codes = g_new (float, (gsize) MIN (n, ENCODE_BATCH) * latent);
+  sum = g_new0 (double, latent);
+  sum2 = g_new0 (double, latent);
+  zmin = g_new (float, latent);
+  zmax = g_new (float, latent);
+  for (int d = 0; d < latent; d++)
+    {
+      zmin[d] = INFINITY;
+      zmax[d] = -INFINITY;
+    }
+
+  for (int first = 0; first < n; first += ENCODE_BATCH)
+    {
+      int count = MIN (ENCODE_BATCH, n - first);
+      NnStatus st;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          nn_inference_free (inf);
+          return FALSE;
+        }
+      st = nn_inference_encode (inf, params, stats, btl_dataset_image (ds, first), count,
+                                codes, &nerr);
+      if (st != NN_OK)
+        {
+          nn_inference_free (inf);
+          btl_error_from_nn (st, &nerr, error);
+          return FALSE;
+        }
+      for (int i = 0; i < count; i++)
+        for (int d = 0; d < latent; d++)
+          {
+            float v = codes[(gsize) i * latent + d];
+
+            if (!isfinite (v))
+              {
+                nn_inference_free (inf);
+                g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                             "The model gives non-finite codes (it has diverged)");
+                return FALSE;
+              }
+            zmin[d] = MIN (zmin[d], v);
+            zmax[d] = MAX (zmax[d], v);
+            sum[d] += v;
+            sum2[d] += (double) v * v;
+          }
+    }
+  nn_inference_free (inf);
+
+  zmean = g_new (float, latent);
+  zstd = g_new (float, latent);
+  for (int d = 0; d < latent; d++)
+    {
+      double mean = sum[d] / n;
+
+      zmean[d] = (float) mean;
+      zstd[d] = (float) sqrt (MAX (0.0, sum2[d] / n - mean * mean));
+    }
+  btl_model_info_set_latent_stats (info, latent, zmin, zmax, zmean, zstd);
+  return TRUE;
 }
 
 void

@@ -12,9 +12,10 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "btl-dataset.h"
+#include "btl-model-file.h"
 #include "btl-pca.h"
 #include "nn.h"
 
@@ -61,6 +62,27 @@ BtlLatentSpace *btl_latent_space_encode (NnModel      *model,
                                          GError      **error);
 
 void            btl_latent_space_free (BtlLatentSpace *space);
+
+/* Images the latent statistics stored in a model are taken from (the first
+ * ones of the training set), in the app and in `bottleneck-cli train`. */
+#define BTL_LATENT_STATS_MAX 10000
+
+/* Per-dimension min, max, mean and population σ of the codes (μ for a VAE)
+ * of the first `limit` images of ds (0 = all), over params/stats (NULL = the
+ * model's own buffers), stored into info with
+ * btl_model_info_set_latent_stats(): the ranges a codec quantises with.
+ * Encodes in batches, streaming (no (n, dim) buffer), and checks
+ * cancellable between batches (G_IO_ERROR_CANCELLED). BTL_ERROR_SHAPE for
+ * a data set of another shape, BTL_ERROR_INVALID for non-finite codes (a
+ * diverged model). info is left as it was on failure. */
+gboolean        btl_latent_stats_compute (NnModel       *model,
+                                          const float   *params,
+                                          const float   *stats,
+                                          BtlDataset    *ds,
+                                          int            limit,
+                                          GCancellable  *cancellable,
+                                          BtlModelInfo  *info,
+                                          GError       **error);
 
 /* Code i: (dim) floats. */
 const float    *btl_latent_space_code (const BtlLatentSpace *space,
