@@ -227,7 +227,9 @@ update_ema (BtlLossPlot       *self,
 {
   double s = self->smoothing;
 
-  if (self->ema_n > n || self->ema_s != s)
+  /* ema_n == 0: a new or cleared history (history_changed() restarts it
+   * there), whose accumulators must not carry the last run's. */
+  if (self->ema_n == 0 || self->ema_n > n || self->ema_s != s)
     {
       self->ema_n = 0;
       self->ema_s = s;
@@ -259,6 +261,42 @@ update_ema (BtlLossPlot       *self,
     }
   self->ema_n = n;
 }
+
+/* The same debiased EMA over a whole series, for the reference run (drawn
+ * rarely: recomputed per frame rather than cached). */
+static double *
+ema_series (const BtlLossStep *steps,
+            gsize              n,
+            double             s)
+{
+  double *out = g_new (double, MAX (n, 1));
+  double acc = 0, w = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double v = steps[i].train;
+
+      if (!isfinite (v) || s <= 0)
+        {
+          out[i] = v;
+          continue;
+        }
+      acc = s * acc + (1 - s) * v;
+      w = s * w + (1 - s);
+      out[i] = acc / w;
+    }
+  return out;
+}
+
+/* The reference run's validation: a dashed line through the epoch ends
+ * and hollow rings. */
+static void
+draw_reference_val (cairo_t        *cr,
+                    BtlLossHistory *ref,
+                    const XMap     *map,
+                    const BtlAxis  *xa,
+                    const BtlAxis  *ya,
+                    GdkRGBA         color);
 
 static void
 draw_empty (BtlCanvas *canvas)
@@ -299,7 +337,14 @@ btl_loss_plot_draw (GtkWidget *widget,
   BtlAxis xa = { 0 }, ya = { 0 };
   graphene_rect_t plot;
   GdkRGBA c_train, c_val, c_recon, c_reg;
-  BtlLegendItem legend[6];
+  BtlLegendItem legend[8];
+  BtlLossHistory *ref = self->reference;
+  const BtlLossStep *ref_steps = NULL;
+  gsize ref_n;
+  guint ref_epochs;
+  g_autofree double *ref_ema = NULL;
+  g_autofree double *ref_px = NULL;
+  GdkRGBA c_ref;
   int n_legend = 0;
   double legend_h;
   g_autofree char *ema_label = NULL;
@@ -308,7 +353,9 @@ btl_loss_plot_draw (GtkWidget *widget,
 
   n = h ? btl_loss_history_get_n_steps (h) : 0;
   n_epochs = h ? btl_loss_history_get_n_epochs (h) : 0;
-  if (n == 0 && n_epochs == 0)
+  ref_n = ref ? btl_loss_history_get_n_steps (ref) : 0;
+  ref_epochs = ref ? btl_loss_history_get_n_epochs (ref) : 0;
+  if (h == NULL || (n == 0 && n_epochs == 0 && ref_n == 0 && ref_epochs == 0))
     {
       draw_empty (canvas);
       return;
@@ -320,6 +367,12 @@ btl_loss_plot_draw (GtkWidget *widget,
   best = btl_loss_history_get_best_epoch (h);
 
   update_ema (self, steps, n);
+  if (ref_n > 0)
+    {
+      ref_steps = btl_loss_history_peek_steps (ref);
+      ref_ema = ema_series (ref_steps, ref_n, self->smoothing);
+      ref_px = g_new (double, ref_n);
+    }
   px = self->px;
   ema_train = self->ema[0];
   ema_recon = self->ema[1];
@@ -351,8 +404,22 @@ btl_loss_plot_draw (GtkWidget *widget,
       if (n == 0)
         update_range (&ylo, &yhi, e.train, log);
     }
+  for (gsize i = 0; i < ref_n; i++)
+    {
+      max_step = MAX (max_step, (double) ref_steps[i].step);
+      update_range (&ylo, &yhi, ref_ema[i], log);
+    }
+  for (guint i = 0; i < ref_epochs; i++)
+    {
+      BtlLossEpoch e;
 
-  xmap_init (&map, h, self->x_by_epoch, max_step);
+      btl_loss_history_get_epoch (ref, i, &e);
+      max_step = MAX (max_step, (double) e.step);
+      update_range (&ylo, &yhi, e.val, log);
+    }
+
+  /* By epoch, the run with more finished epochs knows more epoch ends. */
+  xmap_init (&map, ref_epochs > n_epochs ? ref : h, self->x_by_epoch, max_step);
   xmax = xmap (&map, max_step);
   xa.min = 0;
   xa.max = xmax > 0 ? xmax : 1;
@@ -363,6 +430,7 @@ btl_loss_plot_draw (GtkWidget *widget,
   c_val = btl_chart_color (5);
   c_recon = btl_chart_color (2);
   c_reg = btl_chart_color (3);
+  c_ref = btl_canvas_ink (canvas, 0.5);
 
   if (self->smoothing > 0 && n > 0)
     {
@@ -383,6 +451,10 @@ btl_loss_plot_draw (GtkWidget *widget,
       legend[n_legend++] = (BtlLegendItem) { _("Regulariser (KL)"), c_reg, BTL_LEGEND_DASH };
     }
 
+  if (ref_n > 0 || ref_epochs > 0)
+    legend[n_legend++] = (BtlLegendItem) { self->reference_label ? self->reference_label : _("Saved run"),
+                                           c_ref, BTL_LEGEND_DASH };
+
   legend_h = btl_chart_legend (canvas, legend, n_legend, 0, 0, canvas->width - 80, FALSE);
   plot = btl_chart_draw_frame (canvas, &xa, &ya,
                                self->x_by_epoch ? _("Epoch") : _("Step"),
@@ -391,6 +463,8 @@ btl_loss_plot_draw (GtkWidget *widget,
   btl_chart_legend (canvas, legend, n_legend, plot.origin.x, 4, canvas->width - plot.origin.x - 8, TRUE);
 
   xmap_fill (&map, steps, n, &xa, px);
+  if (ref_n > 0)
+    xmap_fill (&map, ref_steps, ref_n, &xa, ref_px);
 
   cr = btl_canvas_cairo (canvas);
   cairo_save (cr);
@@ -411,6 +485,15 @@ btl_loss_plot_draw (GtkWidget *widget,
       cairo_line_to (cr, mx, plot.origin.y + plot.size.height);
       stroke_series (cr, canvas->fg, 0.45, 1, TRUE);
     }
+
+  /* The reference run under the live one. */
+  if (ref_n > 0)
+    {
+      path_decimated (cr, ref_px, ref_ema, 1, ref_n, &ya, FALSE);
+      stroke_series (cr, c_ref, 1, 2.2, TRUE);
+    }
+  if (ref_epochs > 0)
+    draw_reference_val (cr, ref, &map, &xa, &ya, c_ref);
 
   if (n > 0)
     {
@@ -553,6 +636,9 @@ btl_loss_plot_draw (GtkWidget *widget,
       g_string_append_printf (s, "%s %.4g", _("training"), ema_train[i]);
       if (self->smoothing > 0)
         g_string_append_printf (s, "  (%s %.4g)", _("raw"), steps[i].train);
+      if (i < ref_n && ref_steps[i].step == steps[i].step)
+        g_string_append_printf (s, "\n%s %.4g", self->reference_label ? self->reference_label : _("Saved run"),
+                                ref_ema[i]);
       if (has_reg)
         g_string_append_printf (s, "\n%s %.4g  ·  %s %.4g", _("recon"), ema_recon[i],
                                 _("KL"), ema_reg[i]);
@@ -580,4 +666,50 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   g_array_unref (map.knots);
+}
+
+static void
+draw_reference_val (cairo_t        *cr,
+                    BtlLossHistory *ref,
+                    const XMap     *map,
+                    const BtlAxis  *xa,
+                    const BtlAxis  *ya,
+                    GdkRGBA         color)
+{
+  guint n = btl_loss_history_get_n_epochs (ref);
+  gboolean pen = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      BtlLossEpoch e;
+      double ex, ey;
+
+      btl_loss_history_get_epoch (ref, i, &e);
+      if (!usable (e.val, ya->log))
+        {
+          pen = FALSE;
+          continue;
+        }
+      ex = btl_axis_map (xa, xmap (map, (double) e.step));
+      ey = btl_axis_map (ya, e.val);
+      if (pen)
+        cairo_line_to (cr, ex, ey);
+      else
+        cairo_move_to (cr, ex, ey);
+      pen = TRUE;
+    }
+  stroke_series (cr, color, 1, 1.5, TRUE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      BtlLossEpoch e;
+
+      btl_loss_history_get_epoch (ref, i, &e);
+      if (!usable (e.val, ya->log))
+        continue;
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, btl_axis_map (xa, xmap (map, (double) e.step)),
+                 btl_axis_map (ya, e.val), 4, 0, 2 * G_PI);
+    }
+  stroke_series (cr, color, 1, 1.5, FALSE);
 }

@@ -24,6 +24,12 @@ struct _BtlLossPlot
   double           ema_w[3];
 
   gulong           changed_id;
+
+  /* A reference run drawn under the live one (a saved project's curves
+   * while it is re-run), faded and dashed. */
+  BtlLossHistory  *reference;
+  char            *reference_label;
+  gulong           reference_changed_id;
   gboolean         log_scale;
   gboolean         x_by_epoch;
   double           smoothing;

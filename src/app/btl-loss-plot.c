@@ -110,6 +110,9 @@ btl_loss_plot_dispose (GObject *object)
   if (self->history != NULL)
     g_clear_signal_handler (&self->changed_id, self->history);
   g_clear_object (&self->history);
+  if (self->reference != NULL)
+    g_clear_signal_handler (&self->reference_changed_id, self->reference);
+  g_clear_object (&self->reference);
 
   G_OBJECT_CLASS (btl_loss_plot_parent_class)->dispose (object);
 }
@@ -120,6 +123,7 @@ btl_loss_plot_finalize (GObject *object)
   BtlLossPlot *self = BTL_LOSS_PLOT (object);
 
   g_free (self->px);
+  g_free (self->reference_label);
   for (int k = 0; k < 3; k++)
     g_free (self->ema[k]);
 
@@ -253,6 +257,33 @@ btl_loss_plot_set_history (BtlLossPlot    *self,
   self->described_epochs = G_MAXUINT;
   history_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
+}
+
+void
+btl_loss_plot_set_reference (BtlLossPlot    *self,
+                             BtlLossHistory *reference,
+                             const char     *label)
+{
+  g_return_if_fail (BTL_IS_LOSS_PLOT (self));
+  g_return_if_fail (reference == NULL || BTL_IS_LOSS_HISTORY (reference));
+
+  if (self->reference != NULL)
+    g_clear_signal_handler (&self->reference_changed_id, self->reference);
+  g_set_object (&self->reference, reference);
+  g_free (self->reference_label);
+  self->reference_label = g_strdup (label);
+  if (reference != NULL)
+    self->reference_changed_id = g_signal_connect_swapped (reference, "changed",
+                                                           G_CALLBACK (gtk_widget_queue_draw), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+BtlLossHistory *
+btl_loss_plot_get_reference (BtlLossPlot *self)
+{
+  g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), NULL);
+
+  return self->reference;
 }
 
 BtlLossHistory *

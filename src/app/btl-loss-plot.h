@@ -34,6 +34,13 @@ void            btl_loss_plot_set_smoothing (BtlLossPlot     *self,
                                              double           smoothing);
 double          btl_loss_plot_get_smoothing (BtlLossPlot     *self);
 
+/* A second run drawn faded under the live one (smoothed training loss and
+ * validation), with label in the legend; NULL removes it. */
+void            btl_loss_plot_set_reference (BtlLossPlot     *self,
+                                             BtlLossHistory  *reference,
+                                             const char      *label);
+BtlLossHistory *btl_loss_plot_get_reference (BtlLossPlot     *self);
+
 /* .png (2× pixel density) or .svg, chosen by the name; written atomically. */
 gboolean        btl_loss_plot_export        (BtlLossPlot     *self,
                                              const char      *path,

@@ -10,9 +10,9 @@
 #include "btl-model-file.h"
 #include "btl-train-page-private.h"
 
-static void
-fill_model_info (BtlTrainPage *self,
-                 BtlModelInfo *info)
+void
+_btl_train_page_fill_model_info (BtlTrainPage *self,
+                                 BtlModelInfo *info)
 {
   guint n_epochs = btl_loss_history_get_n_epochs (self->history);
 
@@ -55,7 +55,7 @@ btl_train_page_save_model (BtlTrainPage  *self,
       return FALSE;
     }
 
-  fill_model_info (self, &info);
+  _btl_train_page_fill_model_info (self, &info);
   history = btl_loss_history_to_bytes (self->history);
 
   if (self->state == BTL_TRAIN_STATE_IDLE)
@@ -111,6 +111,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
   _btl_train_page_drop_worker (self);
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
   btl_train_page_show_message (self, NULL);
+  _btl_train_page_forget_project (self);
 
   g_clear_object (&self->history);
   self->history = history ? g_steal_pointer (&history) : btl_loss_history_new ();
@@ -158,8 +159,18 @@ btl_train_page_export_plot (BtlTrainPage  *self,
   g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
+  if ((g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV")) && self->reference == NULL)
     return btl_loss_history_save_csv (self->history, path, error);
+  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
+    {
+      /* The saved run's rows follow the live run's, kinds prefixed. */
+      g_autoptr(GString) s = g_string_new (BTL_LOSS_HISTORY_CSV_HEADER);
+
+      btl_loss_history_append_csv (self->history, s, NULL);
+      btl_loss_history_append_csv (self->reference, s, "saved_");
+      return g_file_set_contents_full (path, s->str, s->len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                       0644, error);
+    }
   return btl_loss_plot_export (self->plot, path, error);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "btl-config-panel.h"
+#include "btl-project.h"
 #include "btl-image-grid.h"
 #include "btl-loss-plot.h"
 #include "btl-train-page.h"
@@ -22,6 +23,8 @@ struct _BtlTrainPage
   BtlConfigPanel    *config_panel;
   GtkRevealer       *message_revealer;
   GtkLabel          *message_label;
+  GtkImage          *message_icon;
+  GtkWidget         *message_bar;
   GtkPaned          *paned;
   BtlLossPlot       *plot;
   BtlImageGrid      *grid;
@@ -37,6 +40,7 @@ struct _BtlTrainPage
   GtkLabel          *status_label;
   GtkLabel          *psnr_label;
   GtkProgressBar    *progress;
+  GtkButton         *rerun_button;
 
   /* owned */
   BtlLossHistory    *history;
@@ -50,6 +54,12 @@ struct _BtlTrainPage
   float             *showcase_x;      /* (n_showcase, dim) */
   float             *showcase_y;      /* (n_showcase, dim) */
   char             **showcase_labels;
+  BtlProject        *project;         /* opened or last saved; the re-run's reference */
+  char              *project_name;
+  BtlLossHistory    *reference;       /* the saved run's history while compared */
+  char              *run_blas_core;   /* BLAS the current weights were trained with */
+  char              *run_blas_config;
+  char              *comparison;      /* the last re-run's verdict, in words */
 
   /* state */
   int                n_showcase;
@@ -67,6 +77,11 @@ struct _BtlTrainPage
   gint64             grid_us_max;
   gint64             decode_us_total;   /* decode thread: the forward pass */
   gint64             decode_us_max;
+  NnConfig           run_config;      /* what the current run started from */
+  gboolean           have_run_config;
+  int                run_threads;     /* BLAS threads of the current weights' run, 0 unknown */
+  gboolean           rerunning;
+  BtlRerunVerdict    verdict;
 };
 
 
@@ -86,5 +101,13 @@ void     _btl_train_page_adopt_model       (BtlTrainPage  *self,
                                             NnModel       *model);
 void     _btl_train_page_show_model_weights (BtlTrainPage *self);
 void     _btl_train_page_update_run_actions (BtlTrainPage *self);
+void     _btl_train_page_fill_model_info   (BtlTrainPage  *self,
+                                            BtlModelInfo  *info);
+
+/* btl-train-page-project.c: a run ended (records what it ran with, and
+ * compares a re-run with the saved one). */
+void     _btl_train_page_run_finished      (BtlTrainPage  *self);
+/* Forgets the project (a plain model was opened). */
+void     _btl_train_page_forget_project    (BtlTrainPage  *self);
 
 G_END_DECLS

@@ -248,6 +248,8 @@ on_worker_finished (BtlTrainingWorker *worker,
   gtk_label_set_text (self->status_label, status);
   gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),
                             btl_loss_history_get_best_epoch (self->history) >= 0);
+  /* May say how a re-run compares with its saved run instead. */
+  _btl_train_page_run_finished (self);
 
   /* The last snapshot may be a few steps old: show the final weights. */
   _btl_train_page_show_model_weights (self);
@@ -378,6 +380,8 @@ btl_train_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_TRAIN_PAGE);
 
   g_clear_object (&self->history);
+  g_clear_object (&self->reference);
+  g_clear_pointer (&self->project, btl_project_free);
   g_clear_pointer (&self->pending_model, nn_model_free);
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
@@ -410,6 +414,10 @@ btl_train_page_finalize (GObject *object)
   g_clear_pointer (&self->showcase_x, g_free);
   g_clear_pointer (&self->showcase_y, g_free);
   g_clear_pointer (&self->showcase_labels, g_strfreev);
+  g_clear_pointer (&self->project_name, g_free);
+  g_clear_pointer (&self->run_blas_core, g_free);
+  g_clear_pointer (&self->run_blas_config, g_free);
+  g_clear_pointer (&self->comparison, g_free);
 
   G_OBJECT_CLASS (btl_train_page_parent_class)->finalize (object);
 }
@@ -480,6 +488,8 @@ btl_train_page_class_init (BtlTrainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, config_panel);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_revealer);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_icon);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, message_bar);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, paned);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, plot);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, grid);
@@ -495,6 +505,7 @@ btl_train_page_class_init (BtlTrainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, psnr_label);
   gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, progress);
+  gtk_widget_class_bind_template_child (widget_class, BtlTrainPage, rerun_button);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_live_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_message_close);
@@ -587,7 +598,9 @@ btl_train_page_set_dataset (BtlTrainPage *self,
   if (self->pending_model != NULL)
     {
       /* A model opened while the data set loaded: it says what it is. */
-      g_autofree char *opened = g_strdup (gtk_label_get_text (self->status_label));
+      g_autofree char *opened = g_strdup (self->project != NULL && self->project->status != NULL
+                                          ? self->project->status
+                                          : gtk_label_get_text (self->status_label));
 
       _btl_train_page_adopt_model (self, g_steal_pointer (&self->pending_model));
       _btl_train_page_show_model_weights (self);
@@ -678,6 +691,16 @@ btl_train_page_train (BtlTrainPage  *self,
       return FALSE;
     }
 
+  /* A run of its own (not a re-run) is compared with nothing. */
+  if (!self->rerunning)
+    {
+      g_clear_object (&self->reference);
+      btl_loss_plot_set_reference (self->plot, NULL, NULL);
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), NULL);
+  self->run_config = cfg;
+  self->have_run_config = TRUE;
+
   btl_loss_history_clear (self->history);
   self->have_last = FALSE;
   self->test_psnr = NAN;
@@ -767,6 +790,9 @@ btl_train_page_show_message (BtlTrainPage *self,
 
   if (message != NULL)
     {
+      gtk_image_set_from_icon_name (self->message_icon, "dialog-error-symbolic");
+      gtk_widget_remove_css_class (self->message_bar, "note");
+      gtk_widget_remove_css_class (self->message_bar, "warning");
       gtk_label_set_text (self->message_label, message);
       g_printerr ("bottleneck: %s\n", message);
     }

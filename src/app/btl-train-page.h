@@ -6,6 +6,7 @@
 
 #include "btl-dataset.h"
 #include "btl-loss-history.h"
+#include "btl-project.h"
 #include "btl-training-worker.h"
 #include "nn.h"
 
@@ -17,6 +18,16 @@ typedef enum
   BTL_TRAIN_STATE_RUNNING,
   BTL_TRAIN_STATE_PAUSED,
 } BtlTrainState;
+
+/* How a re-run of a saved project compares with it. */
+typedef enum
+{
+  BTL_RERUN_NONE,        /* no re-run yet */
+  BTL_RERUN_RUNNING,
+  BTL_RERUN_IDENTICAL,   /* every loss equal, bit for bit, same length */
+  BTL_RERUN_PREFIX,      /* equal over the steps both have; one is longer */
+  BTL_RERUN_DIFFERENT,
+} BtlRerunVerdict;
 
 #define BTL_TYPE_TRAIN_PAGE (btl_train_page_get_type ())
 
@@ -53,7 +64,33 @@ gboolean           btl_train_page_save_model       (BtlTrainPage  *self,
 gboolean           btl_train_page_open_model       (BtlTrainPage  *self,
                                                     const char    *path,
                                                     GError       **error);
-/* .png, .svg or .csv by the file name's extension. */
+/* Projects (btl-train-page-project.c). dataset_spec: what the window
+ * loaded ("fashion-mnist" or a folder). Saving needs a model and no run. */
+gboolean           btl_train_page_save_project     (BtlTrainPage  *self,
+                                                    const char    *path,
+                                                    const char    *dataset_spec,
+                                                    GError       **error);
+/* Restores configuration, plot, status and weights; takes project. With
+ * wait_for_dataset the weights are adopted when the next data set arrives
+ * (the window is loading the project's). */
+void               btl_train_page_open_project     (BtlTrainPage  *self,
+                                                    BtlProject    *project,
+                                                    const char    *name,
+                                                    gboolean       wait_for_dataset);
+BtlProject        *btl_train_page_get_project      (BtlTrainPage  *self);
+const char        *btl_train_page_get_project_name (BtlTrainPage  *self);
+gboolean           btl_train_page_can_rerun        (BtlTrainPage  *self);
+/* Trains again from the project's start configuration, seed and BLAS
+ * threads, drawing the saved curves underneath; compares when done. */
+gboolean           btl_train_page_rerun            (BtlTrainPage  *self,
+                                                    GError       **error);
+BtlLossHistory    *btl_train_page_get_reference    (BtlTrainPage  *self);
+/* text (nullable): the verdict in words, NULL before any re-run. */
+BtlRerunVerdict    btl_train_page_get_rerun_verdict (BtlTrainPage *self,
+                                                     const char  **text);
+
+/* .png, .svg or .csv by the file name's extension (CSV: with the saved
+ * run's rows, kinds prefixed "saved_", while one is drawn). */
 gboolean           btl_train_page_export_plot      (BtlTrainPage  *self,
                                                     const char    *path,
                                                     GError       **error);

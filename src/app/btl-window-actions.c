@@ -44,8 +44,9 @@ chooser_response (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
-static void
-run_chooser (BtlWindow            *self,
+/* pattern: one glob or several separated by ';'. */
+void
+_btl_window_run_chooser (BtlWindow            *self,
              const char           *title,
              GtkFileChooserAction  action,
              const char           *accept,
@@ -66,8 +67,11 @@ run_chooser (BtlWindow            *self,
     {
       g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
+      g_auto(GStrv) patterns = g_strsplit (pattern, ";", -1);
+
       gtk_file_filter_set_name (filter, filter_name);
-      gtk_file_filter_add_pattern (filter, pattern);
+      for (guint i = 0; patterns[i] != NULL; i++)
+        gtk_file_filter_add_pattern (filter, patterns[i]);
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
     }
 
@@ -105,6 +109,11 @@ btl_window_open_model (BtlWindow *self,
       btl_train_page_show_message (self->train_page, message);
       return;
     }
+  if (g_str_has_suffix (path, BTL_PROJECT_EXTENSION) || btl_project_file_sniff (path))
+    {
+      btl_window_open_project (self, file);
+      return;
+    }
 
   if (!btl_train_page_open_model (self->train_page, path, &error))
     {
@@ -112,6 +121,7 @@ btl_window_open_model (BtlWindow *self,
 
       _btl_window_show_error (self, what, error);
     }
+  _btl_window_update_title (self);
   _btl_window_update_actions (self);
 }
 
@@ -135,6 +145,8 @@ save_chosen (BtlWindow  *self,
 
   if (g_str_equal (kind, "model"))
     ok = btl_train_page_save_model (self->train_page, path, &error);
+  else if (g_str_equal (kind, "project"))
+    ok = btl_train_page_save_project (self->train_page, path, self->dataset_spec, &error);
   else if (g_str_equal (kind, "grid"))
     ok = btl_train_page_export_grid (self->train_page, path, &error);
   else
@@ -151,6 +163,8 @@ save_chosen (BtlWindow  *self,
       g_autofree char *status = g_strdup_printf (_("Saved “%s”"), name);
 
       btl_train_page_set_status (self->train_page, status);
+      _btl_window_update_title (self);
+      _btl_window_update_actions (self);
     }
 }
 
@@ -226,8 +240,8 @@ open_action (GSimpleAction *action,
              GVariant      *param,
              gpointer       user_data)
 {
-  run_chooser (user_data, _("Open Model"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
-               NULL, _("Bottleneck models"), "*.btl", open_chosen, "model");
+  _btl_window_run_chooser (user_data, _("Open Model or Project"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+               NULL, _("Bottleneck models and projects"), "*.btl;*.btlproj", open_chosen, "model");
 }
 
 static void
@@ -235,7 +249,7 @@ save_action (GSimpleAction *action,
              GVariant      *param,
              gpointer       user_data)
 {
-  run_chooser (user_data, _("Save Model"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+  _btl_window_run_chooser (user_data, _("Save Model"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
                "model.btl", _("Bottleneck models"), "*.btl", save_chosen, "model");
 }
 
@@ -250,7 +264,7 @@ export_plot_action (GSimpleAction *action,
   const char *filter = g_str_equal (format, "csv") ? _("CSV files")
                      : g_str_equal (format, "svg") ? _("SVG images") : _("PNG images");
 
-  run_chooser (user_data, _("Export Loss Plot"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+  _btl_window_run_chooser (user_data, _("Export Loss Plot"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
                name, filter, pattern, save_chosen, format);
 }
 
@@ -259,7 +273,7 @@ export_grid_action (GSimpleAction *action,
                     GVariant      *param,
                     gpointer       user_data)
 {
-  run_chooser (user_data, _("Export Reconstructions"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+  _btl_window_run_chooser (user_data, _("Export Reconstructions"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
                "reconstructions.png", _("PNG images"), "*.png", save_chosen, "grid");
 }
 
@@ -276,7 +290,7 @@ dataset_folder_action (GSimpleAction *action,
                        GVariant      *param,
                        gpointer       user_data)
 {
-  run_chooser (user_data, _("Open Data Folder (IDX Files or Pictures)"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
+  _btl_window_run_chooser (user_data, _("Open Data Folder (IDX Files or Pictures)"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
                NULL, NULL, NULL, folder_chosen, "folder");
 }
 
@@ -364,4 +378,5 @@ _btl_window_add_actions (BtlWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);
   add_training_shortcuts (self);
+  _btl_window_add_project_actions (self);
 }

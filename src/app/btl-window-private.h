@@ -2,7 +2,8 @@
  *
  * btl-window.c: the window, its data set, settings and pages;
  * btl-window-actions.c: the window actions (training controls, files,
- * export, data set), the file choosers and the Space/Escape shortcuts.
+ * export, data set), the file choosers and the Space/Escape shortcuts;
+ * btl-window-project.c: project files (open, save, re-run) and the title.
  */
 #pragma once
 
@@ -29,11 +30,16 @@ struct _BtlWindow
   BtlCompressPage      *compress_page;
   BtlLatentPage        *latent_page;
   BtlInspectPage       *inspect_page;
+  GtkWidget            *title_box;      /* project name over a subtitle; owned ref */
+  GtkLabel             *title_label;
+  GtkLabel             *subtitle_label;
 
   /* owned */
   GSettings            *settings;
   GCancellable         *cancellable;
   char                 *dataset_spec;
+  char                 *loading_spec;   /* the data set being loaded */
+  char                 *next_dataset;   /* asked for while another loaded */
   BtlDataset           *train_data;     /* the Inspect page's threshold comes from it */
 
   /* state */
@@ -47,5 +53,18 @@ void _btl_window_show_error     (BtlWindow  *self,
                                  const char *what,
                                  GError     *error);
 void _btl_window_add_actions    (BtlWindow  *self);
+void _btl_window_run_chooser    (BtlWindow            *self,
+                                 const char           *title,
+                                 GtkFileChooserAction  action,
+                                 const char           *accept,
+                                 const char           *current_name,
+                                 const char           *filter_name,
+                                 const char           *pattern,
+                                 void                (*func) (BtlWindow *, GFile *, const char *),
+                                 const char           *kind);
+
+/* btl-window-project.c */
+void _btl_window_add_project_actions (BtlWindow *self);
+void _btl_window_update_title   (BtlWindow  *self);
 
 G_END_DECLS

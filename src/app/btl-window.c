@@ -48,6 +48,9 @@ _btl_window_update_actions (BtlWindow *self)
   set_action_enabled (self, "step", paused);
   set_action_enabled (self, "stop", state != BTL_TRAIN_STATE_IDLE);
   set_action_enabled (self, "save", btl_train_page_has_model (self->train_page));
+  set_action_enabled (self, "save-project", btl_train_page_has_model (self->train_page) &&
+                                            state == BTL_TRAIN_STATE_IDLE);
+  set_action_enabled (self, "rerun", btl_train_page_can_rerun (self->train_page) && !self->loading);
   set_action_enabled (self, "export-grid", self->dataset_loaded);
   set_action_enabled (self, "dataset-default", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   set_action_enabled (self, "dataset-folder", state == BTL_TRAIN_STATE_IDLE && !self->loading);
@@ -135,9 +138,23 @@ load_done (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   self->loading = FALSE;
+  g_clear_pointer (&self->loading_spec, g_free);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     goto out;
+
+  /* Another data set was asked for meanwhile (a project's): this one is
+   * not wanted any more. */
+  if (self->next_dataset != NULL)
+    {
+      g_autofree char *next = g_steal_pointer (&self->next_dataset);
+
+      if (!g_str_equal (next, d->spec))
+        {
+          btl_window_load_dataset (self, next);
+          goto out;
+        }
+    }
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -192,11 +209,18 @@ btl_window_load_dataset (BtlWindow  *self,
   g_return_if_fail (spec != NULL);
 
   if (self->loading)
-    return;
+    {
+      /* Loaded next, unless it is the one on its way. */
+      g_free (self->next_dataset);
+      self->next_dataset = g_strcmp0 (spec, self->loading_spec) != 0 ? g_strdup (spec) : NULL;
+      return;
+    }
 
   d = g_new0 (LoadData, 1);
   d->spec = g_strdup (spec);
   self->loading = TRUE;
+  g_free (self->loading_spec);
+  self->loading_spec = g_strdup (spec);
 
   {
     g_autofree char *name = dataset_display_name (spec);
@@ -375,7 +399,10 @@ btl_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->dataset_spec, g_free);
+  g_clear_pointer (&self->loading_spec, g_free);
+  g_clear_pointer (&self->next_dataset, g_free);
   g_clear_pointer (&self->train_data, btl_dataset_unref);
+  g_clear_object (&self->title_box);
 
   G_OBJECT_CLASS (btl_window_parent_class)->finalize (object);
 }
@@ -444,6 +471,13 @@ btl_window_init (BtlWindow *self)
 BtlWindow *
 btl_window_new (BtlApplication *application)
 {
+  static const char *save_project_accels[] = { "<Primary><Shift>s", NULL };
+
+  /* The project's shortcut lives with the project actions (this file
+   * family) rather than in the application's table. */
+  if (application != NULL)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (application), "win.save-project",
+                                            save_project_accels);
   return g_object_new (BTL_TYPE_WINDOW, "application", application, NULL);
 }
 

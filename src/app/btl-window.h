@@ -17,8 +17,17 @@ BtlWindow    *btl_window_new            (BtlApplication *application);
 void          btl_window_load_dataset   (BtlWindow      *self,
                                          const char     *spec);
 gboolean      btl_window_is_dataset_loaded (BtlWindow   *self);
-/* Opens a .btl model; errors show in the window. */
+/* Opens a .btl model or a .btlproj project (told apart by content);
+ * errors show in the window. */
 void          btl_window_open_model     (BtlWindow      *self,
+                                         GFile          *file);
+/* Opens a .btlproj project: loads its data set if another is in use and
+ * restores the window. */
+void          btl_window_open_project   (BtlWindow      *self,
+                                         GFile          *file);
+/* Saves the Train page's run as a project (".btlproj" is added when the
+ * name lacks it); errors show in the window. */
+void          btl_window_save_project   (BtlWindow      *self,
                                          GFile          *file);
 BtlTrainPage *btl_window_get_train_page (BtlWindow      *self);
 

@@ -1,0 +1,438 @@
+/* test-project-window.c — project files in the real window, under Xvfb.
+ *
+ * Trains a tiny run, saves it as a .btlproj, opens it in a second window
+ * (which loads the project's data set itself) and checks that the window
+ * comes back as it was: configuration, training-image limit, plot points,
+ * markers and best epoch, status line, title, weights (bit for bit) and a
+ * reconstruction grid drawn from them. Then "Re-run and Compare": the new
+ * curve is drawn over the saved one and, with the same seed, threads and
+ * BLAS, matches it bit for bit; the CSV export carries both. A run with a
+ * live learning-rate change re-runs differently, and the verdict says why.
+ * A damaged project is refused with a message naming it.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btl-application.h"
+#include "btl-automation.h"
+#include "btl-config-panel.h"
+#include "btl-loss-plot.h"
+#include "btl-train-page.h"
+#include "btl-window.h"
+
+#define TIMEOUT_MS 60000
+
+typedef struct
+{
+  BtlApplication *app;
+  BtlWindow      *window;
+  BtlTrainPage   *page;
+  BtlConfigPanel *panel;
+  char           *dir;
+} Fixture;
+
+static gboolean
+flag_true (gpointer p)
+{
+  *(gboolean *) p = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+spin_until (gboolean (*cond) (gpointer), gpointer data, guint ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (ms, flag_true, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return !timed_out;
+}
+
+static void
+spin_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, flag_true, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+dataset_loaded (gpointer data)
+{
+  return btl_window_is_dataset_loaded (data);
+}
+
+static gboolean
+page_idle (gpointer data)
+{
+  return btl_train_page_get_state (data) == BTL_TRAIN_STATE_IDLE;
+}
+
+static gboolean
+page_has_model_and_grid (gpointer data)
+{
+  return btl_train_page_has_model (data) && btl_train_page_get_n_grid_refreshes (data) >= 1;
+}
+
+static gboolean
+steps_at_least_5 (gpointer data)
+{
+  return btl_loss_history_get_n_steps (btl_train_page_get_history (data)) >= 5;
+}
+
+typedef struct { BtlTrainPage *page; guint n; } StepsAtLeast;
+
+static gboolean
+steps_at_least (gpointer data)
+{
+  StepsAtLeast *s = data;
+
+  return btl_loss_history_get_n_steps (btl_train_page_get_history (s->page)) >= s->n;
+}
+
+/* The run's size: tiny by default; BTL_SHOT_LIMIT and BTL_SHOT_EPOCHS make
+ * a longer one for the README screenshot. */
+static int
+env_int (const char *name,
+         int         fallback)
+{
+  const char *v = g_getenv (name);
+
+  return v != NULL && atoi (v) > 0 ? atoi (v) : fallback;
+}
+
+static void
+save_shot (BtlWindow  *window,
+           const char *name)
+{
+  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  spin_for (300);
+  g_assert_true (btl_widget_save_png (GTK_WIDGET (window), shot, &error));
+  g_assert_no_error (error);
+}
+
+static void
+set_spin (BtlConfigPanel *panel, const char *key, double value)
+{
+  GtkWidget *w = btl_config_panel_get_control (panel, key);
+
+  g_assert_true (GTK_IS_SPIN_BUTTON (w));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), value);
+}
+
+static char *
+panel_config_text (BtlConfigPanel *panel)
+{
+  NnConfig cfg;
+  size_t len;
+  char *text;
+
+  g_assert_true (btl_config_panel_get_config (panel, &cfg));
+  len = nn_config_format (&cfg, NULL, 0);
+  text = g_malloc (len + 1);
+  nn_config_format (&cfg, text, len + 1);
+  return text;
+}
+
+static GBytes *
+history_bytes (BtlTrainPage *page)
+{
+  return btl_loss_history_to_bytes (btl_train_page_get_history (page));
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+
+  g_settings_reset (settings, "config");
+  g_settings_set_int (settings, "train-limit", env_int ("BTL_SHOT_LIMIT", 1500));
+
+  f->dir = g_dir_make_tmp ("bottleneck-project-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  f->app = btl_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (f->app));
+
+  f->window = BTL_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_true (BTL_IS_WINDOW (f->window));
+  f->page = btl_window_get_train_page (f->window);
+  f->panel = BTL_CONFIG_PANEL (btl_train_page_get_config_panel (f->page));
+
+  g_assert_true (spin_until (dataset_loaded, f->window, TIMEOUT_MS));
+  set_spin (f->panel, "epochs", env_int ("BTL_SHOT_EPOCHS", 2));
+  set_spin (f->panel, "batch", 50);
+  set_spin (f->panel, "seed", 7);
+  g_assert_true (btl_config_panel_is_valid (f->panel));
+}
+
+static gboolean
+all_null (gpointer data)
+{
+  GPtrArray *gone = data;
+
+  for (guint i = 0; i < gone->len; i++)
+    if (g_ptr_array_index (gone, i) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  GList *windows;
+
+  /* Wait until every window and page is finalized: no thread may still be
+   * inside BLAS when the process exits. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l; l = l->next)
+    {
+      g_ptr_array_add (gone, l->data);
+      g_ptr_array_add (gone, btl_window_get_train_page (l->data));
+    }
+  for (guint i = 0; i < gone->len; i++)
+    g_object_add_weak_pointer (G_OBJECT (g_ptr_array_index (gone, i)), &gone->pdata[i]);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
+    gtk_window_destroy (windows->data);
+  g_assert_true (spin_until (all_null, gone, TIMEOUT_MS));
+  g_clear_object (&f->app);
+
+  dir = g_dir_open (f->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static void
+train_to_end (BtlWindow *window, BtlTrainPage *page)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (window), "train", NULL);
+  g_assert_cmpint (btl_train_page_get_state (page), ==, BTL_TRAIN_STATE_RUNNING);
+  g_assert_true (spin_until (page_idle, page, TIMEOUT_MS));
+  g_assert_null (btl_train_page_get_message (page));
+}
+
+static gboolean
+action_enabled (BtlWindow *window, const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (window), name);
+}
+
+static GtkWidget *
+template_child (GtkWidget *widget, GType type, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+static void
+test_save_open_rerun (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "tiny-run.btlproj", NULL);
+  g_autofree char *csv = g_build_filename (f->dir, "loss.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) saved_history = NULL;
+  g_autoptr(GBytes) opened_history = NULL;
+  g_autofree char *saved_config = NULL;
+  g_autofree char *opened_config = NULL;
+  g_autofree char *saved_status = NULL;
+  g_autofree float *saved_params = NULL;
+  g_autofree char *csv_text = NULL;
+  g_autoptr(GError) error = NULL;
+  BtlWindow *win2;
+  BtlTrainPage *page2;
+  BtlConfigPanel *panel2;
+  NnModel *model;
+  size_t n_params;
+  const char *verdict_text = NULL;
+  GtkWidget *title;
+
+  g_assert_false (action_enabled (f->window, "save-project"));
+  g_assert_false (action_enabled (f->window, "rerun"));
+  train_to_end (f->window, f->page);
+  g_assert_true (action_enabled (f->window, "save-project"));
+
+  /* Smoothing and the log axis are part of the window that comes back. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "log_scale")), TRUE);
+
+  /* The status line as it was before "Saved project …" replaced it. */
+  saved_status = g_strdup (gtk_label_get_text (GTK_LABEL (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "status_label"))));
+  btl_window_save_project (f->window, file);
+  g_assert_null (btl_train_page_get_message (f->page));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpstr (btl_train_page_get_project_name (f->page), ==, "tiny-run");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "tiny-run — Bottleneck");
+
+  saved_history = history_bytes (f->page);
+  saved_config = panel_config_text (f->panel);
+  model = btl_training_worker_get_model (btl_train_page_get_worker (f->page));
+  n_params = nn_model_n_params (model);
+  saved_params = g_memdup2 (nn_model_params (model), n_params * sizeof (float));
+  g_assert_cmpuint (btl_loss_history_get_n_steps (btl_train_page_get_history (f->page)), >, 20);
+  g_assert_cmpint (btl_loss_history_get_best_epoch (btl_train_page_get_history (f->page)), >=, 0);
+
+  /* A second window, with no data set yet: opening loads the project's. */
+  win2 = btl_window_new (f->app);
+  gtk_window_present (GTK_WINDOW (win2));
+  page2 = btl_window_get_train_page (win2);
+  panel2 = BTL_CONFIG_PANEL (btl_train_page_get_config_panel (page2));
+  btl_window_open_model (win2, file);   /* told apart from a .btl by content */
+  g_assert_null (btl_train_page_get_message (page2));
+  g_assert_true (spin_until (dataset_loaded, win2, TIMEOUT_MS));
+  g_assert_true (spin_until (page_has_model_and_grid, page2, TIMEOUT_MS));
+
+  opened_history = history_bytes (page2);
+  g_assert_true (g_bytes_equal (opened_history, saved_history));
+  opened_config = panel_config_text (panel2);
+  g_assert_cmpstr (opened_config, ==, saved_config);
+  g_assert_cmpint (btl_config_panel_get_train_limit (panel2), ==, env_int ("BTL_SHOT_LIMIT", 1500));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "log_scale"))));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "status_label"))), ==, saved_status);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (win2)), ==, "tiny-run — Bottleneck");
+  title = gtk_header_bar_get_title_widget (GTK_HEADER_BAR (template_child (GTK_WIDGET (win2), BTL_TYPE_WINDOW, "header_bar")));
+  g_assert_nonnull (title);
+  /* The weights, bit for bit, are what the other pages get. */
+  model = btl_training_worker_get_model (btl_train_page_get_worker (page2));
+  g_assert_cmpuint (nn_model_n_params (model), ==, n_params);
+  g_assert_cmpmem (nn_model_params (model), n_params * sizeof (float), saved_params, n_params * sizeof (float));
+  g_assert_true (action_enabled (win2, "rerun"));
+
+  /* Re-run and compare: the saved curve stays, the new one is drawn over it. */
+  g_action_group_activate_action (G_ACTION_GROUP (win2), "rerun", NULL);
+  g_assert_null (btl_train_page_get_message (page2));
+  g_assert_cmpint (btl_train_page_get_state (page2), ==, BTL_TRAIN_STATE_RUNNING);
+  g_assert_nonnull (btl_train_page_get_reference (page2));
+  {
+    /* Halfway: the new curve runs along the whole saved one. */
+    StepsAtLeast half = { page2, btl_loss_history_get_n_steps (btl_train_page_get_reference (page2)) / 2 };
+
+    g_assert_true (spin_until (steps_at_least, &half, TIMEOUT_MS));
+    g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, NULL), ==, BTL_RERUN_RUNNING);
+    save_shot (win2, "rerun-compare-running.png");
+  }
+  g_assert_true (spin_until (page_idle, page2, TIMEOUT_MS));
+  g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, &verdict_text), ==, BTL_RERUN_IDENTICAL);
+  g_test_message ("verdict: %s", verdict_text);
+  g_assert_nonnull (strstr (verdict_text, "bit for bit"));
+  {
+    g_autoptr(GBytes) rerun_history = history_bytes (page2);
+    BtlLossHistory *ref = btl_train_page_get_reference (page2);
+
+    g_assert_cmpuint (btl_loss_history_get_n_steps (ref), >, 20);
+    g_assert_true (btl_loss_plot_get_reference (BTL_LOSS_PLOT (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "plot"))) == ref);
+    g_assert_true (g_bytes_equal (rerun_history, saved_history) ||
+                   btl_loss_history_get_n_steps (btl_train_page_get_history (page2)) ==
+                   btl_loss_history_get_n_steps (ref));
+  }
+  /* Same seed, same threads: the same weights. */
+  model = btl_training_worker_get_model (btl_train_page_get_worker (page2));
+  g_assert_cmpmem (nn_model_params (model), n_params * sizeof (float), saved_params, n_params * sizeof (float));
+
+  /* The CSV has the saved run's rows too. */
+  g_assert_true (btl_train_page_export_plot (page2, csv, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv, &csv_text, NULL, NULL));
+  g_assert_nonnull (strstr (csv_text, "\nstep,"));
+  g_assert_nonnull (strstr (csv_text, "\nsaved_step,"));
+  g_assert_nonnull (strstr (csv_text, "saved_best_epoch,"));
+
+  /* What a person sees: the overlay and the verdict (kept in the build
+   * directory). */
+  g_assert_nonnull (strstr (btl_train_page_get_message (page2), "bit for bit"));
+  save_shot (win2, "rerun-compare.png");
+}
+
+static void
+test_live_change_differs (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "live.btlproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkWidget *lr = btl_config_panel_get_control (f->panel, "lr");
+  const char *verdict_text = NULL;
+
+  /* A live learning-rate change is a marker a re-run cannot repeat. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (steps_at_least_5, f->page, TIMEOUT_MS));
+  gtk_editable_set_text (GTK_EDITABLE (lr), "0.01");
+  g_signal_emit_by_name (lr, "activate");
+  g_assert_cmpuint (btl_loss_history_get_n_markers (btl_train_page_get_history (f->page)), ==, 1);
+  g_assert_true (spin_until (page_idle, f->page, TIMEOUT_MS));
+
+  btl_window_save_project (f->window, file);
+  g_assert_null (btl_train_page_get_message (f->page));
+
+  /* Re-run in the same window: it starts from the saved start lr. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "rerun", NULL);
+  g_assert_true (spin_until (page_idle, f->page, TIMEOUT_MS));
+  g_assert_cmpint (btl_train_page_get_rerun_verdict (f->page, &verdict_text), ==, BTL_RERUN_DIFFERENT);
+  g_test_message ("verdict: %s", verdict_text);
+  g_assert_nonnull (strstr (verdict_text, "live change"));
+  {
+    NnConfig cfg;
+
+    btl_config_panel_get_config (f->panel, &cfg);
+    g_assert_cmpfloat (cfg.lr, !=, 0.01f);
+  }
+}
+
+static void
+test_damaged (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "damaged.btlproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  train_to_end (f->window, f->page);
+  btl_window_save_project (f->window, file);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  contents[len / 2] ^= 0x40;
+  g_assert_true (g_file_set_contents (path, contents, len, NULL));
+
+  /* Refused with a message that names the file; the window keeps its run. */
+  btl_window_open_model (f->window, file);
+  g_assert_nonnull (btl_train_page_get_message (f->page));
+  g_assert_nonnull (strstr (btl_train_page_get_message (f->page), "damaged.btlproj"));
+  g_assert_nonnull (strstr (btl_train_page_get_message (f->page), "checksum"));
+  g_assert_true (btl_train_page_has_model (f->page));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/app/project/save-open-rerun", test_save_open_rerun);
+  ADD ("/app/project/live-change-differs", test_live_change_differs);
+  ADD ("/app/project/damaged", test_damaged);
+#undef ADD
+
+  return g_test_run ();
+}
