@@ -290,6 +290,32 @@ def info_kind_and_vae_sample():
     check("variational" in line, line)
 
 
+@test
+def eval_on_noisy_inputs():
+    dae = tmp("dae.btl")
+    rc, out, err = run("train", "--kind", "denoising", "--noise", "gaussian:0.3", "--limit", "1000",
+                       "--epochs", "1", "--out", dae, *SMALL)
+    check_exit(rc, 0, out, err, "train --kind denoising")
+    rc, out, err = run("eval", "--model", dae, "--limit", "200", "--json")
+    check_exit(rc, 0, out, err, "eval denoising")
+    ev = json_lines(out, "eval --json")[0]
+    check(ev["noise"] == "gaussian:0.3", f"noise {ev.get('noise')}")
+    for key in ("test_psnr_db", "noisy_input_psnr_db", "denoised_psnr_db", "denoised_ssim"):
+        check(math.isfinite(ev[key]), f"{key} {ev.get(key)}")
+    check(ev["noisy_input_psnr_db"] < 14, f"σ 0.3 noise leaves {ev['noisy_input_psnr_db']} dB")
+    # The same seed gives a plain model the same noisy inputs.
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    rc, out, err = run("eval", "--model", TRAINED["model"], "--limit", "200", "--json")
+    check("noise" not in json_lines(out, "eval --json")[0], "a plain model is evaluated on noise")
+    rc, out, err = run("eval", "--model", TRAINED["model"], "--limit", "200",
+                       "--noise", "gaussian:0.3", "--json")
+    check_exit(rc, 0, out, err, "eval --noise on a plain model")
+    plain = json_lines(out, "eval --json")[0]
+    check(plain["noisy_input_psnr_db"] == ev["noisy_input_psnr_db"], "different noisy inputs")
+    rc, out, err = run("eval", "--model", dae, "--noise", "salt:1")
+    check_one_line_error(rc, 2, out, err, "eval --noise salt:1")
+
+
 def bars8_dataset(d):
     """The 8x8 data set tests/gen-fixture-foundation-btl.py trained the fixture on."""
     import importlib.util

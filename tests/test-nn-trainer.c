@@ -700,6 +700,44 @@ test_trainer_bad_input (void)
   g_free (x);
 }
 
+/* The evaluation noise: seeded, clamped to [0, 1], masks about p of the values. */
+static void
+test_noise_apply (void)
+{
+  enum { N = 20000 };
+  static float a[N], b[N];
+  int zeros = 0, changed = 0;
+
+  for (int i = 0; i < N; i++)
+    a[i] = b[i] = (float) (i % 11) / 10.0f;
+  nn_noise_apply (NN_NOISE_GAUSSIAN, 0.3f, 7, a, N);
+  nn_noise_apply (NN_NOISE_GAUSSIAN, 0.3f, 7, b, N);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+  for (int i = 0; i < N; i++)
+    {
+      g_assert_cmpfloat (a[i], >=, 0.0f);
+      g_assert_cmpfloat (a[i], <=, 1.0f);
+      changed += a[i] != (float) (i % 11) / 10.0f;
+    }
+  g_assert_cmpint (changed, >, N * 9 / 10);
+  nn_noise_apply (NN_NOISE_GAUSSIAN, 0.3f, 8, b, N);
+  g_assert_true (memcmp (a, b, sizeof a) != 0);
+
+  for (int i = 0; i < N; i++)
+    a[i] = 0.5f;
+  nn_noise_apply (NN_NOISE_MASK, 0.25f, 1, a, N);
+  for (int i = 0; i < N; i++)
+    {
+      g_assert_true (a[i] == 0.0f || a[i] == 0.5f);
+      zeros += a[i] == 0.0f;
+    }
+  g_assert_cmpint (zeros, >, N / 4 - N / 40);
+  g_assert_cmpint (zeros, <, N / 4 + N / 40);
+  memcpy (b, a, sizeof a);
+  nn_noise_apply (NN_NOISE_NONE, 0.9f, 1, a, N);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -715,5 +753,6 @@ main (int   argc,
   g_test_add_func ("/nn/trainer/snapshots", test_snapshots);
   g_test_add_func ("/nn/trainer/per-layer-update", test_per_layer_update);
   g_test_add_func ("/nn/trainer/bad-input", test_trainer_bad_input);
+  g_test_add_func ("/nn/trainer/noise-apply", test_noise_apply);
   return g_test_run ();
 }

@@ -499,31 +499,53 @@ plateau_update (NnTrainer *tr,
 
 /* ---------------------------------------------------------------- a step */
 
+/* Gaussian noise (clamped: the input keeps the [0, 1] range the model
+ * expects) or masking noise, drawn from rng. */
 static void
-add_noise (NnTrainer *tr,
-           size_t     count)
+corrupt (NnNoise  noise,
+         float    level,
+         NnRng   *rng,
+         float   *x,
+         size_t   count)
 {
-  const NnConfig *cfg = &tr->model->cfg;
-  float level = tr->noise_level;
   size_t i;
 
-  memcpy (tr->tb, tr->xb, count * sizeof (float));
-  if (cfg->noise == NN_NOISE_GAUSSIAN)
+  if (noise == NN_NOISE_GAUSSIAN)
     for (i = 0; i < count; i++)
       {
-        float v = tr->xb[i] + level * nn_rng_normal (&tr->noise_rng);
+        float v = x[i] + level * nn_rng_normal (rng);
 
-        /* Clamped: the input keeps the [0, 1] range the model expects. */
-        tr->xb[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        x[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
       }
-  else if (cfg->noise == NN_NOISE_MASK)
+  else if (noise == NN_NOISE_MASK)
     {
       uint32_t threshold = (uint32_t) ((double) level * 16777216.0);
 
       for (i = 0; i < count; i++)
-        if ((uint32_t) (nn_rng_next (&tr->noise_rng) >> 40) < threshold)
-          tr->xb[i] = 0.0f;
+        if ((uint32_t) (nn_rng_next (rng) >> 40) < threshold)
+          x[i] = 0.0f;
     }
+}
+
+void
+nn_noise_apply (NnNoise   noise,
+                float     level,
+                uint64_t  seed,
+                float    *x,
+                size_t    count)
+{
+  NnRng rng;
+
+  nn_rng_seed (&rng, seed, NN_STREAM_NOISE);
+  corrupt (noise, level, &rng, x, count);
+}
+
+static void
+add_noise (NnTrainer *tr,
+           size_t     count)
+{
+  memcpy (tr->tb, tr->xb, count * sizeof (float));
+  corrupt (tr->model->cfg.noise, tr->noise_level, &tr->noise_rng, tr->xb, count);
 }
 
 static NnStatus

@@ -217,6 +217,15 @@ NnStatus nn_inference_reconstruct (NnInference *inf,
                                    float       *y,
                                    NnError     *err);
 
+/* The denoising autoencoder's corruption, in place: gaussian (x + level·N(0,1),
+ * clamped to [0, 1]) or mask (each value zeroed with probability level), from
+ * the engine's seeded noise stream — for evaluating on noisy inputs. */
+void     nn_noise_apply (NnNoise   noise,
+                         float     level,
+                         uint64_t  seed,
+                         float    *x,
+                         size_t    count);
+
 /* ---------------------------------------------------------------- snapshots */
 
 /* Immutable, reference-counted copy of parameters + stats taken between steps.
