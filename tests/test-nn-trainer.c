@@ -738,6 +738,67 @@ test_noise_apply (void)
   g_assert_cmpmem (a, sizeof a, b, sizeof b);
 }
 
+/* An explicit validation set: every training row trains, and the validation
+ * loss at each epoch end is the loss on exactly those other rows. */
+typedef struct
+{
+  int   epochs;
+  int   steps_per_epoch;
+  float last_val;
+} ValState;
+
+static void
+on_progress_val (const NnProgress *p,
+                 void             *user_data)
+{
+  ValState *s = user_data;
+
+  s->steps_per_epoch = p->steps_per_epoch;
+  if (p->epoch_end)
+    {
+      s->epochs++;
+      s->last_val = p->val_loss;
+    }
+}
+
+static void
+test_explicit_validation (void)
+{
+  g_autofree float *x = make_data (N_SAMPLES + 40);
+  const float *xv = x + (gsize) N_SAMPLES * DIM;
+  NnConfig cfg;
+  NnError err = { 0 };
+  NnModel *model;
+  NnTrainer *tr;
+  ValState s = { 0 };
+  float val_a, val_b;
+
+  small_config (&cfg);
+  g_assert_cmpint (nn_config_set (&cfg, "epochs", "2", NULL), ==, NN_OK);
+  model = new_model (&cfg);
+
+  g_assert_null (nn_trainer_new_with_validation (model, x, N_SAMPLES, NULL, 10, &err));
+  g_assert_cmpint (err.code, ==, NN_ERR_INVALID);
+  g_assert_null (nn_trainer_new_with_validation (model, x, N_SAMPLES, xv, 0, &err));
+  g_assert_cmpint (err.code, ==, NN_ERR_INVALID);
+
+  tr = nn_trainer_new_with_validation (model, x, N_SAMPLES, xv, 40, &err);
+  g_assert_nonnull (tr);
+  g_assert_cmpint (nn_trainer_run (tr, on_progress_val, &s, &err), ==, NN_OK);
+  g_assert_cmpint (s.epochs, ==, 2);
+  /* val_split 0.2 is ignored: all 240 rows train, 240 / 16 steps. */
+  g_assert_cmpint (s.steps_per_epoch, ==, N_SAMPLES / 16);
+
+  /* The trainer's validation loss is the loss on xv and nothing else (the
+   * last epoch's weights are the final ones: no early stop). */
+  val_a = nn_trainer_eval_loss (tr, xv, 40);
+  val_b = nn_trainer_eval_loss (tr, x, 40);
+  g_assert_cmpfloat_with_epsilon (s.last_val, val_a, 1e-6 + 1e-5 * val_a);
+  g_assert_cmpfloat (fabsf (val_a - val_b), >, 1e-6);
+  nn_trainer_free (tr);
+  nn_model_free (model);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -754,5 +815,6 @@ main (int   argc,
   g_test_add_func ("/nn/trainer/per-layer-update", test_per_layer_update);
   g_test_add_func ("/nn/trainer/bad-input", test_trainer_bad_input);
   g_test_add_func ("/nn/trainer/noise-apply", test_noise_apply);
+  g_test_add_func ("/nn/trainer/explicit-validation", test_explicit_validation);
   return g_test_run ();
 }

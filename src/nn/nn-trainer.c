@@ -20,7 +20,9 @@ struct NnTrainer
   NnModel      *model;      /* borrowed */
   const float  *x;          /* (n, input_dim), borrowed */
   int           n;
-  int          *order;      /* (n) seeded permutation: training rows, then validation rows */
+  const float  *xv;         /* (n_val, input_dim) explicit validation rows, borrowed, or NULL */
+  int          *order;      /* (n) seeded permutation: training rows, then validation rows
+                             * (only training rows with an explicit validation set) */
   int           n_train;
   int           n_val;
   int           batch;      /* rows per step */
@@ -109,11 +111,15 @@ shuffle (int   *a,
     }
 }
 
-NnTrainer *
-nn_trainer_new (NnModel     *model,
-                const float *x,
-                int          n,
-                NnError     *err)
+/* xv == NULL: the validation rows are cfg->val_split of x; otherwise all of
+ * x trains and xv's n_val rows validate. */
+static NnTrainer *
+trainer_new (NnModel     *model,
+             const float *x,
+             int          n,
+             const float *xv,
+             int          n_val,
+             NnError     *err)
 {
   const NnConfig *cfg;
   NnTrainer *tr;
@@ -126,6 +132,11 @@ nn_trainer_new (NnModel     *model,
       nn_error_set (err, NN_ERR_INVALID, "trainer: no model or no training data");
       return NULL;
     }
+  if (xv != NULL && n_val < 1)
+    {
+      nn_error_set (err, NN_ERR_INVALID, "trainer: the validation set is empty");
+      return NULL;
+    }
   cfg = &model->cfg;
   tr = nn_calloc (1, sizeof *tr);
   if (tr == NULL)
@@ -136,8 +147,9 @@ nn_trainer_new (NnModel     *model,
   tr->model = model;
   tr->x = x;
   tr->n = n;
-  tr->n_val = (int) ((double) n * cfg->val_split);
-  tr->n_train = n - tr->n_val;
+  tr->xv = xv;
+  tr->n_val = xv != NULL ? n_val : (int) ((double) n * cfg->val_split);
+  tr->n_train = xv != NULL ? n : n - tr->n_val;
   if (tr->n_train < 1)
     {
       nn_free (tr);
@@ -208,6 +220,31 @@ nn_trainer_new (NnModel     *model,
   tr->best_epoch = -1;
   tr->target_epoch = cfg->epochs;
   return tr;
+}
+
+NnTrainer *
+nn_trainer_new (NnModel     *model,
+                const float *x,
+                int          n,
+                NnError     *err)
+{
+  return trainer_new (model, x, n, NULL, 0, err);
+}
+
+NnTrainer *
+nn_trainer_new_with_validation (NnModel     *model,
+                                const float *x,
+                                int          n,
+                                const float *xv,
+                                int          n_val,
+                                NnError     *err)
+{
+  if (xv == NULL)
+    {
+      nn_error_set (err, NN_ERR_INVALID, "trainer: no validation data");
+      return NULL;
+    }
+  return trainer_new (model, x, n, xv, n_val, err);
 }
 
 void
@@ -438,7 +475,10 @@ validation_loss (NnTrainer *tr,
 
       rows = tr->n_val - done < tr->batch ? tr->n_val - done : tr->batch;
       for (r = 0; r < rows; r++)
-        memcpy (tr->xb + r * dim, tr->x + (size_t) rows_idx[done + r] * dim, dim * sizeof (float));
+        memcpy (tr->xb + r * dim,
+                tr->xv != NULL ? tr->xv + (size_t) (done + r) * dim
+                               : tr->x + (size_t) rows_idx[done + r] * dim,
+                dim * sizeof (float));
       nn_model_pass (model, &tr->work, model->params, model->stats, NULL, tr->xb, tr->xb,
                      rows, NULL, tr->beta, &l);
       sr += l.recon * rows;

@@ -278,6 +278,17 @@ NnTrainer *nn_trainer_new (NnModel     *model,
                            const float *x,
                            int          n,
                            NnError     *err);
+/* The same with an explicit validation set: all n rows of x train and the
+ * n_val rows of xv (borrowed, same row size) give the validation loss that
+ * early stopping, restore-best and the plateau schedule watch; cfg->val_split
+ * is ignored. For data whose held-out part must not overlap the training
+ * rows (tiles cut from separate pictures). */
+NnTrainer *nn_trainer_new_with_validation (NnModel     *model,
+                                           const float *x,
+                                           int          n,
+                                           const float *xv,
+                                           int          n_val,
+                                           NnError     *err);
 void       nn_trainer_free (NnTrainer *trainer);
 
 /* Runs until cfg->epochs more epochs are done, early stopping fires, it is
