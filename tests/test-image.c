@@ -156,7 +156,7 @@ test_grid_errors (void)
   g_assert_error (error, BTL_ERROR, BTL_ERROR_INVALID);
   g_clear_error (&error);
 
-  g_assert_null (btl_image_grid_new (x, NULL, 1, 1, 100000, 100000, 1, 1, &error));
+  g_assert_null (btl_image_grid_pixbuf_new (x, NULL, 1, 1, 100000, 100000, 1, 1, &error));
   g_assert_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE);
   g_clear_error (&error);
 

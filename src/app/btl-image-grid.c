@@ -589,6 +589,12 @@ update_description (BtlImageGrid *self)
                                   -1);
 }
 
+GtkWidget *
+btl_image_grid_new (void)
+{
+  return GTK_WIDGET (g_object_new (BTL_TYPE_IMAGE_GRID, NULL));
+}
+
 void
 btl_image_grid_set_images (BtlImageGrid *self,
                            const float  *originals,

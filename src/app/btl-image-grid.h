@@ -17,15 +17,7 @@ G_DECLARE_FINAL_TYPE (BtlImageGrid, btl_image_grid, BTL, IMAGE_GRID, GtkWidget)
 /* Upper bound on n·channels·height·width accepted by set_images. */
 #define BTL_IMAGE_GRID_MAX_VALUES (64 * 1024 * 1024)
 
-/* Inline, so it leaves no symbol: libbottleneck-core's btl-image.c also
- * defines an (unrelated) btl_image_grid_new(), and an executable linking both
- * would otherwise fail with a duplicate definition. Do not include this
- * header and btl-image.h in the same file. */
-static inline GtkWidget *
-btl_image_grid_new (void)
-{
-  return GTK_WIDGET (g_object_new (BTL_TYPE_IMAGE_GRID, NULL));
-}
+GtkWidget *btl_image_grid_new                (void);
 
 /* originals and recons are (n, channels·height·width), CHW, values in [0, 1];
  * both are copied. recons may be NULL (originals only); n = 0 clears. */

@@ -139,8 +139,8 @@ update_interpolation (BtlLatentPage *self)
   memcpy (strip, x, (size_t) dim * sizeof (float));
   memcpy (strip + (size_t) (n - 1) * dim, x + dim, (size_t) dim * sizeof (float));
 
-  pixbuf = btl_image_grid_new (strip, NULL, n, cfg->in_channels, cfg->in_height, cfg->in_width,
-                               n, STRIP_SCALE, &error);
+  pixbuf = btl_image_grid_pixbuf_new (strip, NULL, n, cfg->in_channels, cfg->in_height,
+                                      cfg->in_width, n, STRIP_SCALE, &error);
   if (pixbuf == NULL)
     {
       btl_latent_page_show_message (self, error->message);
@@ -210,8 +210,8 @@ update_traversal (BtlLatentPage *self)
       btl_latent_page_show_message (self, nerr.message);
       return;
     }
-  pixbuf = btl_image_grid_new (grid, NULL, size * rows, cfg->in_channels, cfg->in_height,
-                               cfg->in_width, size, GRID_SCALE, &error);
+  pixbuf = btl_image_grid_pixbuf_new (grid, NULL, size * rows, cfg->in_channels,
+                                      cfg->in_height, cfg->in_width, size, GRID_SCALE, &error);
   if (pixbuf == NULL)
     {
       btl_latent_page_show_message (self, error->message);

@@ -142,15 +142,15 @@ btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
 }
 
 GdkPixbuf *
-btl_image_grid_new (const float  *top,
-                    const float  *bottom,
-                    int           n,
-                    int           channels,
-                    int           height,
-                    int           width,
-                    int           cols,
-                    int           scale,
-                    GError      **error)
+btl_image_grid_pixbuf_new (const float  *top,
+                           const float  *bottom,
+                           int           n,
+                           int           channels,
+                           int           height,
+                           int           width,
+                           int           cols,
+                           int           scale,
+                           GError      **error)
 {
   const int gap = BTL_IMAGE_GRID_GAP;
   GdkPixbuf *pixbuf;
@@ -232,8 +232,8 @@ btl_image_grid_save_png (const char   *path,
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  pixbuf = btl_image_grid_new (top, bottom, n, channels, height, width,
-                               cols, scale, error);
+  pixbuf = btl_image_grid_pixbuf_new (top, bottom, n, channels, height, width,
+                                      cols, scale, error);
   if (pixbuf == NULL)
     return FALSE;
 

@@ -32,17 +32,17 @@ float     *btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
  *   width  = cols·w·scale + (cols + 1)·GAP
  *   height = rows·h·scale + (rows + 1)·GAP,  rows = ⌈n/cols⌉ · (bottom ? 2 : 1)
  * (cols is clamped to n). Returns NULL with BTL_ERROR_INVALID/TOO_LARGE errors. */
-GdkPixbuf *btl_image_grid_new (const float  *top,
-                               const float  *bottom,
-                               int           n,
-                               int           channels,
-                               int           height,
-                               int           width,
-                               int           cols,
-                               int           scale,
-                               GError      **error);
+GdkPixbuf *btl_image_grid_pixbuf_new (const float  *top,
+                                      const float  *bottom,
+                                      int           n,
+                                      int           channels,
+                                      int           height,
+                                      int           width,
+                                      int           cols,
+                                      int           scale,
+                                      GError      **error);
 
-/* btl_image_grid_new() saved as PNG, atomically (an existing file is replaced
+/* btl_image_grid_pixbuf_new() saved as PNG, atomically (an existing file is replaced
  * only when the whole PNG has been written). */
 gboolean   btl_image_grid_save_png (const char   *path,
                                     const float  *top,
