@@ -110,17 +110,51 @@ env_int (const char *name,
   return v != NULL && atoi (v) > 0 ? atoi (v) : fallback;
 }
 
+typedef struct
+{
+  GtkWidget *window;
+  char      *path;
+  GError    *error;
+  gboolean   done;
+} Shot;
+
+/* Right after a frame is painted the window's render node is complete:
+ * render it then (while a run redraws the plot, a snapshot taken at a
+ * random moment may find nothing drawn). */
+static void
+shot_after_paint (GdkFrameClock *clock,
+                  Shot          *shot)
+{
+  if (shot->done)
+    return;
+  btl_widget_save_png (shot->window, shot->path, &shot->error);
+  shot->done = TRUE;
+}
+
+static gboolean
+shot_done (gpointer data)
+{
+  return ((Shot *) data)->done;
+}
+
 static void
 save_shot (BtlWindow  *window,
            const char *name)
 {
-  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            name, NULL);
-  g_autoptr(GError) error = NULL;
+  Shot shot = { GTK_WIDGET (window), NULL, NULL, FALSE };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong id;
 
+  shot.path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                name, NULL);
+  g_assert_nonnull (clock);
   spin_for (300);
-  g_assert_true (btl_widget_save_png (GTK_WIDGET (window), shot, &error));
-  g_assert_no_error (error);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (shot_after_paint), &shot);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  g_assert_true (spin_until (shot_done, &shot, 5000));
+  g_signal_handler_disconnect (clock, id);
+  g_assert_no_error (shot.error);
+  g_free (shot.path);
 }
 
 static void

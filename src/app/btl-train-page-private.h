@@ -1,6 +1,7 @@
 /* btl-train-page-private.h — what the Train page's files share.
  *
- * btl-train-page.c: the page, its worker signals and public API;
+ * btl-train-page.c: the page and its public API;
+ * btl-train-page-worker.c: its worker's signals (progress, snapshots, end);
  * btl-train-page-tasks.c: the background work that feeds it (the grid
  * decode and the test-PSNR evaluation, each in a short-lived GTask thread).
  */
@@ -92,7 +93,13 @@ void _btl_train_page_refresh_grid      (BtlTrainPage *self,
 void _btl_train_page_start_eval        (BtlTrainPage *self);
 void _btl_train_page_update_psnr_label (BtlTrainPage *self);
 
-/* btl-train-page.c internals used by the file operations. */
+/* btl-train-page-worker.c: the status line from the last progress record. */
+void _btl_train_page_update_status     (BtlTrainPage *self);
+
+/* btl-train-page.c internals used by the other files. */
+void     _btl_train_page_emit_snapshot     (BtlTrainPage  *self,
+                                            NnModel       *model,
+                                            NnSnapshot    *snapshot);
 NnModel *_btl_train_page_current_model     (BtlTrainPage  *self);
 void     _btl_train_page_set_state         (BtlTrainPage  *self,
                                             BtlTrainState  state);

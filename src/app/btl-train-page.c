@@ -4,8 +4,9 @@
  * showcase test images. The worker's coalesced "progress" feeds the history
  * (and through its "changed" signal the plot) and the status line; each new
  * parameter snapshot goes to the reconstruction grid and the test PSNR,
- * both computed off the main thread (btl-train-page-tasks.c). Saving,
- * opening and exporting live in btl-train-page-files.c.
+ * both computed off the main thread (btl-train-page-tasks.c); the handlers
+ * are in btl-train-page-worker.c. Saving, opening and exporting live in
+ * btl-train-page-files.c, projects and re-runs in btl-train-page-project.c.
  */
 #include "config.h"
 
@@ -83,216 +84,12 @@ _btl_train_page_set_state (BtlTrainPage  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_TRAIN]);
 }
 
-/* "1:02:03" or "2:03" */
-static char *
-format_duration (double seconds)
-{
-  gint64 s = (gint64) MAX (0, seconds + 0.5);
-
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d",
-                            s / 3600, (int) (s / 60 % 60), (int) (s % 60));
-  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
-}
-
 void
-_btl_train_page_update_psnr_label (BtlTrainPage *self)
+_btl_train_page_emit_snapshot (BtlTrainPage *self,
+                               NnModel      *model,
+                               NnSnapshot   *snapshot)
 {
-  g_autofree char *text = NULL;
-
-  if (isnan (self->test_psnr))
-    text = g_strdup (_("Test PSNR —"));
-  else
-    /* Translators: peak signal-to-noise ratio of the test images, in decibels */
-    text = g_strdup_printf (_("Test PSNR %.2f dB"), self->test_psnr);
-  gtk_label_set_text (self->psnr_label, text);
-}
-
-static void
-update_status (BtlTrainPage *self)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-  const NnProgress *p = &self->last;
-  gint64 total_steps;
-
-  if (!self->have_last)
-    return;
-
-  total_steps = (gint64) self->target_epochs * MAX (p->steps_per_epoch, 1);
-
-  if (self->state == BTL_TRAIN_STATE_PAUSED)
-    g_string_append_printf (s, "%s · ", _("Paused"));
-
-  g_string_append_printf (s, _("Epoch %d of %d"), MIN (p->epoch + 1, self->target_epochs),
-                          self->target_epochs);
-  g_string_append (s, " · ");
-  g_string_append_printf (s, _("step %lld"), (long long) p->step);
-  g_string_append (s, " · ");
-  g_string_append_printf (s, _("loss %.4f"), p->train_loss);
-  if (p->samples_per_s > 0)
-    {
-      g_string_append (s, " · ");
-      g_string_append_printf (s, _("%.0f images/s"), p->samples_per_s);
-    }
-  if (self->state == BTL_TRAIN_STATE_RUNNING && p->samples_per_s > 0 && total_steps > p->step)
-    {
-      NnConfig cfg;
-      g_autofree char *eta = NULL;
-
-      btl_config_panel_get_config (self->config_panel, &cfg);
-      eta = format_duration ((double) (total_steps - p->step) * cfg.batch / p->samples_per_s);
-      g_string_append (s, " · ");
-      /* Translators: estimated time left, e.g. "1:23 left" */
-      g_string_append_printf (s, _("%s left"), eta);
-    }
-
-  gtk_label_set_text (self->status_label, s->str);
-  if (total_steps > 0)
-    gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
-}
-
-/* Shows the model's current weights (while no thread writes them). */
-void
-_btl_train_page_show_model_weights (BtlTrainPage *self)
-{
-  NnModel *model = _btl_train_page_current_model (self);
-  NnSnapshot *snap;
-
-  if (model == NULL)
-    return;
-
-  snap = nn_snapshot_new_from_model (model, self->have_last ? self->last.step : 0,
-                                     self->have_last ? self->last.epoch : 0);
-  if (snap == NULL)
-    return;
-  _btl_train_page_refresh_grid (self, snap);
-  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
-  self->eval_next = snap;
-  _btl_train_page_start_eval (self);
-  g_signal_emit (self, signals[SNAPSHOT], 0, model, snap);
-}
-
-/* ------------------------------------------------------------ worker signals */
-
-static void
-on_worker_progress (BtlTrainingWorker *worker,
-                    gpointer           records,
-                    guint              n_records,
-                    BtlTrainPage      *self)
-{
-  const NnProgress *p = records;
-
-  for (guint i = 0; i < n_records; i++)
-    {
-      if (p[i].epoch_end)
-        {
-          btl_loss_history_add_epoch (self->history, p[i].epoch, p[i].step, p[i].train_loss,
-                                      p[i].val_loss, p[i].val_recon_loss, p[i].val_reg_loss,
-                                      self->test_psnr);
-          if (p[i].best_epoch >= 0)
-            btl_loss_history_set_best_epoch (self->history, p[i].best_epoch);
-        }
-      else
-        btl_loss_history_add_step (self->history, p[i].step, p[i].epoch, p[i].train_loss,
-                                   p[i].recon_loss, p[i].reg_loss);
-    }
-
-  if (n_records > 0)
-    {
-      self->last = p[n_records - 1];
-      self->have_last = TRUE;
-      update_status (self);
-    }
-}
-
-static void
-on_worker_snapshot (BtlTrainingWorker *worker,
-                    gpointer           snapshot,
-                    BtlTrainPage      *self)
-{
-  NnSnapshot *snap = snapshot;
-
-  _btl_train_page_refresh_grid (self, snap);
-
-  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
-  self->eval_next = nn_snapshot_ref (snap);
-  _btl_train_page_start_eval (self);
-
-  g_signal_emit (self, signals[SNAPSHOT], 0, btl_training_worker_get_model (worker), snap);
-}
-
-static void
-on_worker_finished (BtlTrainingWorker *worker,
-                    const GError      *error,
-                    BtlTrainPage      *self)
-{
-  g_autofree char *took = format_duration (btl_training_worker_get_seconds (worker));
-  g_autofree char *status = NULL;
-
-  _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
-
-  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    status = g_strdup_printf (_("Stopped at step %lld in epoch %d (%s)"),
-                              self->have_last ? (long long) self->last.step : 0LL,
-                              self->have_last ? self->last.epoch + 1 : 1, took);
-  else if (error != NULL)
-    {
-      status = g_strdup_printf (_("Training failed after %d epochs"),
-                                btl_training_worker_epochs_done (worker));
-      btl_train_page_show_message (self, error->message);
-    }
-  else
-    status = g_strdup_printf (_("Finished %d epochs in %s"),
-                              btl_training_worker_epochs_done (worker), took);
-
-  gtk_label_set_text (self->status_label, status);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),
-                            btl_loss_history_get_best_epoch (self->history) >= 0);
-  /* May say how a re-run compares with its saved run instead. */
-  _btl_train_page_run_finished (self);
-
-  /* The last snapshot may be a few steps old: show the final weights. */
-  _btl_train_page_show_model_weights (self);
-}
-
-void
-_btl_train_page_drop_worker (BtlTrainPage *self)
-{
-  if (self->worker == NULL)
-    return;
-
-  /* The thread may still run for one step; it keeps its own reference and
-   * its late deliveries reach no handler of ours. */
-  g_signal_handlers_disconnect_by_data (self->worker, self);
-  btl_training_worker_stop (self->worker);
-  g_clear_object (&self->worker);
-  g_clear_pointer (&self->decode_next, nn_snapshot_unref);
-}
-
-void
-_btl_train_page_adopt_model (BtlTrainPage *self,
-             NnModel      *model)
-{
-  g_autoptr(GError) error = NULL;
-  BtlDataset *train = self->train;
-  int limit = btl_config_panel_get_train_limit (self->config_panel);
-  g_autoptr(BtlDataset) subset = NULL;
-
-  _btl_train_page_drop_worker (self);
-
-  if (limit > 0 && limit < train->n)
-    train = subset = btl_dataset_subset (self->train, 0, limit);
-
-  self->worker = btl_training_worker_new (model, train, &error);
-  if (self->worker == NULL)
-    {
-      btl_train_page_show_message (self, error->message);
-      return;
-    }
-
-  g_signal_connect (self->worker, "progress", G_CALLBACK (on_worker_progress), self);
-  g_signal_connect (self->worker, "snapshot", G_CALLBACK (on_worker_snapshot), self);
-  g_signal_connect (self->worker, "finished", G_CALLBACK (on_worker_finished), self);
+  g_signal_emit (self, signals[SNAPSHOT], 0, model, snapshot);
 }
 
 /* ------------------------------------------------------------ template callbacks */
@@ -758,7 +555,7 @@ btl_train_page_set_paused (BtlTrainPage *self,
 
   btl_training_worker_set_paused (self->worker, paused);
   _btl_train_page_set_state (self, paused ? BTL_TRAIN_STATE_PAUSED : BTL_TRAIN_STATE_RUNNING);
-  update_status (self);
+  _btl_train_page_update_status (self);
 }
 
 void
