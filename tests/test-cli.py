@@ -316,6 +316,40 @@ def eval_on_noisy_inputs():
     check_one_line_error(rc, 2, out, err, "eval --noise salt:1")
 
 
+def write_gray_png(path, width, height, value):
+    """A flat gray PNG (8-bit, no filter) without any imaging library."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    rows = b"".join(b"\x00" + bytes([value]) * width for _ in range(height))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(rows)))
+        f.write(chunk(b"IEND", b""))
+
+
+@test
+def train_picture_folder_validates_on_held_out_pictures():
+    d = tmp("pictures")
+    os.makedirs(d)
+    for i in range(10):
+        write_gray_png(os.path.join(d, f"p{i}.png"), 40, 40, 20 + 20 * i)
+    rc, out, err = run("train", "--data", d, "--tile", "8", "--arch", "64-8", "--epochs", "2",
+                       "--batch", "16", "--threads", "1", "--val-split", "0.2", "--json")
+    check_exit(rc, 0, out, err, "train --data PICTURES")
+    summary = json_lines(out, "train --data PICTURES")[-1]
+    # 10 pictures: 2 held out for test, 2 for validation, 6 train; tiles by area
+    # (2 per tile-sized area → 50, within 16…1024 per picture).
+    check(summary["val_images"] == 2 * 50, f"validation tiles {summary['val_images']}")
+    check(summary["test_images"] == 2 * 50, f"test tiles {summary['test_images']}")
+    check(math.isfinite(summary["val_loss"]), f"val loss {summary['val_loss']}")
+    rc, out, err = run("train", "--data", d, "--tile", "8", "--arch", "64-8", "--epochs", "1",
+                       "--batch", "16", "--threads", "1", "--val-split", "0.2")
+    check_exit(rc, 0, out, err, "train --data PICTURES (text)")
+    check("held-out pictures" in out, f"the text output does not say so:\n{out}")
+
+
 def bars8_dataset(d):
     """The 8x8 data set tests/gen-fixture-foundation-btl.py trained the fixture on."""
     import importlib.util

@@ -172,6 +172,70 @@ test_split_by_picture (Fixture       *f,
     }
 }
 
+/* A validation third of pictures the training tiles never come from; the
+ * test half is the one the two-way load gives (same tiles). */
+static void
+test_validation_pictures (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BtlDataset) train = NULL, val = NULL, test = NULL;
+  g_autoptr (BtlDataset) train2 = NULL, test2 = NULL;
+  g_autoptr (BtlDataset) train3 = NULL, val3 = NULL, test3 = NULL;
+  BtlImageFolderOptions opts;
+  int where[10];
+
+  write_ten (f, TRUE);
+  btl_image_folder_options_init (&opts);
+  opts.tile_height = opts.tile_width = 8;
+  opts.tiles_per_image = BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE;
+  opts.test_fraction = 0.3;
+  opts.val_fraction = 0.2;
+  g_assert_true (btl_image_folder_load_with_validation (f->dir, &opts, &train, &val, &test,
+                                                        NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (val);
+  g_assert_cmpint (val->channels, ==, 1);   /* gray pictures: one plane, like the rest */
+  g_assert_cmpint (val->n, ==, 2 * BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE);
+  g_assert_cmpint (test->n, ==, 3 * BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE);
+  g_assert_cmpint (train->n, ==, 5 * BTL_IMAGE_FOLDER_MIN_TILES_PER_IMAGE);
+
+  for (int k = 0; k < 10; k++)
+    where[k] = -1;
+  {
+    const BtlDataset *halves[3] = { train, val, test };
+
+    for (int h = 0; h < 3; h++)
+      for (int i = 0; i < halves[h]->n; i++)
+        {
+          int k = tile_source (halves[h], i);
+
+          /* Every picture is in exactly one of the three. */
+          g_assert_true (where[k] == -1 || where[k] == h);
+          where[k] = h;
+        }
+  }
+
+  /* Asking for validation does not move the test half. */
+  g_assert_true (btl_image_folder_load (f->dir, &opts, &train2, &test2, NULL, &error));
+  g_assert_cmpint (test2->n, ==, test->n);
+  g_assert_cmpmem (test2->images, (gsize) test->n * btl_dataset_dim (test) * sizeof (float),
+                   test->images, (gsize) test->n * btl_dataset_dim (test) * sizeof (float));
+  g_assert_cmpint (train2->n, ==, train->n + val->n);
+
+  /* val_fraction 0: no validation half, every other picture trains. */
+  opts.val_fraction = 0.0;
+  g_assert_true (btl_image_folder_load_with_validation (f->dir, &opts, &train3, &val3, &test3,
+                                                        NULL, &error));
+  g_assert_null (val3);
+  g_assert_cmpint (train3->n, ==, train2->n);
+
+  opts.val_fraction = 0.7;
+  g_assert_false (btl_image_folder_load_with_validation (f->dir, &opts, &train3, &val3, &test3,
+                                                         NULL, &error));
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_INVALID);
+}
+
 static void
 test_seeded (Fixture       *f,
              gconstpointer  data)
@@ -411,6 +475,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/core/image-folder/split-by-picture", test_split_by_picture);
   ADD ("/core/image-folder/seeded", test_seeded);
+  ADD ("/core/image-folder/validation-pictures", test_validation_pictures);
   ADD ("/core/image-folder/gray-and-channels", test_gray_and_channels);
   ADD ("/core/image-folder/bad-folders", test_bad_folders);
   ADD ("/core/image-folder/skips-bad-pictures", test_skips_bad_pictures);

@@ -49,6 +49,7 @@ typedef struct
   NnTrainer      *trainer;
   NnModel        *model;
   BtlDataset     *test;
+  int             val_images;     /* validation rows (held-out pictures' tiles, or the split) */
   const NnConfig *cfg;
   /* owned */
   NnInference    *inference;
@@ -307,6 +308,7 @@ print_summary (TrainState          *st,
       cli_json_add_double (&json, "test_psnr_db", res->psnr_db);
       cli_json_add_double (&json, "test_ssim", res->ssim);
       cli_json_add_int (&json, "test_images", res->n);
+      cli_json_add_int (&json, "val_images", st->val_images);
       cli_json_add_double (&json, "samples_per_s", info->samples_per_s);
       cli_json_add_double (&json, "seconds", info->train_seconds);
       cli_json_add_int (&json, "params", nn_model_n_params (st->model));
@@ -373,6 +375,7 @@ cli_train (int    argc,
   g_autoptr(BtlDataset) train_all = NULL;
   g_autoptr(BtlDataset) train = NULL;
   g_autoptr(BtlDataset) test = NULL;
+  g_autoptr(BtlDataset) val = NULL;
   g_autoptr(GBytes) history_bytes = NULL;
   g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   BtlEvalResult res = { 0 };
@@ -426,7 +429,11 @@ cli_train (int    argc,
         opts.tile_height = opts.tile_width = tile;
       opts.channels = channels;
       opts.seed = cfg.seed;
-      if (!btl_image_folder_load (data, &opts, &train_all, &test, &skipped, &error))
+      /* Validation on tiles of held-out pictures, not on other crops of the
+       * training pictures: --val-split is then a fraction of the pictures. */
+      opts.val_fraction = MIN (cfg.val_split, 0.5);
+      if (!btl_image_folder_load_with_validation (data, &opts, &train_all, &val, &test,
+                                                  &skipped, &error))
         return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
       for (guint i = 0; skipped[i] != NULL; i++)
         fprintf (stderr, "bottleneck-cli train: %s %s\n", _("skipped"), skipped[i]);
@@ -475,7 +482,12 @@ cli_train (int    argc,
     st.log = g_string_new ("kind,step,epoch,train_loss,recon_loss,reg_loss,lr,"
                            "val_loss,test_psnr_db,samples_per_s\n");
 
-  st.trainer = nn_trainer_new (model, train->images, train->n, &nerr);
+  st.val_images = val != NULL ? val->n : (int) (train->n * cfg.val_split);
+  if (val != NULL)
+    st.trainer = nn_trainer_new_with_validation (model, train->images, train->n,
+                                                 val->images, val->n, &nerr);
+  else
+    st.trainer = nn_trainer_new (model, train->images, train->n, &nerr);
   if (st.trainer == NULL)
     {
       cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
@@ -489,10 +501,15 @@ cli_train (int    argc,
 
       desc = g_malloc (len + 1);
       nn_model_describe (model, desc, len + 1);
-      printf (_("training %s on %s: %d images (%d held out for validation), "
-                "%zu parameters\n"),
-              cfg.arch, train->name, train->n,
-              (int) (train->n * cfg.val_split), nn_model_n_params (model));
+      if (val != NULL)
+        printf (_("training %s on %s: %d tiles (validation: %d tiles of held-out "
+                  "pictures), %zu parameters\n"),
+                cfg.arch, train->name, train->n, val->n, nn_model_n_params (model));
+      else
+        printf (_("training %s on %s: %d images (%d held out for validation), "
+                  "%zu parameters\n"),
+                cfg.arch, train->name, train->n,
+                (int) (train->n * cfg.val_split), nn_model_n_params (model));
       fputs (desc, stdout);
       if (len > 0 && desc[len - 1] != '\n')
         fputc ('\n', stdout);

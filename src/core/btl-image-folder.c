@@ -24,7 +24,7 @@ typedef struct
   int   width;       /* after the scale-up of small pictures */
   int   height;
   int   n_tiles;
-  int   half;        /* 0 train, 1 test */
+  int   half;        /* 0 train, 1 test, 2 validation */
 } Picture;
 
 static void
@@ -46,6 +46,7 @@ btl_image_folder_options_init (BtlImageFolderOptions *opts)
   opts->tile_width = 32;
   opts->channels = 0;
   opts->test_fraction = 0.2;
+  opts->val_fraction = 0.1;
   opts->tiles_per_image = 0;
   opts->max_tiles = 0;
   opts->seed = 1;
@@ -198,6 +199,13 @@ check_options (const BtlImageFolderOptions  *opts,
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
                    "The held-out fraction must be in (0, 0.9], not %g",
                    opts->test_fraction);
+      return FALSE;
+    }
+  if (!(opts->val_fraction >= 0.0 && opts->val_fraction <= 0.5))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "The validation fraction must be in [0, 0.5], not %g",
+                   opts->val_fraction);
       return FALSE;
     }
   if (opts->tiles_per_image < 0 || opts->tiles_per_image > BTL_IMAGE_FOLDER_MAX_TILES_PER_IMAGE
@@ -398,34 +406,34 @@ make_dataset (const char  *name,
   return ds;
 }
 
-gboolean
-btl_image_folder_load (const char                   *dir,
-                       const BtlImageFolderOptions  *opts,
-                       BtlDataset                  **train,
-                       BtlDataset                  **test,
-                       char                       ***skipped_out,
-                       GError                      **error)
+/* val == NULL: two halves (btl_image_folder_load). */
+static gboolean
+load_halves (const char                   *dir,
+             const BtlImageFolderOptions  *opts,
+             BtlDataset                  **train,
+             BtlDataset                  **val,
+             BtlDataset                  **test,
+             char                       ***skipped_out,
+             GError                      **error)
 {
   BtlImageFolderOptions defaults;
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GArray) pictures = NULL;
   g_autoptr (GArray) train_tiles = g_array_new (FALSE, FALSE, sizeof (float));
   g_autoptr (GArray) test_tiles = g_array_new (FALSE, FALSE, sizeof (float));
-  GArray *halves[2] = { train_tiles, test_tiles };
+  g_autoptr (GArray) val_tiles = g_array_new (FALSE, FALSE, sizeof (float));
+  GArray *halves[3] = { train_tiles, test_tiles, val_tiles };
   g_autoptr (GRand) rng = NULL;
   g_autoptr (BtlDataset) tr = NULL;
   g_autoptr (BtlDataset) te = NULL;
+  g_autoptr (BtlDataset) va = NULL;
   g_autofree char *display = NULL;
   g_autofree char *base = NULL;
   g_autofree int *order = NULL;
   guint32 seed_words[2];
   gboolean all_gray = TRUE;
-  int used[2] = { 0, 0 };
-  int channels_read, channels, n_test, n;
-
-  g_return_val_if_fail (dir != NULL, FALSE);
-  g_return_val_if_fail (train != NULL && test != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  int used[3] = { 0, 0, 0 };
+  int channels_read, channels, n_test, n_val = 0, n;
 
   if (opts == NULL)
     {
@@ -468,8 +476,12 @@ btl_image_folder_load (const char                   *dir,
       order[j] = t;
     }
   n_test = CLAMP ((int) lround (opts->test_fraction * n), 1, n - 1);
+  /* Validation pictures come next in the same order, so asking for them
+   * leaves the test half as it was; at least one picture still trains. */
+  if (val != NULL && opts->val_fraction > 0.0 && n - n_test >= 2)
+    n_val = CLAMP ((int) lround (opts->val_fraction * n), 1, n - n_test - 1);
   for (int i = 0; i < n; i++)
-    g_array_index (pictures, Picture, order[i]).half = i < n_test ? 1 : 0;
+    g_array_index (pictures, Picture, order[i]).half = i < n_test ? 1 : i < n_test + n_val ? 2 : 0;
 
   /* Pass 2, in file order so one generator gives the same tiles every run. */
   channels_read = opts->channels != 0 ? opts->channels : 3;
@@ -496,7 +508,7 @@ btl_image_folder_load (const char                   *dir,
   channels = channels_read;
   if (opts->channels == 0 && all_gray)
     {
-      for (int h = 0; h < 2; h++)
+      for (int h = 0; h < 3; h++)
         keep_first_plane (halves[h], (gsize) opts->tile_height * opts->tile_width);
       channels = 1;
     }
@@ -508,6 +520,13 @@ btl_image_folder_load (const char                   *dir,
   te = make_dataset (base, halves[1], channels, opts->tile_height, opts->tile_width, error);
   if (te == NULL)
     return FALSE;
+  if (used[2] > 0)
+    {
+      va = make_dataset (base, halves[2], channels, opts->tile_height, opts->tile_width,
+                         error);
+      if (va == NULL)
+        return FALSE;
+    }
 
   if (skipped_out != NULL)
     {
@@ -516,5 +535,39 @@ btl_image_folder_load (const char                   *dir,
     }
   *train = g_steal_pointer (&tr);
   *test = g_steal_pointer (&te);
+  if (val != NULL)
+    *val = g_steal_pointer (&va);
   return TRUE;
+}
+
+gboolean
+btl_image_folder_load (const char                   *dir,
+                       const BtlImageFolderOptions  *opts,
+                       BtlDataset                  **train,
+                       BtlDataset                  **test,
+                       char                       ***skipped_out,
+                       GError                      **error)
+{
+  g_return_val_if_fail (dir != NULL, FALSE);
+  g_return_val_if_fail (train != NULL && test != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return load_halves (dir, opts, train, NULL, test, skipped_out, error);
+}
+
+gboolean
+btl_image_folder_load_with_validation (const char                   *dir,
+                                       const BtlImageFolderOptions  *opts,
+                                       BtlDataset                  **train,
+                                       BtlDataset                  **val,
+                                       BtlDataset                  **test,
+                                       char                       ***skipped_out,
+                                       GError                      **error)
+{
+  g_return_val_if_fail (dir != NULL, FALSE);
+  g_return_val_if_fail (train != NULL && val != NULL && test != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *val = NULL;
+  return load_halves (dir, opts, train, val, test, skipped_out, error);
 }

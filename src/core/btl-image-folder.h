@@ -43,6 +43,9 @@ typedef struct
                               * picture is gray (R = G = B), else 3 (default 0) */
   double   test_fraction;    /* pictures held out, (0, 0.9]; at least one
                               * (default 0.2) */
+  double   val_fraction;     /* pictures set aside for validation by
+                              * btl_image_folder_load_with_validation(),
+                              * [0, 0.5]; at least one when > 0 (default 0.1) */
   int      tiles_per_image;  /* 0 = by area (see above; default), else exactly */
   int      max_tiles;        /* cap on all tiles together, 0 = by bytes only */
   guint64  seed;             /* default 1 */
@@ -65,5 +68,21 @@ gboolean  btl_image_folder_load (const char                   *dir,
                                  BtlDataset                  **test,
                                  char                       ***skipped_out,
                                  GError                      **error);
+
+/* The same with a third half: val_fraction of the pictures (after the test
+ * pictures are chosen, so the test half is the one btl_image_folder_load
+ * gives for the same seed, tile for tile) whose tiles validate training —
+ * hand them to nn_trainer_new_with_validation(), so early stopping watches
+ * pictures the model never trained on. *val is NULL (and its pictures train)
+ * when val_fraction is 0, fewer than three pictures are usable, or every
+ * validation picture was skipped: then fall back to a split of the training
+ * tiles. */
+gboolean  btl_image_folder_load_with_validation (const char                   *dir,
+                                                 const BtlImageFolderOptions  *opts,
+                                                 BtlDataset                  **train,
+                                                 BtlDataset                  **val,
+                                                 BtlDataset                  **test,
+                                                 char                       ***skipped_out,
+                                                 GError                      **error);
 
 G_END_DECLS
