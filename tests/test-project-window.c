@@ -9,6 +9,10 @@
  * BLAS, matches it bit for bit; the CSV export carries both. A run with a
  * live learning-rate change re-runs differently, and the verdict says why.
  * A damaged project is refused with a message naming it.
+ *
+ * By hand: BTL_SHOT_LIMIT / BTL_SHOT_EPOCHS make the run longer (for the
+ * README screenshot, rerun-compare*.png in the build directory) and
+ * BTL_PROJECT_KEEP=FILE keeps a copy of the saved project.
  */
 #include "config.h"
 
@@ -319,6 +323,14 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   g_assert_null (btl_train_page_get_message (f->page));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpstr (btl_train_page_get_project_name (f->page), ==, "tiny-run");
+  if (g_getenv ("BTL_PROJECT_KEEP") != NULL)
+    {
+      /* A copy to try by hand: bottleneck "$BTL_PROJECT_KEEP". */
+      g_autoptr(GFile) keep = g_file_new_for_path (g_getenv ("BTL_PROJECT_KEEP"));
+
+      g_assert_true (g_file_copy (file, keep, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "tiny-run — Bottleneck");
 
   saved_history = history_bytes (f->page);
