@@ -4,6 +4,7 @@
 
 #include "btl-compare.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ btl_pca_baseline_new_from_dataset (BtlDataset  *dataset,
   if (n < 2)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "the PCA baseline needs at least 2 images in “%s”", dataset->name);
+                   _("the PCA baseline needs at least 2 images in “%s”"), dataset->name);
       return NULL;
     }
   x = g_new (float, (gsize) n * dim);
@@ -173,7 +174,7 @@ lossy_row (BtlCompareRow *row,
 
   if (!btl_jpeg_format_available (format))
     {
-      row_unavailable (row, g_strdup_printf ("gdk-pixbuf cannot write %s here", format));
+      row_unavailable (row, g_strdup_printf (_("gdk-pixbuf cannot write %s here"), format));
       return;
     }
   if (!btl_jpeg_match_size (reference_pixbuf, format, target, &match, &error))
@@ -184,9 +185,9 @@ lossy_row (BtlCompareRow *row,
   row->seconds = match.seconds;
   if (match.bytes == NULL)
     {
-      row_unavailable (row, g_strdup_printf ("no quality fits in %" G_GSIZE_FORMAT
-                                             " bytes (quality %d needs %" G_GSIZE_FORMAT ")",
-                                             target, BTL_JPEG_MIN_QUALITY, match.smallest));
+      row_unavailable (row, g_strdup_printf (_("no quality fits in %zu bytes (quality %d needs %zu)"),
+                                             (size_t) target, BTL_JPEG_MIN_QUALITY,
+                                             (size_t) match.smallest));
       btl_jpeg_match_clear (&match);
       return;
     }
@@ -196,12 +197,12 @@ lossy_row (BtlCompareRow *row,
   btl_jpeg_match_clear (&match);
   if (row->image == NULL || h != height || w != width)
     {
-      row_unavailable (row, g_strdup_printf ("cannot decode the %s file: %s", format,
-                                             error != NULL ? error->message : "wrong size"));
+      row_unavailable (row, g_strdup_printf (_("cannot decode the %s file: %s"), format,
+                                             error != NULL ? error->message : _("wrong size")));
       return;
     }
   measure (row, reference, channels, height, width);
-  row->note = g_strdup_printf ("quality %d (%d encodes)", row->setting, match.n_encodes);
+  row->note = g_strdup_printf (_("quality %d (%d encodes)"), row->setting, match.n_encodes);
 }
 
 static gboolean
@@ -223,7 +224,7 @@ codec_row (BtlCompareRow  *row,
   row->seconds = (g_get_monotonic_time () - start) / 1e6;
   row->setting = bits;
   measure (row, reference, btl_codec_get_channels (codec), height, width);
-  row->note = g_strdup_printf ("%d bits × %d coefficients per %d×%d tile",
+  row->note = g_strdup_printf (_("%d bits × %d coefficients per %d×%d tile"),
                                bits, btl_codec_get_latent_dim (codec),
                                btl_codec_get_tile_width (codec),
                                btl_codec_get_tile_height (codec));
@@ -263,7 +264,7 @@ btl_comparison_new (BtlCodec        *codec,
                                             &cmp->width);
   if (cmp->reference == NULL)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot convert the picture");
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot convert the picture"));
       return NULL;
     }
   ref_pixbuf = btl_pixbuf_from_floats (cmp->reference, c, cmp->height, cmp->width);
@@ -287,7 +288,7 @@ btl_comparison_new (BtlCodec        *codec,
       measure (row, cmp->reference, c, cmp->height, cmp->width);
       /* gdk-pixbuf writes 8-bit RGB only: a gray picture's PNG carries
        * three equal channels (deflate absorbs most, not all, of that). */
-      row->note = g_strdup (c == 1 ? "lossless PNG (written as RGB)" : "lossless PNG");
+      row->note = g_strdup (c == 1 ? _("lossless PNG (written as RGB)") : _("lossless PNG"));
     }
   else
     row_unavailable (row, g_strdup (local_error->message));
@@ -307,7 +308,7 @@ btl_comparison_new (BtlCodec        *codec,
     return NULL;
   row = &cmp->rows[BTL_COMPARE_PCA];
   if (baseline == NULL)
-    row_unavailable (row, g_strdup ("no PCA baseline (no training sample)"));
+    row_unavailable (row, g_strdup (_("no PCA baseline (no training sample)")));
   else
     {
       g_autoptr (BtlCodec) pca_codec = NULL;
@@ -417,7 +418,7 @@ btl_comparison_rd (BtlCodec        *codec,
   reference = btl_codec_prepare_image (codec, pixbuf, mode, &h, &w);
   if (reference == NULL)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot convert the picture");
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot convert the picture"));
       return NULL;
     }
   ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);

@@ -177,7 +177,7 @@ btl_dataset_load_idx (const char  *images_path,
           g_autofree char *dl = g_filename_display_name (labels_path);
 
           g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                       "%s has %d labels but %s has %d images",
+                       _("%s has %d labels but %s has %d images"),
                        dl, n_labels, di, n);
           g_free (images);
           g_free (labels);
@@ -258,10 +258,14 @@ load_half (const char  *dir,
     {
       g_autofree char *display = g_filename_display_name (dir);
 
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "%s: no %s-images-idx3-ubyte[.gz] file here%s", display, prefix,
-                   fashion ? " (install the dataset-fashion-mnist package, "
-                             "or point BTL_DATA_DIR at Fashion-MNIST)" : "");
+      if (fashion)
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                     _("%s: no %s-images-idx3-ubyte[.gz] file here (install the "
+                       "dataset-fashion-mnist package, or point BTL_DATA_DIR at "
+                       "Fashion-MNIST)"), display, prefix);
+      else
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                     _("%s: no %s-images-idx3-ubyte[.gz] file here"), display, prefix);
       return NULL;
     }
 
@@ -319,8 +323,8 @@ btl_dataset_open (const char  *spec,
       g_autofree char *display = g_filename_display_name (spec);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "%s: no such data set (give \"fashion-mnist\", a folder "
-                   "with MNIST-format IDX files or a folder of pictures)", display);
+                   _("%s: no such data set (give “fashion-mnist”, a folder "
+                     "with MNIST-format IDX files or a folder of pictures)"), display);
       return FALSE;
     }
 
@@ -329,8 +333,8 @@ btl_dataset_open (const char  *spec,
       g_autofree char *display = g_filename_display_name (dir);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "Fashion-MNIST not found in %s (install the dataset-fashion-mnist "
-                   "package, or point BTL_DATA_DIR at it)", display);
+                   _("Fashion-MNIST not found in %s (install the dataset-fashion-mnist "
+                     "package, or point BTL_DATA_DIR at it)"), display);
       return FALSE;
     }
 
@@ -359,7 +363,7 @@ btl_dataset_open (const char  *spec,
       g_autofree char *display = g_filename_display_name (dir);
 
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                   "%s: training images are %d×%d×%d but test images are %d×%d×%d",
+                   _("%s: training images are %d×%d×%d but test images are %d×%d×%d"),
                    display, tr->channels, tr->height, tr->width,
                    te->channels, te->height, te->width);
       return FALSE;

@@ -4,6 +4,7 @@
 
 #include "btl-image-folder.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -451,10 +452,14 @@ load_halves (const char                   *dir,
   if (n < 2)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "%s: %s (a folder of pictures needs at least two: one to train "
-                   "on, one held out)%s%s", display,
-                   n == 0 ? "no pictures here" : "only one picture here",
-                   notes->len > 0 ? "; skipped " : "",
+                   n == 0
+                   ? _("%s: no pictures here (a folder of pictures needs at least two: "
+                       "one to train on, one held out)%s%s")
+                   : _("%s: only one picture here (a folder of pictures needs at least "
+                       "two: one to train on, one held out)%s%s"),
+                   display,
+                   /* Translators: followed by the first skipped file and why */
+                   notes->len > 0 ? _("; skipped ") : "",
                    notes->len > 0 ? (const char *) g_ptr_array_index (notes, 0) : "");
       return FALSE;
     }
@@ -499,9 +504,11 @@ load_halves (const char                   *dir,
   if (used[0] == 0 || used[1] == 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "%s: no usable picture left for %s (%u skipped; first: %s)", display,
-                   used[0] == 0 ? "training" : "the held-out set", notes->len,
-                   notes->len > 0 ? (const char *) g_ptr_array_index (notes, 0) : "none");
+                   used[0] == 0
+                   ? _("%s: no usable picture left for training (%u skipped; first: %s)")
+                   : _("%s: no usable picture left for the held-out set (%u skipped; first: %s)"),
+                   display, notes->len,
+                   notes->len > 0 ? (const char *) g_ptr_array_index (notes, 0) : _("none"));
       return FALSE;
     }
 
