@@ -193,7 +193,20 @@ btl_train_page_open_project (BtlTrainPage *self,
   self->run_threads = project->threads;
   set_run_blas (self, project->blas_core, project->blas_config);
 
-  self->have_last = FALSE;
+  /* Where the run stopped, for the grid's caption and a later save. */
+  memset (&self->last, 0, sizeof self->last);
+  self->have_last = btl_loss_history_get_n_steps (self->history) > 0;
+  if (self->have_last)
+    {
+      BtlLossStep st;
+
+      btl_loss_history_get_step (self->history, btl_loss_history_get_n_steps (self->history) - 1, &st);
+      self->last.step = st.step;
+      self->last.epoch = st.epoch;
+      self->last.train_loss = (float) st.train;
+      self->last.best_epoch = btl_loss_history_get_best_epoch (self->history);
+      self->last.samples_per_s = isfinite (project->info.samples_per_s) ? project->info.samples_per_s : 0;
+    }
   self->test_psnr = project->info.test_psnr_db;
   self->target_epochs = MAX (project->info.epochs_trained, 1);
   _btl_train_page_update_psnr_label (self);
