@@ -3,9 +3,10 @@
 Bottleneck's --arch grammar, so a conv model other than torch_ae.py's own --conv
 one can be checked for quality and speed against PyTorch.
 
-    /usr/bin/python3 bench/torch-arch.py --arch c32k3s2,c64k3s2,d32 [torch_ae.py options]
+    /usr/bin/python3 bench/torch-arch.py --arch c32k3s2,c64k3s2,d32 [--batch-norm]
+        [--torch-script PATH] [torch_ae.py options]
 
-Everything but --arch (and --batch-norm) goes to torch_ae.py unchanged (its
+Everything but --arch, --batch-norm and --torch-script goes to torch_ae.py unchanged (its
 --conv mode: same data, timing, evaluation and RESULT line); only the model
 differs. The model mirrors Bottleneck's: each cNkKsS[pP] is
 Conv2d(k, stride s, padding p = k//2 unless given) + ReLU, each dN a Linear + ReLU
@@ -99,7 +100,7 @@ def build(text, batch_norm):
 
 def main():
     argv = sys.argv[1:]
-    arch, batch_norm = None, False
+    arch, batch_norm, script = None, False, torch_ae_path()
     rest = []
     i = 0
     while i < len(argv):
@@ -109,6 +110,9 @@ def main():
         elif argv[i].startswith("--arch="):
             arch = argv[i].split("=", 1)[1]
             i += 1
+        elif argv[i] == "--torch-script":
+            script = argv[i + 1]
+            i += 2
         elif argv[i] == "--batch-norm":
             batch_norm = True
             i += 1
@@ -117,12 +121,22 @@ def main():
             i += 1
     if arch is None or not arch.startswith("c"):
         sys.exit("torch-arch: --arch cNkKsS,…,dN is required (dense models: torch_ae.py --arch)")
-    spec = importlib.util.spec_from_file_location("torch_ae", torch_ae_path())
+    spec = importlib.util.spec_from_file_location("torch_ae", script)
     torch_ae = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(torch_ae)
     torch_ae.build_conv = lambda latent, latent_act: build(arch, batch_norm)
-    sys.argv = [torch_ae_path(), "--conv", "--tag", arch + (" bn" if batch_norm else "")] + rest
-    print(build(arch, batch_norm))
+    # It counts MACs with a one-sample forward: batch norm needs eval mode there.
+    count_macs = torch_ae.count_macs
+
+    def count_macs_eval(model, *a, **kw):
+        model.eval()
+        try:
+            return count_macs(model, *a, **kw)
+        finally:
+            model.train()
+    torch_ae.count_macs = count_macs_eval
+    sys.argv = [script, "--conv", "--tag", arch + (" bn" if batch_norm else "")] + rest
+    print("\n".join("# " + line for line in str(build(arch, batch_norm)).splitlines()))
     return torch_ae.main()
 
 
