@@ -3,6 +3,7 @@
 
 #include "btl-error.h"
 #include "btl-image.h"
+#include "btl-tiles.h"
 
 static void
 pixel (GdkPixbuf *pb,
@@ -177,6 +178,50 @@ test_grid_errors (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* "fit" keeps the aspect ratio: a 6×2 picture fitted to 2×2 is its middle
+ * two columns (no resampling needed), a 2×6 one its middle two rows; the
+ * codec's fit mode goes through the same function. */
+static void
+test_fit_centre_crop (void)
+{
+  float wide[6 * 2], tall[2 * 6];
+  g_autoptr(GdkPixbuf) pw = NULL, ph = NULL, fw = NULL, fh = NULL, same = NULL;
+  g_autofree float *xw = NULL, *xh = NULL, *codec = NULL;
+  int h = 0, w = 0;
+
+  for (int y = 0; y < 2; y++)
+    for (int x = 0; x < 6; x++)
+      wide[y * 6 + x] = (float) (x * 40 + y * 10) / 255.0f;
+  for (int y = 0; y < 6; y++)
+    for (int x = 0; x < 2; x++)
+      tall[y * 2 + x] = (float) (y * 40 + x * 10) / 255.0f;
+  pw = btl_pixbuf_from_floats (wide, 1, 2, 6);
+  ph = btl_pixbuf_from_floats (tall, 1, 6, 2);
+
+  fw = btl_image_fit_pixbuf (pw, 2, 2);
+  fh = btl_image_fit_pixbuf (ph, 2, 2);
+  g_assert_cmpint (gdk_pixbuf_get_width (fw), ==, 2);
+  g_assert_cmpint (gdk_pixbuf_get_height (fw), ==, 2);
+  xw = btl_floats_from_pixbuf (fw, 1, NULL, NULL);
+  xh = btl_floats_from_pixbuf (fh, 1, NULL, NULL);
+  for (int y = 0; y < 2; y++)
+    for (int x = 0; x < 2; x++)
+      {
+        g_assert_cmpfloat_with_epsilon (xw[y * 2 + x], wide[y * 6 + x + 2], 1e-6);
+        g_assert_cmpfloat_with_epsilon (xh[y * 2 + x], tall[(y + 2) * 2 + x], 1e-6);
+      }
+
+  codec = btl_tiles_image_from_pixbuf (pw, 1, 2, 2, &h, &w);
+  g_assert_cmpint (h, ==, 2);
+  g_assert_cmpint (w, ==, 2);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat_with_epsilon (codec[i], xw[i], 1e-6);
+
+  /* Already the right size: the same picture. */
+  same = btl_image_fit_pixbuf (pw, 2, 6);
+  g_assert_true (same == pw);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -188,6 +233,7 @@ main (int    argc,
   g_test_add_func ("/core/image/alpha", test_alpha_over_white);
   g_test_add_func ("/core/image/grid/png", test_grid_png);
   g_test_add_func ("/core/image/grid/errors", test_grid_errors);
+  g_test_add_func ("/core/image/fit/centre-crop", test_fit_centre_crop);
 
   return g_test_run ();
 }

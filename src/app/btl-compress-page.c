@@ -224,7 +224,7 @@ fill_table (BtlCompressPage         *self,
                                       "included; ratio against %d-byte raw 8-bit pixels."),
                               cmp->width, cmp->height,
                               cmp->channels == 1 ? _("gray") : _("RGB"),
-                              cmp->mode == BTL_CODEC_MODE_FIT ? _("fit") : _("tiles"),
+                              cmp->mode == BTL_CODEC_MODE_FIT ? _("fit (centre crop)") : _("tiles"),
                               cmp->width * cmp->height * cmp->channels);
       if (res->range_source != BTL_CODEC_RANGES_MODEL)
         g_string_append_printf (note, " %s",

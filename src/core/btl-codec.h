@@ -39,7 +39,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  BTL_CODEC_MODE_FIT = 0,    /* resize the picture to the model's input size */
+  BTL_CODEC_MODE_FIT = 0,    /* centre crop + resize to the input size (btl_image_fit_pixbuf) */
   BTL_CODEC_MODE_TILES = 1,  /* full resolution, tile by tile */
 } BtlCodecMode;
 

@@ -142,6 +142,41 @@ btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
 }
 
 GdkPixbuf *
+btl_image_fit_pixbuf (GdkPixbuf *pixbuf,
+                      int        height,
+                      int        width)
+{
+  g_autoptr(GdkPixbuf) cropped = NULL;
+  int pw, ph, cw, ch;
+
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
+  g_return_val_if_fail (height > 0 && width > 0, NULL);
+
+  pw = gdk_pixbuf_get_width (pixbuf);
+  ph = gdk_pixbuf_get_height (pixbuf);
+  if (pw == width && ph == height)
+    return g_object_ref (pixbuf);
+
+  /* Centre crop to the input's aspect ratio, so nothing is squashed. */
+  if ((gint64) pw * height > (gint64) ph * width)
+    {
+      ch = ph;
+      cw = CLAMP ((int) (((gint64) ph * width + height / 2) / height), 1, pw);
+    }
+  else
+    {
+      cw = pw;
+      ch = CLAMP ((int) (((gint64) pw * height + width / 2) / width), 1, ph);
+    }
+  cropped = gdk_pixbuf_new_subpixbuf (pixbuf, (pw - cw) / 2, (ph - ch) / 2, cw, ch);
+  if (cw == width && ch == height)
+    return g_steal_pointer (&cropped);
+  /* Bilinear averages the covered area when shrinking, which is what a
+   * photo brought down to 28×28 needs. */
+  return gdk_pixbuf_scale_simple (cropped, width, height, GDK_INTERP_BILINEAR);
+}
+
+GdkPixbuf *
 btl_image_grid_pixbuf_new (const float  *top,
                            const float  *bottom,
                            int           n,

@@ -25,6 +25,19 @@ float     *btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
                                    int       *height_out,
                                    int       *width_out);
 
+/* The "fit" of a picture to a model's input, the one used everywhere (the
+ * Compress page and `bottleneck-cli compress --mode fit`, own pictures on the
+ * Latent and Inspect pages, `encode`): the aspect ratio is kept by cutting
+ * the centre of the picture to the input's aspect (nothing is squashed; the
+ * borders of the longer side are dropped), then it is resized to
+ * width × height, bilinear (area-averaging when shrinking). Channels are
+ * converted afterwards by btl_floats_from_pixbuf(). Returns a new reference
+ * (the picture itself when it already has that size), NULL when out of
+ * memory. */
+GdkPixbuf *btl_image_fit_pixbuf (GdkPixbuf *pixbuf,
+                                 int        height,
+                                 int        width);
+
 /* A grid of n images, `cols` per row, each scaled up `scale`× (nearest). With
  * bottom (same shape as top), each row of originals is directly followed by
  * the row of their reconstructions. Layout: tiles of (w·scale)×(h·scale) with a

@@ -587,9 +587,7 @@ btl_latent_load_input (const char  *path,
                        GError     **error)
 {
   g_autoptr(GdkPixbuf) oriented = NULL;
-  g_autoptr(GdkPixbuf) cropped = NULL;
   g_autoptr(GdkPixbuf) scaled = NULL;
-  int pw, ph, cw, ch;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (channels == 1 || channels == 3, NULL);
@@ -600,24 +598,7 @@ btl_latent_load_input (const char  *path,
   oriented = btl_tiles_load_image (path, 0, error);
   if (oriented == NULL)
     return NULL;
-  pw = gdk_pixbuf_get_width (oriented);
-  ph = gdk_pixbuf_get_height (oriented);
-
-  /* Centre crop to the input's aspect ratio, so nothing is squashed. */
-  if ((gint64) pw * height > (gint64) ph * width)
-    {
-      ch = ph;
-      cw = MAX (1, (int) ((gint64) ph * width / height));
-    }
-  else
-    {
-      cw = pw;
-      ch = MAX (1, (int) ((gint64) pw * height / width));
-    }
-  cropped = gdk_pixbuf_new_subpixbuf (oriented, (pw - cw) / 2, (ph - ch) / 2, cw, ch);
-  /* Bilinear averages the covered area when shrinking, which is what a
-   * photo brought down to 28×28 needs. */
-  scaled = gdk_pixbuf_scale_simple (cropped, width, height, GDK_INTERP_BILINEAR);
+  scaled = btl_image_fit_pixbuf (oriented, height, width);
   if (scaled == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,

@@ -159,9 +159,9 @@ void            btl_latent_traversal (const float *base,
                                       float       *out);
 
 /* Loads a picture (any format gdk-pixbuf reads, through btl_tiles_load_image:
- * size-checked, EXIF-oriented) as one model input: centre-cropped to the
- * input's aspect ratio, scaled to width×height, gray (luma) or RGB, values in
- * [0,1]. Returns (channels·height·width) floats (g_free). */
+ * size-checked, EXIF-oriented) as one model input: fitted like everywhere
+ * else (btl_image_fit_pixbuf: centre crop to the input's aspect ratio, then
+ * scaled to width×height), gray (luma) or RGB, values in [0,1]. Returns (channels·height·width) floats (g_free). */
 float          *btl_latent_load_input (const char  *path,
                                        int          channels,
                                        int          height,

@@ -258,12 +258,9 @@ btl_tiles_image_from_pixbuf (GdkPixbuf *pixbuf,
   g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
   g_return_val_if_fail (channels == 1 || channels == 3, NULL);
 
-  if (fit_height > 0 && fit_width > 0
-      && (gdk_pixbuf_get_width (pixbuf) != fit_width
-          || gdk_pixbuf_get_height (pixbuf) != fit_height))
+  if (fit_height > 0 && fit_width > 0)
     {
-      scaled = gdk_pixbuf_scale_simple (pixbuf, fit_width, fit_height,
-                                        GDK_INTERP_BILINEAR);
+      scaled = btl_image_fit_pixbuf (pixbuf, fit_height, fit_width);
       if (scaled == NULL)
         return NULL;
       source = scaled;

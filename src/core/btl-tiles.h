@@ -39,8 +39,9 @@ GdkPixbuf *btl_tiles_load_image_bytes (GBytes      *bytes,
  * (every value is k/255), so it is exactly what a PNG of it holds — the
  * reference every codec is measured against. channels 1 → BT.601 luma,
  * alpha over white. With fit_height, fit_width > 0 the picture is first
- * resized (stretched, bilinear = area-averaging when shrinking) to that size:
- * the "fit" mode; otherwise it keeps its resolution: the "tiles" mode.
+ * fitted to that size (btl_image_fit_pixbuf: centre crop to the aspect
+ * ratio, then bilinear resize): the "fit" mode; otherwise it keeps its
+ * resolution: the "tiles" mode.
  * height_out/width_out receive the result's size (may be NULL). */
 float     *btl_tiles_image_from_pixbuf (GdkPixbuf *pixbuf,
                                         int        channels,
