@@ -23,7 +23,7 @@ typedef struct
 } CliKeyHelp;
 
 static const CliKeyHelp key_help[] = {
-  { "arch",       N_("Encoder layers, e.g. 784-512-128-32 (the decoder mirrors it)"), N_("ARCH") },
+  { "arch",       N_("Encoder layers, dense 784-512-128-32 or conv c32k3s2,c64k3s2,d32 (best with --batch-norm true); the decoder mirrors it"), N_("ARCH") },
   { "activation", N_("Hidden-layer activation: relu, leaky_relu, tanh, sigmoid, identity"), N_("NAME") },
   { "loss",       N_("Reconstruction loss: mse or bce"), N_("NAME") },
   { "optimizer",  N_("Optimizer: adam or sgd"), N_("NAME") },
@@ -32,7 +32,7 @@ static const CliKeyHelp key_help[] = {
   { "epochs",     N_("Epochs to train (default 5)"), N_("N") },
   { "seed",       N_("Seed for initialisation, shuffling, noise and dropout (default 1)"), N_("N") },
   { "threads",    N_("BLAS threads, 0 = OpenBLAS default"), N_("N") },
-  { "val-split",  N_("Fraction of the training images held out for validation (default 0.1)"), N_("F") },
+  { "val-split",  N_("Fraction of the training images held out for validation (default 0.1; a folder of pictures: of the pictures)"), N_("F") },
   { "dropout",    N_("Dropout probability after each hidden layer, 0 = off"), N_("P") },
   { "patience",   N_("Stop after N epochs without a better validation loss, 0 = off"), N_("N") },
 };
