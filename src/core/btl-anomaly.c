@@ -3,6 +3,7 @@
 
 #include "btl-anomaly.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -78,7 +79,7 @@ btl_anomaly_scores_new (NnModel      *model,
       || cfg->in_width != ds->width || nn_model_input_dim (model) != dim)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d",
+                   _("The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d"),
                    cfg->in_channels, cfg->in_height, cfg->in_width, ds->name,
                    ds->channels, ds->height, ds->width);
       return NULL;
@@ -87,7 +88,7 @@ btl_anomaly_scores_new (NnModel      *model,
   if (n <= 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The data set “%s” has no images to score", ds->name);
+                   _("The data set “%s” has no images to score"), ds->name);
       return NULL;
     }
   if (params == NULL)
@@ -124,8 +125,8 @@ btl_anomaly_scores_new (NnModel      *model,
             {
               nn_inference_free (inf);
               g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                           "The reconstruction error of image %d is not finite: "
-                           "the model may have diverged", first + i);
+                           _("The reconstruction error of image %d is not finite: "
+                             "the model may have diverged"), first + i);
               return NULL;
             }
           errors[first + i] = (float) mse;

@@ -1,5 +1,9 @@
 /* btl-evaluate.c — reconstruction quality of a model. See btl-evaluate.h. */
+#include "config.h"
+
 #include "btl-evaluate.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "btl-error.h"
 #include "btl-metrics.h"
@@ -35,7 +39,7 @@ btl_evaluate_per_image (NnModel        *model,
       || cfg->in_width != test->width || nn_model_input_dim (model) != dim)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d",
+                   _("The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d"),
                    cfg->in_channels, cfg->in_height, cfg->in_width, test->name,
                    test->channels, test->height, test->width);
       return FALSE;
@@ -45,7 +49,7 @@ btl_evaluate_per_image (NnModel        *model,
   if (n <= 0)
     {
       g_set_error_literal (error, BTL_ERROR, BTL_ERROR_INVALID,
-                           "No images to evaluate");
+                           _("No images to evaluate"));
       return FALSE;
     }
 
