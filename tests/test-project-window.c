@@ -24,6 +24,7 @@
 #include "btl-application.h"
 #include "btl-automation.h"
 #include "btl-config-panel.h"
+#include "btl-latent-page.h"
 #include "btl-loss-plot.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
@@ -159,6 +160,12 @@ save_shot (BtlWindow  *window,
   g_signal_handler_disconnect (clock, id);
   g_assert_no_error (shot.error);
   g_free (shot.path);
+}
+
+static gboolean
+latent_has_code (gpointer data)
+{
+  return btl_latent_page_get_latent_dim (data) == 32;
 }
 
 static void
@@ -366,6 +373,15 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   g_assert_cmpuint (nn_model_n_params (model), ==, n_params);
   g_assert_cmpmem (nn_model_params (model), n_params * sizeof (float), saved_params, n_params * sizeof (float));
   g_assert_true (action_enabled (win2, "rerun"));
+  /* The Latent page has the opened weights too (784-512-128-32: a 32-d code). */
+  {
+    GtkWidget *stack = template_child (GTK_WIDGET (win2), BTL_TYPE_WINDOW, "stack");
+    GtkWidget *latent = template_child (GTK_WIDGET (win2), BTL_TYPE_WINDOW, "latent_page");
+
+    gtk_stack_set_visible_child (GTK_STACK (stack), latent);
+    g_assert_true (spin_until (latent_has_code, latent, TIMEOUT_MS));
+    gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (page2));
+  }
 
   /* Re-run and compare: the saved curve stays, the new one is drawn over it. */
   g_action_group_activate_action (G_ACTION_GROUP (win2), "rerun", NULL);
