@@ -8,6 +8,7 @@
  * instead of waiting on one add chain (four times faster on a 14×14 map).
  */
 #include "nn-batchnorm.h"
+#include "nn-private.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -108,7 +109,7 @@ run_grad_sums (const float *dy,
 #define BN_SHORT_RUN 8
 
 /* sum[i] = Σ x over channel c0 + i, i < cn. */
-static void
+static inline __attribute__ ((always_inline)) void
 block_sums (double      *sum,
             const float *x,
             int          batch,
@@ -137,7 +138,7 @@ block_sums (double      *sum,
 }
 
 /* sq[i] = Σ (x − mu[i])² over channel c0 + i. */
-static void
+static inline __attribute__ ((always_inline)) void
 block_centred_sq (double       *sq,
                   const float  *x,
                   const double *mu,
@@ -171,7 +172,7 @@ block_centred_sq (double       *sq,
 }
 
 /* y = x·scale[i] + shift[i] over channel c0 + i, in memory order. */
-static void
+static inline __attribute__ ((always_inline)) void
 block_apply (float       *y,
              const float *x,
              const float *scale,
@@ -195,7 +196,7 @@ block_apply (float       *y,
       }
 }
 
-void
+NN_HOT void
 nn_batchnorm_forward_train (float       *y,
                             float       *mean,
                             float       *invstd,
@@ -251,7 +252,7 @@ nn_batchnorm_forward_train (float       *y,
     }
 }
 
-void
+NN_HOT void
 nn_batchnorm_forward_eval (float       *y,
                            const float *x,
                            const float *gamma,
@@ -282,7 +283,7 @@ nn_batchnorm_forward_eval (float       *y,
     }
 }
 
-void
+NN_HOT void
 nn_batchnorm_backward (float       *dx,
                        float       *dgamma,
                        float       *dbeta,

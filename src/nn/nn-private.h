@@ -13,6 +13,15 @@
 #include "nn.h"
 #include "nn-arch.h"
 
+/* The hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and the
+ * best is picked when the program loads (GCC function multi-versioning): the
+ * distribution build cannot assume -march=native. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NN_HOT __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NN_HOT
+#endif
+
 /* ---------------------------------------------------------------- memory */
 
 /* Every engine allocation goes through these, so nn_alloc_count() can prove
