@@ -81,6 +81,47 @@ btl_train_page_save_model (BtlTrainPage  *self,
     }
 }
 
+/* Opening a model or project, first half: the page stops what it did and
+ * takes history (transfer full) for its plot. */
+void
+_btl_train_page_begin_open (BtlTrainPage   *self,
+                            BtlLossHistory *history)
+{
+  btl_train_page_stop (self);
+  _btl_train_page_drop_worker (self);
+  _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
+  btl_train_page_show_message (self, NULL);
+  _btl_train_page_forget_project (self);
+
+  g_clear_object (&self->history);
+  self->history = history;
+  btl_loss_plot_set_history (self->plot, self->history);
+}
+
+/* Second half: model (transfer full) becomes the page's, now or — with no
+ * data set yet, or wait_for_dataset — when the next data set arrives. */
+void
+_btl_train_page_finish_open (BtlTrainPage *self,
+                             NnModel      *model,
+                             gboolean      wait_for_dataset)
+{
+  if (self->train == NULL || wait_for_dataset)
+    {
+      g_clear_pointer (&self->pending_model, nn_model_free);
+      self->pending_model = model;
+    }
+  else
+    {
+      _btl_train_page_adopt_model (self, model);
+      _btl_train_page_show_model_weights (self);
+    }
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
+  _btl_train_page_update_run_actions (self);
+  g_object_notify (G_OBJECT (self), "can-train");
+}
+
 gboolean
 btl_train_page_open_model (BtlTrainPage  *self,
                            const char    *path,
@@ -107,15 +148,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
         g_warning ("%s: loss history ignored: %s", path, local_error->message);
     }
 
-  btl_train_page_stop (self);
-  _btl_train_page_drop_worker (self);
-  _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
-  btl_train_page_show_message (self, NULL);
-  _btl_train_page_forget_project (self);
-
-  g_clear_object (&self->history);
-  self->history = history ? g_steal_pointer (&history) : btl_loss_history_new ();
-  btl_loss_plot_set_history (self->plot, self->history);
+  _btl_train_page_begin_open (self, history ? g_steal_pointer (&history) : btl_loss_history_new ());
 
   btl_config_panel_set_config (self->config_panel, nn_model_get_config (model));
   self->have_last = FALSE;
@@ -132,22 +165,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
     gtk_label_set_text (self->status_label, status);
   }
 
-  if (self->train == NULL)
-    {
-      g_clear_pointer (&self->pending_model, nn_model_free);
-      self->pending_model = model;
-    }
-  else
-    {
-      _btl_train_page_adopt_model (self, model);
-      _btl_train_page_show_model_weights (self);
-    }
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
-  _btl_train_page_update_run_actions (self);
-  g_object_notify (G_OBJECT (self), "can-train");
-
+  _btl_train_page_finish_open (self, model, FALSE);
   return TRUE;
 }
 

@@ -110,6 +110,13 @@ void     _btl_train_page_show_model_weights (BtlTrainPage *self);
 void     _btl_train_page_update_run_actions (BtlTrainPage *self);
 void     _btl_train_page_fill_model_info   (BtlTrainPage  *self,
                                             BtlModelInfo  *info);
+/* btl-train-page-files.c: opening a model or a project, before and after
+ * the page is told what it opened. */
+void     _btl_train_page_begin_open        (BtlTrainPage   *self,
+                                            BtlLossHistory *history);
+void     _btl_train_page_finish_open       (BtlTrainPage   *self,
+                                            NnModel        *model,
+                                            gboolean        wait_for_dataset);
 
 /* btl-train-page-project.c: a run ended (records what it ran with, and
  * compares a re-run with the saved one). */

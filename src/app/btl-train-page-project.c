@@ -171,15 +171,7 @@ btl_train_page_open_project (BtlTrainPage *self,
       return;
     }
 
-  btl_train_page_stop (self);
-  _btl_train_page_drop_worker (self);
-  _btl_train_page_set_state (self, BTL_TRAIN_STATE_IDLE);
-  btl_train_page_show_message (self, NULL);
-  _btl_train_page_forget_project (self);
-
-  g_clear_object (&self->history);
-  self->history = copy_history (project->history);
-  btl_loss_plot_set_history (self->plot, self->history);
+  _btl_train_page_begin_open (self, copy_history (project->history));
 
   btl_config_panel_set_config (self->config_panel, &project->config);
   btl_config_panel_set_train_limit (self->config_panel, project->train_limit);
@@ -221,22 +213,7 @@ btl_train_page_open_project (BtlTrainPage *self,
     }
 
   set_project (self, project, name);
-
-  if (self->train == NULL || wait_for_dataset)
-    {
-      g_clear_pointer (&self->pending_model, nn_model_free);
-      self->pending_model = model;
-    }
-  else
-    {
-      _btl_train_page_adopt_model (self, model);
-      _btl_train_page_show_model_weights (self);
-    }
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), FALSE);
-  _btl_train_page_update_run_actions (self);
-  g_object_notify (G_OBJECT (self), "can-train");
+  _btl_train_page_finish_open (self, model, wait_for_dataset);
 }
 
 BtlProject *
