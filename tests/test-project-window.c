@@ -28,6 +28,7 @@
 #include "btl-loss-plot.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
+#include "ui-test-util.h"
 
 #define TIMEOUT_MS 60000
 
@@ -39,36 +40,6 @@ typedef struct
   BtlConfigPanel *panel;
   char           *dir;
 } Fixture;
-
-static gboolean
-flag_true (gpointer p)
-{
-  *(gboolean *) p = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-spin_until (gboolean (*cond) (gpointer), gpointer data, guint ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (ms, flag_true, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return !timed_out;
-}
-
-static void
-spin_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, flag_true, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static gboolean
 dataset_loaded (gpointer data)

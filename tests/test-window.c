@@ -17,6 +17,7 @@
 #include "btl-config-panel.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
+#include "ui-test-util.h"
 
 #define TIMEOUT_MS 20000
 
@@ -27,36 +28,6 @@ typedef struct
   BtlTrainPage   *page;
   BtlConfigPanel *panel;
 } Fixture;
-
-static gboolean
-flag_true (gpointer p)
-{
-  *(gboolean *) p = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-spin_until (gboolean (*cond) (gpointer), gpointer data, guint ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (ms, flag_true, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return !timed_out;
-}
-
-static void
-spin_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, flag_true, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static gboolean
 dataset_loaded (gpointer data)
