@@ -8,7 +8,8 @@
  * curve is drawn over the saved one and, with the same seed, threads and
  * BLAS, matches it bit for bit; the CSV export carries both. A run with a
  * live learning-rate change re-runs differently, and the verdict says why.
- * A damaged project is refused with a message naming it.
+ * A damaged project is refused with a message naming it. A project of
+ * another data set, opened as from the command line, loads that first.
  *
  * By hand: BTL_SHOT_LIMIT / BTL_SHOT_EPOCHS make the run longer (for the
  * README screenshot, rerun-compare*.png in the build directory) and
@@ -454,6 +455,54 @@ test_damaged (Fixture *f, gconstpointer data)
   g_assert_true (btl_train_page_has_model (f->page));
 }
 
+static void
+count_loaded (BtlWindow *window,
+              guint     *n)
+{
+  (*n)++;
+}
+
+static void
+test_other_dataset (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "a.btlproj", NULL);
+  g_autofree char *other = g_build_filename (f->dir, "folder-run.btlproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) other_file = g_file_new_for_path (other);
+  g_autoptr(BtlProject) p = NULL;
+  g_autoptr(GError) error = NULL;
+  guint loaded = 0;
+
+  if (g_getenv ("BTL_DATA_DIR") == NULL || !g_file_test (g_getenv ("BTL_DATA_DIR"), G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("BTL_DATA_DIR is not a folder");
+      return;
+    }
+
+  /* The same images by another name (the IDX folder instead of
+   * "fashion-mnist"): opening the project loads them first. */
+  train_to_end (f->window, f->page);
+  btl_window_save_project (f->window, file);
+  p = btl_project_load (path, &error);
+  g_assert_no_error (error);
+  g_free (p->dataset_spec);
+  p->dataset_spec = g_strdup (g_getenv ("BTL_DATA_DIR"));
+  g_assert_true (btl_project_save (p, other, &error));
+  g_assert_no_error (error);
+
+  g_signal_connect (f->window, "dataset-loaded", G_CALLBACK (count_loaded), &loaded);
+  /* As from the command line: the application's "open". */
+  g_application_open (G_APPLICATION (f->app), &other_file, 1, "");
+  g_assert_false (btl_train_page_has_model (f->page));   /* waits for its data */
+  g_assert_true (spin_until (page_has_model_and_grid, f->page, TIMEOUT_MS));
+  g_assert_cmpuint (loaded, ==, 1);
+  g_assert_null (btl_train_page_get_message (f->page));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "folder-run — Bottleneck");
+  g_assert_cmpuint (btl_loss_history_get_n_steps (btl_train_page_get_history (f->page)), ==,
+                    btl_loss_history_get_n_steps (p->history));
+  g_assert_true (action_enabled (f->window, "rerun"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -465,6 +514,7 @@ main (int   argc,
   ADD ("/app/project/save-open-rerun", test_save_open_rerun);
   ADD ("/app/project/live-change-differs", test_live_change_differs);
   ADD ("/app/project/damaged", test_damaged);
+  ADD ("/app/project/other-dataset", test_other_dataset);
 #undef ADD
 
   return g_test_run ();
