@@ -287,6 +287,7 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   size_t n_params;
   const char *verdict_text = NULL;
   GtkWidget *title;
+  int min_before = 0;
 
   g_assert_false (action_enabled (f->window, "save-project"));
   g_assert_false (action_enabled (f->window, "rerun"));
@@ -296,6 +297,7 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   /* Smoothing and the log axis are part of the window that comes back. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "log_scale")), TRUE);
 
+  gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min_before, NULL, NULL, NULL);
   /* The status line as it was before "Saved project …" replaced it. */
   saved_status = g_strdup (gtk_label_get_text (GTK_LABEL (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "status_label"))));
   btl_window_save_project (f->window, file);
@@ -345,6 +347,14 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   g_assert_cmpuint (nn_model_n_params (model), ==, n_params);
   g_assert_cmpmem (nn_model_params (model), n_params * sizeof (float), saved_params, n_params * sizeof (float));
   g_assert_true (action_enabled (win2, "rerun"));
+  {
+    int min1 = 0, min2 = 0;
+
+    gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min1, NULL, NULL, NULL);
+    gtk_widget_measure (GTK_WIDGET (win2), GTK_ORIENTATION_HORIZONTAL, -1, &min2, NULL, NULL, NULL);
+    g_test_message ("minimum width: %d px before saving, %d px (saved), %d px (opened)",
+                    min_before, min1, min2);
+  }
   /* The Latent page has the opened weights too (784-512-128-32: a 32-d code). */
   {
     GtkWidget *stack = template_child (GTK_WIDGET (win2), BTL_TYPE_WINDOW, "stack");
