@@ -201,6 +201,64 @@ path_decimated (cairo_t       *cr,
 #undef EMIT
 }
 
+/* The raw series when it has more steps than the plot has pixel columns:
+ * each column becomes one 1-px bar from its lowest to its highest value,
+ * stretched to the previous column's last value — the pixels the zigzag
+ * polyline through the columns' extremes covers, as rectangles cairo fills
+ * without tessellating a stroke (the round-joined zigzag took ~20 ms a frame
+ * at 20,000 steps, the bars well under 1 ms). Non-finite values break it. */
+static void
+fill_column_bars (cairo_t       *cr,
+                  const double  *px,
+                  const double  *vals,
+                  gsize          stride,
+                  gsize          n,
+                  const BtlAxis *y)
+{
+  gboolean have = FALSE, have_prev = FALSE;
+  double col = 0, lo = 0, hi = 0, prev = 0, last = 0;
+
+  for (gsize i = 0; i <= n; i++)
+    {
+      double v = i < n ? vals[i * stride] : NAN;
+      gboolean ok = i < n && usable (v, y->log);
+      double c = ok ? floor (px[i]) : col;
+
+      if (have && (!ok || c != col))
+        {
+          double y0 = btl_axis_map (y, hi), y1 = btl_axis_map (y, lo);
+          double top = floor (MIN (y0, y1)), bottom = ceil (MAX (y0, y1));
+
+          cairo_rectangle (cr, col, top, 1, MAX (1, bottom - top));
+          prev = last;
+          have_prev = TRUE;
+          have = FALSE;
+        }
+      if (!ok)
+        {
+          have_prev = FALSE;
+          continue;
+        }
+      if (!have)
+        {
+          have = TRUE;
+          col = c;
+          lo = hi = v;
+          if (have_prev)
+            {
+              lo = MIN (lo, prev);
+              hi = MAX (hi, prev);
+            }
+        }
+      else
+        {
+          lo = MIN (lo, v);
+          hi = MAX (hi, v);
+        }
+      last = v;
+    }
+}
+
 static void
 stroke_series (cairo_t  *cr,
                GdkRGBA   color,
@@ -497,7 +555,16 @@ btl_loss_plot_draw (GtkWidget *widget,
 
   if (n > 0)
     {
-      if (self->smoothing > 0)
+      if (self->smoothing > 0 && n > plot.size.width)
+        {
+          GdkRGBA faint = c_train;
+
+          faint.alpha *= canvas->bg.red < 0.5 ? 0.5 : 0.35;
+          fill_column_bars (cr, px, &steps[0].train, stride, n, &ya);
+          gdk_cairo_set_source_rgba (cr, &faint);
+          cairo_fill (cr);
+        }
+      else if (self->smoothing > 0)
         {
           path_decimated (cr, px, &steps[0].train, stride, n, &ya, TRUE);
           stroke_series (cr, c_train, canvas->bg.red < 0.5 ? 0.5 : 0.35, 1, FALSE);
