@@ -236,6 +236,7 @@ test_truncated (Fixture       *f,
   gsize len;
   const guint8 *d = g_bytes_get_data (f->bytes, &len);
 
+  g_test_message ("%" G_GSIZE_FORMAT "-byte project", len);
   /* Every proper prefix, the empty file included. */
   for (gsize n = 0; n < len; n++)
     {
