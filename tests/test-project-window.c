@@ -435,6 +435,7 @@ test_live_change_differs (Fixture *f, gconstpointer data)
   g_assert_cmpint (btl_train_page_get_rerun_verdict (f->page, &verdict_text), ==, BTL_RERUN_DIFFERENT);
   g_test_message ("verdict: %s", verdict_text);
   g_assert_nonnull (strstr (verdict_text, "live change"));
+  save_shot (f->window, "rerun-differs.png");
   {
     NnConfig cfg;
 

@@ -356,6 +356,50 @@ draw_reference_val (cairo_t        *cr,
                     const BtlAxis  *ya,
                     GdkRGBA         color);
 
+/* Markers of the live run and, fainter and named, of the reference run
+ * (a saved run's live changes explain why a re-run left it). */
+typedef struct
+{
+  gint64      step;
+  const char *label;
+  gboolean    saved;
+} PlotMarker;
+
+static GArray *
+collect_markers (BtlLossPlot    *self,
+                 BtlLossHistory *h,
+                 GPtrArray      *owned)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (PlotMarker));
+  BtlLossHistory *from[2] = { h, self->reference };
+
+  for (int k = 0; k < 2; k++)
+    {
+      guint n = from[k] != NULL ? btl_loss_history_get_n_markers (from[k]) : 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          BtlLossMarker m;
+          PlotMarker pm;
+
+          btl_loss_history_get_marker (from[k], i, &m);
+          pm.step = m.step;
+          pm.saved = k == 1;
+          if (pm.saved)
+            {
+              char *label = g_strdup_printf ("%s: %s", self->reference_label ? self->reference_label
+                                                                               : _("Saved run"), m.label);
+              g_ptr_array_add (owned, label);
+              pm.label = label;
+            }
+          else
+            pm.label = m.label;
+          g_array_append_val (out, pm);
+        }
+    }
+  return out;
+}
+
 static void
 draw_empty (BtlCanvas *canvas)
 {
@@ -386,7 +430,9 @@ btl_loss_plot_draw (GtkWidget *widget,
   BtlLossHistory *h = self->history;
   const BtlLossStep *steps;
   gsize n;
-  guint n_epochs, n_markers;
+  guint n_epochs;
+  g_autoptr(GPtrArray) marker_labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) markers = NULL;
   gboolean has_reg, log = self->log_scale;
   double *px, *ema_train, *ema_recon, *ema_reg;
   const gsize stride = sizeof (BtlLossStep) / sizeof (double);
@@ -420,7 +466,7 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   steps = btl_loss_history_peek_steps (h);
-  n_markers = btl_loss_history_get_n_markers (h);
+  markers = collect_markers (self, h, marker_labels);
   has_reg = btl_loss_history_has_reg (h);
   best = btl_loss_history_get_best_epoch (h);
 
@@ -532,16 +578,15 @@ btl_loss_plot_draw (GtkWidget *widget,
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
 
   /* Markers under the data. */
-  for (guint i = 0; i < n_markers; i++)
+  for (guint i = 0; i < markers->len; i++)
     {
-      BtlLossMarker m;
+      const PlotMarker *m = &g_array_index (markers, PlotMarker, i);
       double mx;
 
-      btl_loss_history_get_marker (h, i, &m);
-      mx = round (btl_axis_map (&xa, xmap (&map, (double) m.step))) + 0.5;
+      mx = round (btl_axis_map (&xa, xmap (&map, (double) m->step))) + 0.5;
       cairo_move_to (cr, mx, plot.origin.y);
       cairo_line_to (cr, mx, plot.origin.y + plot.size.height);
-      stroke_series (cr, canvas->fg, 0.45, 1, TRUE);
+      stroke_series (cr, canvas->fg, m->saved ? 0.25 : 0.45, 1, TRUE);
     }
 
   /* The reference run under the live one. */
@@ -650,14 +695,14 @@ btl_loss_plot_draw (GtkWidget *widget,
     double row_end[3] = { -INFINITY, -INFINITY, -INFINITY };
     double line_h;
     GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
+    GdkRGBA faint = btl_canvas_ink (canvas, 0.5);
 
     btl_canvas_text_size (canvas, "Ag", 0.78, NULL, &line_h);
-    for (guint i = 0; i < n_markers; i++)
+    for (guint i = 0; i < markers->len; i++)
       {
-        BtlLossMarker m;
+        PlotMarker m = g_array_index (markers, PlotMarker, i);
         double mx, w;
 
-        btl_loss_history_get_marker (h, i, &m);
         mx = round (btl_axis_map (&xa, xmap (&map, (double) m.step))) + 3;
         /* A marker past the last step (set before it is reached) has no line yet. */
         if (mx < plot.origin.x || mx > plot.origin.x + plot.size.width + 3)
@@ -669,7 +714,7 @@ btl_loss_plot_draw (GtkWidget *widget,
           if (mx > row_end[row] + 4 || row == 2)
             {
               btl_canvas_text (canvas, mx, plot.origin.y + 2 + row * line_h, m.label,
-                               0, 0, 0.78, FALSE, &ink);
+                               0, 0, 0.78, FALSE, m.saved ? &faint : &ink);
               row_end[row] = mx + w;
               break;
             }
