@@ -222,9 +222,9 @@ cli_eval (int    argc,
         {
           g_autofree char *spec = noise_spec (&noise_cfg);
 
-          printf (_("Noisy inputs (%s, seed %" G_GINT64_FORMAT "): PSNR %.2f dB before, "
+          printf (_("Noisy inputs (%s, seed %lld): PSNR %.2f dB before, "
                     "restored PSNR %.2f dB, SSIM %.4f\n"),
-                  spec, seed, noisy.input_psnr_db, noisy.psnr_db, noisy.ssim);
+                  spec, (long long) seed, noisy.input_psnr_db, noisy.psnr_db, noisy.ssim);
         }
     }
 
