@@ -320,32 +320,6 @@ update_ema (BtlLossPlot       *self,
   self->ema_n = n;
 }
 
-/* The same debiased EMA over a whole series, for the reference run (drawn
- * rarely: recomputed per frame rather than cached). */
-static double *
-ema_series (const BtlLossStep *steps,
-            gsize              n,
-            double             s)
-{
-  double *out = g_new (double, MAX (n, 1));
-  double acc = 0, w = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double v = steps[i].train;
-
-      if (!isfinite (v) || s <= 0)
-        {
-          out[i] = v;
-          continue;
-        }
-      acc = s * acc + (1 - s) * v;
-      w = s * w + (1 - s);
-      out[i] = acc / w;
-    }
-  return out;
-}
-
 /* The reference run's validation: a dashed line through the epoch ends
  * and hollow rings. */
 static void
@@ -355,50 +329,6 @@ draw_reference_val (cairo_t        *cr,
                     const BtlAxis  *xa,
                     const BtlAxis  *ya,
                     GdkRGBA         color);
-
-/* Markers of the live run and, fainter and named, of the reference run
- * (a saved run's live changes explain why a re-run left it). */
-typedef struct
-{
-  gint64      step;
-  const char *label;
-  gboolean    saved;
-} PlotMarker;
-
-static GArray *
-collect_markers (BtlLossPlot    *self,
-                 BtlLossHistory *h,
-                 GPtrArray      *owned)
-{
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (PlotMarker));
-  BtlLossHistory *from[2] = { h, self->reference };
-
-  for (int k = 0; k < 2; k++)
-    {
-      guint n = from[k] != NULL ? btl_loss_history_get_n_markers (from[k]) : 0;
-
-      for (guint i = 0; i < n; i++)
-        {
-          BtlLossMarker m;
-          PlotMarker pm;
-
-          btl_loss_history_get_marker (from[k], i, &m);
-          pm.step = m.step;
-          pm.saved = k == 1;
-          if (pm.saved)
-            {
-              char *label = g_strdup_printf ("%s: %s", self->reference_label ? self->reference_label
-                                                                               : _("Saved run"), m.label);
-              g_ptr_array_add (owned, label);
-              pm.label = label;
-            }
-          else
-            pm.label = m.label;
-          g_array_append_val (out, pm);
-        }
-    }
-  return out;
-}
 
 static void
 draw_empty (BtlCanvas *canvas)
@@ -466,7 +396,7 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   steps = btl_loss_history_peek_steps (h);
-  markers = collect_markers (self, h, marker_labels);
+  markers = _btl_loss_plot_collect_markers (self, h, marker_labels);
   has_reg = btl_loss_history_has_reg (h);
   best = btl_loss_history_get_best_epoch (h);
 
@@ -474,7 +404,7 @@ btl_loss_plot_draw (GtkWidget *widget,
   if (ref_n > 0)
     {
       ref_steps = btl_loss_history_peek_steps (ref);
-      ref_ema = ema_series (ref_steps, ref_n, self->smoothing);
+      ref_ema = _btl_loss_plot_ema_series (ref_steps, ref_n, self->smoothing);
       ref_px = g_new (double, ref_n);
     }
   px = self->px;

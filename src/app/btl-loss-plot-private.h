@@ -40,6 +40,23 @@ struct _BtlLossPlot
   guint            described_epochs;
 };
 
+/* A marker line to draw: the live run's or (saved) the reference run's. */
+typedef struct
+{
+  gint64      step;
+  const char *label;   /* borrowed, or owned by the caller's array */
+  gboolean    saved;
+} PlotMarker;
+
+/* Both runs' markers; labels made for the reference go into owned. */
+GArray  *_btl_loss_plot_collect_markers (BtlLossPlot       *self,
+                                         BtlLossHistory    *h,
+                                         GPtrArray         *owned);
+/* The debiased EMA of a whole series' training loss (n values). */
+double  *_btl_loss_plot_ema_series      (const BtlLossStep *steps,
+                                         gsize              n,
+                                         double             s);
+
 /* Draws the whole plot, on screen (snapshot) and for exports alike. */
 void btl_loss_plot_draw (GtkWidget *widget,
                          BtlCanvas *canvas);

@@ -1,5 +1,6 @@
-/* btl-loss-plot.c — see btl-loss-plot.h: the widget (properties, history,
- * hover, export). The drawing itself is in btl-loss-plot-draw.c. */
+/* btl-loss-plot.c — see btl-loss-plot.h: the widget (properties, history and
+ * reference run, the data the drawing derives from them, hover, export).
+ * The drawing itself is in btl-loss-plot-draw.c. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -21,6 +22,71 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* ---- data for the drawing ---------------------------------------------- */
+
+/* The same debiased EMA over a whole series, for the reference run (drawn
+ * rarely: recomputed per frame rather than cached). */
+double *
+_btl_loss_plot_ema_series (const BtlLossStep *steps,
+                           gsize              n,
+                           double             s)
+{
+  double *out = g_new (double, MAX (n, 1));
+  double acc = 0, w = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double v = steps[i].train;
+
+      if (!isfinite (v) || s <= 0)
+        {
+          out[i] = v;
+          continue;
+        }
+      acc = s * acc + (1 - s) * v;
+      w = s * w + (1 - s);
+      out[i] = acc / w;
+    }
+  return out;
+}
+
+/* Markers of the live run and, fainter and named, of the reference run
+ * (a saved run's live changes explain why a re-run left it). */
+GArray *
+_btl_loss_plot_collect_markers (BtlLossPlot    *self,
+                                BtlLossHistory *h,
+                                GPtrArray      *owned)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (PlotMarker));
+  BtlLossHistory *from[2] = { h, self->reference };
+
+  for (int k = 0; k < 2; k++)
+    {
+      guint n = from[k] != NULL ? btl_loss_history_get_n_markers (from[k]) : 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          BtlLossMarker m;
+          PlotMarker pm;
+
+          btl_loss_history_get_marker (from[k], i, &m);
+          pm.step = m.step;
+          pm.saved = k == 1;
+          if (pm.saved)
+            {
+              char *label = g_strdup_printf ("%s: %s", self->reference_label ? self->reference_label
+                                                                               : _("Saved run"), m.label);
+              g_ptr_array_add (owned, label);
+              pm.label = label;
+            }
+          else
+            pm.label = m.label;
+          g_array_append_val (out, pm);
+        }
+    }
+  return out;
+}
 
 /* ---- widget ------------------------------------------------------------ */
 
