@@ -41,6 +41,7 @@ static const GOptionEntry option_entries[] = {
   { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
   { "screenshot-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_DOUBLE, NULL, NULL, NULL },
   { "bench-frames", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_DOUBLE, NULL, NULL, NULL },
+  { "bench-idle", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
   { NULL }
 };
 
@@ -96,7 +97,8 @@ btl_application_handle_local_options (GApplication *app,
 
   if (train || screenshot != NULL || bench > 0)
     {
-      self->automation = btl_automation_new (train, screenshot, delay, bench);
+      self->automation = btl_automation_new (train, screenshot, delay, bench,
+                                             g_variant_dict_contains (options, "bench-idle"));
       /* Automation must own its window, not hand it to a running instance. */
       g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
     }

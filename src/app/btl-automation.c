@@ -7,6 +7,8 @@
  *                    redrawn every frame (as while a person drags or resizes
  *                    it); record the frame clock's "after-paint" times and
  *                    print frame-interval percentiles, then quit
+ * --bench-idle       with --bench-frames: the same without training, to
+ *                    tell the machine's (and the renderer's) share from ours
  *
  * Screenshots of the other pages (metainfo, README) are asked for with two
  * environment variables read only together with --screenshot:
@@ -35,6 +37,7 @@ struct _BtlAutomation
   char       *screenshot_path;
   double      screenshot_delay_s;
   double      bench_seconds;
+  gboolean    bench_idle;
   char       *page;            /* BTL_SCREENSHOT_PAGE, or NULL */
   char       *open_path;       /* BTL_SCREENSHOT_OPEN, or NULL */
 
@@ -61,11 +64,13 @@ BtlAutomation *
 btl_automation_new (gboolean    train,
                     const char *screenshot_path,
                     double      screenshot_delay_s,
-                    double      bench_seconds)
+                    double      bench_seconds,
+                    gboolean    bench_idle)
 {
   BtlAutomation *self = g_new0 (BtlAutomation, 1);
 
-  self->train = train || bench_seconds > 0;
+  self->bench_idle = bench_idle && bench_seconds > 0;
+  self->train = train || (bench_seconds > 0 && !self->bench_idle);
   self->screenshot_path = g_strdup (screenshot_path);
   self->screenshot_delay_s = MAX (screenshot_delay_s, 0);
   self->bench_seconds = bench_seconds;
@@ -207,7 +212,8 @@ print_bench (BtlAutomation *self)
   }
   btl_train_page_get_grid_timing (page, &grid_mean, &grid_max);
   btl_train_page_get_decode_timing (page, &decode_mean, &decode_max);
-  g_print ("frames %u over %.1f s while training\n", n - 1, self->bench_seconds);
+  g_print ("frames %u over %.1f s %s\n", n - 1, self->bench_seconds,
+           self->bench_idle ? "with training idle" : "while training");
   g_print ("frame interval ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (>20 ms: %u)\n",
            percentile (d, n - 2, 50), percentile (d, n - 2, 90),
            percentile (d, n - 2, 99), d[n - 3], over20);
@@ -242,7 +248,9 @@ on_after_paint (GdkFrameClock *clock,
       g_print ("first frame painted %.0f ms after start-up\n", (now - self->created_us) / 1000.0);
     }
 
-  if (self->bench_seconds > 0 && btl_train_page_get_state (btl_window_get_train_page (self->window)) != BTL_TRAIN_STATE_IDLE)
+  if (self->bench_seconds > 0
+      && (self->bench_idle
+          || btl_train_page_get_state (btl_window_get_train_page (self->window)) != BTL_TRAIN_STATE_IDLE))
     {
       gint64 cost = now - self->before_paint_us;
 

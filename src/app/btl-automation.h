@@ -10,7 +10,8 @@ typedef struct _BtlAutomation BtlAutomation;
 BtlAutomation *btl_automation_new    (gboolean       train,
                                       const char    *screenshot_path,
                                       double         screenshot_delay_s,
-                                      double         bench_seconds);
+                                      double         bench_seconds,
+                                      gboolean       bench_idle);
 void           btl_automation_attach (BtlAutomation *self,
                                       BtlWindow     *window);
 void           btl_automation_free   (BtlAutomation *self);

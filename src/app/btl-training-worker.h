@@ -2,7 +2,7 @@
  *
  * The worker never touches a widget. Progress records from the training
  * thread are queued under a mutex and delivered on the main thread by one
- * timeout source at most once per frame (16 ms), together with any new
+ * timeout source at most 20 times a second (50 ms), together with any new
  * parameter snapshot. All signals are emitted on the main thread.
  */
 #pragma once
