@@ -12,9 +12,11 @@
 
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
+#include <math.h>
 
 #include "btl-application.h"
 #include "btl-config-panel.h"
+#include "btl-model-file.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
 #include "ui-test-util.h"
@@ -328,6 +330,23 @@ test_window_save_open (Fixture *f, gconstpointer data)
   g_assert_true (spin_until (is_idle, f, 5000));
   g_assert_true (btl_train_page_save_model (f->page, path, &error));
   g_assert_no_error (error);
+  /* …and, stopped, it carries the latent statistics the worker measured
+   * when the run ended (the codec's quantiser ranges), like the CLI's. */
+  {
+    g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+    NnModel *saved = btl_model_file_load (path, NULL, &info, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (info.latent_dim, ==, nn_model_latent_dim (saved));
+    for (int d = 0; d < info.latent_dim; d++)
+      {
+        g_assert_true (isfinite (info.latent_mean[d]) && isfinite (info.latent_std[d]));
+        g_assert_cmpfloat (info.latent_min[d], <=, info.latent_mean[d]);
+        g_assert_cmpfloat (info.latent_mean[d], <=, info.latent_max[d]);
+        g_assert_cmpfloat (info.latent_std[d], >=, 0);
+      }
+    nn_model_free (saved);
+  }
   g_assert_true (btl_train_page_export_plot (f->page, csv, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));

@@ -21,6 +21,8 @@ _btl_train_page_fill_model_info (BtlTrainPage *self,
   info->created = g_get_real_time () / G_USEC_PER_SEC;
   info->train_seconds = btl_training_worker_get_seconds (self->worker);
   info->test_psnr_db = self->test_psnr;
+  /* The codec's quantiser ranges, measured when the run ended. */
+  btl_training_worker_get_latent_stats (self->worker, info);
   if (self->have_last)
     {
       info->train_loss = self->last.train_loss;

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-evaluate.h"
 #include "btl-train-page-private.h"
@@ -38,6 +39,7 @@ typedef struct
   float             *y;         /* (n, dim) */
   int                n;
   gint64             decode_us;
+  GApplication      *held;      /* released by decode_done (btl-app-hold.h) */
 } DecodeData;
 
 static void start_decode (BtlTrainPage *self);
@@ -88,15 +90,14 @@ decode_done (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+  g_autoptr(BtlTrainPage) self = user_data;
   DecodeData *d = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *caption = NULL;
   gint64 t0, dt;
 
   self->decode_running = FALSE;
-  if (g_application_get_default () != NULL)
-    g_application_release (g_application_get_default ());
+  btl_app_release (g_steal_pointer (&d->held));
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
@@ -153,11 +154,13 @@ start_decode (BtlTrainPage *self)
   d->x = g_memdup2 (self->showcase_x, sizeof (float) * (gsize) d->n * dim);
   d->y = g_new (float, (gsize) d->n * dim);
 
-  /* The process must not exit while the thread is inside BLAS. */
-  if (g_application_get_default () != NULL)
-    g_application_hold (g_application_get_default ());
+  /* The process must not exit while the thread is inside BLAS. The page
+   * rides in the callback's data, not as the task's source: the task's last
+   * reference may go in the pool thread, and a widget must be finalized on
+   * the main thread. */
+  d->held = btl_app_hold ();
   self->decode_running = TRUE;
-  task = g_task_new (self, self->cancellable, decode_done, NULL);
+  task = g_task_new (NULL, self->cancellable, decode_done, g_object_ref (self));
   g_task_set_name (task, "[bottleneck] reconstruction grid");
   g_task_set_task_data (task, d, decode_data_free);
   g_task_run_in_thread (task, decode_thread);
@@ -180,6 +183,7 @@ typedef struct
   NnSnapshot        *snapshot;
   BtlDataset        *test;
   double             psnr;
+  GApplication      *held;      /* released by eval_done */
 } EvalData;
 
 static void
@@ -218,13 +222,12 @@ eval_done (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  BtlTrainPage *self = BTL_TRAIN_PAGE (object);
+  g_autoptr(BtlTrainPage) self = user_data;
   EvalData *d = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
   self->eval_running = FALSE;
-  if (g_application_get_default () != NULL)
-    g_application_release (g_application_get_default ());
+  btl_app_release (g_steal_pointer (&d->held));
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
@@ -276,11 +279,10 @@ _btl_train_page_start_eval (BtlTrainPage *self)
   d->test = btl_dataset_ref (self->test);
   d->psnr = NAN;
 
-  /* The process must not exit while the thread is inside BLAS. */
-  if (g_application_get_default () != NULL)
-    g_application_hold (g_application_get_default ());
+  /* As for the grid: the application held, the page in the callback's data. */
+  d->held = btl_app_hold ();
   self->eval_running = TRUE;
-  task = g_task_new (self, self->cancellable, eval_done, NULL);
+  task = g_task_new (NULL, self->cancellable, eval_done, g_object_ref (self));
   g_task_set_name (task, "[bottleneck] test PSNR");
   g_task_set_task_data (task, d, eval_data_free);
   g_task_run_in_thread (task, eval_thread);

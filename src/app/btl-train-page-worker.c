@@ -192,7 +192,8 @@ _btl_train_page_drop_worker (BtlTrainPage *self)
   /* The thread may still run for one step; it keeps its own reference and
    * its late deliveries reach no handler of ours. */
   g_signal_handlers_disconnect_by_data (self->worker, self);
-  btl_training_worker_stop (self->worker);
+  /* Not stop(): that would measure latent statistics nobody will save. */
+  btl_training_worker_abandon (self->worker);
   g_clear_object (&self->worker);
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
 }
