@@ -405,6 +405,84 @@ test_window_vae_beta_live (Fixture *f, gconstpointer data)
   g_assert_null (btl_train_page_get_message (f->page));
 }
 
+
+static gboolean
+input_height_is (gpointer data)
+{
+  gpointer *p = data;
+  NnConfig cfg;
+
+  btl_config_panel_get_config (((Fixture *) p[0])->panel, &cfg);
+  return cfg.in_height == GPOINTER_TO_INT (p[1]);
+}
+
+/* A folder of pictures: the panel shows its tile size and colours, and a new
+ * tile size or colour choice reloads the folder with the new input shape. */
+static void
+test_window_picture_folder (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bottleneck-pics-XXXXXX", &error);
+  GtkWidget *tile = btl_config_panel_get_control (f->panel, "folder_tile");
+  GtkWidget *colours = btl_config_panel_get_control (f->panel, "folder_channels");
+  gpointer wait[2] = { f, GINT_TO_POINTER (32) };
+  NnConfig cfg;
+
+  g_assert_no_error (error);
+  g_assert_false (gtk_widget_get_visible (tile));
+  for (int i = 0; i < 6; i++)
+    {
+      g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 80, 64);
+      g_autofree char *name = g_strdup_printf ("p%d.png", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      guchar *px = gdk_pixbuf_get_pixels (pb);
+      int stride = gdk_pixbuf_get_rowstride (pb);
+
+      for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 80; x++)
+          {
+            px[y * stride + 3 * x] = (guchar) (x * 3 + i * 20);
+            px[y * stride + 3 * x + 1] = (guchar) (y * 4);
+            px[y * stride + 3 * x + 2] = (guchar) ((x + y) * 2);
+          }
+      g_assert_true (gdk_pixbuf_save (pb, path, "png", &error, NULL));
+      g_assert_no_error (error);
+    }
+
+  btl_window_load_dataset (f->window, dir);
+  g_assert_true (spin_until (input_height_is, wait, TIMEOUT_MS));
+  g_assert_true (gtk_widget_get_visible (tile));
+  g_assert_true (gtk_widget_get_visible (colours));
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpint (cfg.in_width, ==, 32);
+  g_assert_cmpint (cfg.in_channels, ==, 3);   /* automatic: colour pictures */
+
+  /* Gray 16×16 tiles. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (colours), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (tile), 16);
+  wait[1] = GINT_TO_POINTER (16);
+  g_assert_true (spin_until (input_height_is, wait, TIMEOUT_MS));
+  btl_config_panel_get_config (f->panel, &cfg);
+  g_assert_cmpint (cfg.in_width, ==, 16);
+  g_assert_cmpint (cfg.in_channels, ==, 1);
+  g_assert_null (btl_train_page_get_message (f->page));
+
+  /* Back to the IDX data set: the folder's controls go away. */
+  btl_window_load_dataset (f->window, "fashion-mnist");
+  wait[1] = GINT_TO_POINTER (28);
+  g_assert_true (spin_until (input_height_is, wait, TIMEOUT_MS));
+  g_assert_false (gtk_widget_get_visible (tile));
+
+  for (int i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%d.png", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 static void
 test_window_close_mid_training (Fixture *f, gconstpointer data)
 {
@@ -461,6 +539,7 @@ main (int   argc,
   ADD ("/app/window/train-pause-step-stop", test_window_train_pause_step_stop);
   ADD ("/app/window/save-open", test_window_save_open);
   ADD ("/app/window/vae-beta-live", test_window_vae_beta_live);
+  ADD ("/app/window/picture-folder", test_window_picture_folder);
   ADD ("/app/window/close-mid-training", test_window_close_mid_training);
 #undef ADD
 

@@ -38,6 +38,10 @@ struct _BtlConfigPanel
   GtkSpinButton  *seed;
   GtkSpinButton  *threads;
   GtkSpinButton  *limit;
+  GtkWidget      *folder_tile_label;
+  GtkSpinButton  *folder_tile;
+  GtkWidget      *folder_channels_label;
+  GtkDropDown    *folder_channels;
   GtkLabel       *summary_error;
   GtkLabel       *preview;
   GtkLabel       *param_count;
@@ -49,6 +53,7 @@ struct _BtlConfigPanel
   NnConfig        config;          /* last accepted values, key by key */
   char           *last_arch;       /* to tell an arch edit from a latent edit */
   int             last_latent;
+  guint           folder_timeout_id;
   guint           updating : 1;    /* controls being set from code */
   guint           valid : 1;
   guint           training : 1;
@@ -60,6 +65,7 @@ G_DEFINE_FINAL_TYPE (BtlConfigPanel, btl_config_panel, GTK_TYPE_WIDGET)
 enum {
   CHANGED,
   LIVE_CHANGED,
+  FOLDER_OPTIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -414,11 +420,32 @@ on_control_changed (BtlConfigPanel *self)
     }
 }
 
+static gboolean
+folder_options_timeout_cb (gpointer user_data)
+{
+  BtlConfigPanel *self = user_data;
+
+  self->folder_timeout_id = 0;
+  g_signal_emit (self, signals[FOLDER_OPTIONS_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* One reload for a burst of edits (typing "16" is two changes). */
+static void
+on_folder_option_changed (BtlConfigPanel *self)
+{
+  if (self->updating)
+    return;
+  g_clear_handle_id (&self->folder_timeout_id, g_source_remove);
+  self->folder_timeout_id = g_timeout_add (300, folder_options_timeout_cb, self);
+}
+
 static void
 btl_config_panel_dispose (GObject *object)
 {
   BtlConfigPanel *self = BTL_CONFIG_PANEL (object);
 
+  g_clear_handle_id (&self->folder_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL);
   g_clear_pointer (&self->last_arch, g_free);
   g_clear_pointer (&self->error_labels, g_hash_table_unref);
@@ -453,6 +480,16 @@ btl_config_panel_class_init (BtlConfigPanelClass *klass)
     g_signal_new ("live-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /**
+   * BtlConfigPanel::folder-options-changed:
+   *
+   * The person changed the tile size or the colours of a picture folder;
+   * the folder should be loaded again with btl_config_panel_get_folder_options().
+   */
+  signals[FOLDER_OPTIONS_CHANGED] =
+    g_signal_new ("folder-options-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-config-panel.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "btlconfigpanel");
@@ -478,6 +515,11 @@ btl_config_panel_class_init (BtlConfigPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, seed);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, threads);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, limit);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, folder_tile_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, folder_tile);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, folder_channels_label);
+  gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, folder_channels);
+  gtk_widget_class_bind_template_callback (widget_class, on_folder_option_changed);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, summary_error);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, preview);
   gtk_widget_class_bind_template_child (widget_class, BtlConfigPanel, param_count);
@@ -705,4 +747,33 @@ btl_config_panel_get_control (BtlConfigPanel *self,
   g_return_val_if_fail (key != NULL, NULL);
 
   return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), BTL_TYPE_CONFIG_PANEL, key));
+}
+
+void
+btl_config_panel_set_picture_folder (BtlConfigPanel *self,
+                                     gboolean        folder)
+{
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  gtk_widget_set_visible (self->folder_tile_label, folder);
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_tile), folder);
+  gtk_widget_set_visible (self->folder_channels_label, folder);
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_channels), folder);
+}
+
+void
+btl_config_panel_get_folder_options (BtlConfigPanel *self,
+                                     int            *tile,
+                                     int            *channels)
+{
+  static const int channel_values[] = { 0, 1, 3 };
+  guint selected;
+
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  selected = gtk_drop_down_get_selected (self->folder_channels);
+  if (tile != NULL)
+    *tile = gtk_spin_button_get_value_as_int (self->folder_tile);
+  if (channels != NULL)
+    *channels = channel_values[MIN (selected, G_N_ELEMENTS (channel_values) - 1)];
 }

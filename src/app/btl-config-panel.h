@@ -35,6 +35,15 @@ void       btl_config_panel_set_training   (BtlConfigPanel *self,
 int        btl_config_panel_get_train_limit(BtlConfigPanel *self);
 void       btl_config_panel_set_train_limit(BtlConfigPanel *self,
                                             int             limit);
+/* A folder of pictures is the data set: show its tile size and colours
+ * (hidden otherwise). Changing them emits "folder-options-changed". */
+void       btl_config_panel_set_picture_folder (BtlConfigPanel *self,
+                                                gboolean        folder);
+/* tile: the square tile size in pixels (4..256, default 32); channels: 0 =
+ * automatic, 1 = gray, 3 = RGB. Either may be NULL. */
+void       btl_config_panel_get_folder_options (BtlConfigPanel *self,
+                                                int            *tile,
+                                                int            *channels);
 /* For tests: the control of a key ("lr", "arch", "batch", …) or NULL. */
 GtkWidget *btl_config_panel_get_control    (BtlConfigPanel *self,
                                             const char     *key);

@@ -11,6 +11,7 @@
 
 #include "btl-compress-page.h"
 #include "btl-config-panel.h"
+#include "btl-image-folder.h"
 #include "btl-inspect-page.h"
 #include "btl-latent-page.h"
 #include "btl-window-private.h"
@@ -92,6 +93,9 @@ typedef struct
   char       *spec;
   BtlDataset *train;
   BtlDataset *test;
+  int         tile;       /* a picture folder's options (config panel) */
+  int         channels;
+  gboolean    folder;     /* out: spec was a folder of pictures */
 } LoadData;
 
 static void
@@ -114,7 +118,22 @@ load_thread (GTask        *task,
   LoadData *d = task_data;
   GError *error = NULL;
 
-  if (!btl_dataset_open (d->spec, &d->train, &d->test, &error))
+  /* A folder of pictures is cut with the tile size and colours chosen in
+   * the configuration panel (anything else as btl_dataset_open() reads it). */
+  d->folder = g_file_test (d->spec, G_FILE_TEST_IS_DIR) && btl_image_folder_detect (d->spec);
+  if (d->folder)
+    {
+      BtlImageFolderOptions opts;
+
+      btl_image_folder_options_init (&opts);
+      opts.tile_height = opts.tile_width = d->tile;
+      opts.channels = d->channels;
+      if (!btl_image_folder_load (d->spec, &opts, &d->train, &d->test, NULL, &error))
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+  else if (!btl_dataset_open (d->spec, &d->train, &d->test, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -184,6 +203,8 @@ load_done (GObject      *object,
       g_clear_pointer (&self->train_data, btl_dataset_unref);
       self->train_data = d->train != NULL ? btl_dataset_ref (d->train) : NULL;
       btl_train_page_set_dataset (self->train_page, d->train, d->test);
+      btl_config_panel_set_picture_folder (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
+                                           d->folder);
       btl_compress_page_set_dataset (self->compress_page, d->train);
       self->dataset_loaded = TRUE;
       if (self->settings != NULL)
@@ -193,6 +214,17 @@ load_done (GObject      *object,
   _btl_window_update_actions (self);
   if (self->dataset_loaded)
     g_signal_emit (self, signals[DATASET_LOADED], 0);
+
+  /* A picture folder's tile size or colours changed while it loaded. */
+  if (d->folder && g_strcmp0 (self->dataset_spec, d->spec) == 0)
+    {
+      int tile, channels;
+
+      btl_config_panel_get_folder_options (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
+                                           &tile, &channels);
+      if (tile != d->tile || channels != d->channels)
+        btl_window_load_dataset (self, d->spec);
+    }
 
 out:
   g_object_unref (self);
@@ -218,6 +250,8 @@ btl_window_load_dataset (BtlWindow  *self,
 
   d = g_new0 (LoadData, 1);
   d->spec = g_strdup (spec);
+  btl_config_panel_get_folder_options (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
+                                       &d->tile, &d->channels);
   self->loading = TRUE;
   g_free (self->loading_spec);
   self->loading_spec = g_strdup (spec);
@@ -448,6 +482,18 @@ btl_window_class_init (BtlWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_train_state_changed);
 }
 
+/* A new tile size or colour choice for the picture folder in use: load it
+ * again, and the Train page takes the new input shape (the panel freezes
+ * these controls while a run uses the folder). */
+static void
+on_folder_options_changed (BtlWindow *self)
+{
+  /* While loading, load_done() notices the options changed meanwhile. */
+  if (!self->loading && self->dataset_spec != NULL
+      && btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_IDLE)
+    btl_window_load_dataset (self, self->dataset_spec);
+}
+
 static void
 btl_window_init (BtlWindow *self)
 {
@@ -466,6 +512,8 @@ btl_window_init (BtlWindow *self)
   }
 
   _btl_window_add_actions (self);
+  g_signal_connect_swapped (btl_train_page_get_config_panel (self->train_page),
+                            "folder-options-changed", G_CALLBACK (on_folder_options_changed), self);
 }
 
 BtlWindow *
