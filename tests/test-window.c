@@ -467,6 +467,20 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
   g_assert_cmpint (cfg.in_channels, ==, 1);
   g_assert_null (btl_train_page_get_message (f->page));
 
+  /* It trains, validating on held-out pictures (one epoch). */
+  set_spin (f, "epochs", 1);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (is_idle, f, 60000));
+  g_assert_null (btl_train_page_get_message (f->page));
+  {
+    BtlLossHistory *history = btl_train_page_get_history (f->page);
+    BtlLossEpoch e;
+
+    g_assert_cmpuint (btl_loss_history_get_n_epochs (history), ==, 1);
+    btl_loss_history_get_epoch (history, 0, &e);
+    g_assert_true (isfinite (e.val));
+  }
+
   /* Back to the IDX data set: the folder's controls go away. */
   btl_window_load_dataset (f->window, "fashion-mnist");
   wait[1] = GINT_TO_POINTER (28);

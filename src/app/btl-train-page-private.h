@@ -47,6 +47,7 @@ struct _BtlTrainPage
   BtlLossHistory    *history;
   BtlDataset        *train;
   BtlDataset        *test;
+  BtlDataset        *val;          /* held-out validation, or NULL */
   BtlTrainingWorker *worker;
   NnModel           *pending_model;   /* opened before the data set was loaded */
   NnSnapshot        *decode_next;     /* newest snapshot waiting for the grid */

@@ -212,7 +212,7 @@ _btl_train_page_adopt_model (BtlTrainPage *self,
   if (limit > 0 && limit < train->n)
     train = subset = btl_dataset_subset (self->train, 0, limit);
 
-  self->worker = btl_training_worker_new (model, train, &error);
+  self->worker = btl_training_worker_new_with_validation (model, train, self->val, &error);
   if (self->worker == NULL)
     {
       btl_train_page_show_message (self, error->message);

@@ -184,6 +184,7 @@ btl_train_page_dispose (GObject *object)
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
   g_clear_pointer (&self->train, btl_dataset_unref);
   g_clear_pointer (&self->test, btl_dataset_unref);
+  g_clear_pointer (&self->val, btl_dataset_unref);
 
   G_OBJECT_CLASS (btl_train_page_parent_class)->dispose (object);
 }
@@ -336,6 +337,17 @@ btl_train_page_init (BtlTrainPage *self)
 }
 
 /* ------------------------------------------------------------ public API */
+
+void
+btl_train_page_set_validation (BtlTrainPage *self,
+                               BtlDataset   *val)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+
+  g_clear_pointer (&self->val, btl_dataset_unref);
+  if (val != NULL)
+    self->val = btl_dataset_ref (val);
+}
 
 void
 btl_train_page_set_dataset (BtlTrainPage *self,

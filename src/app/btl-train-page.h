@@ -38,6 +38,10 @@ void               btl_train_page_set_dataset      (BtlTrainPage  *self,
                                                     BtlDataset    *train,
                                                     BtlDataset    *test);
 BtlDataset        *btl_train_page_get_test_dataset (BtlTrainPage  *self);
+/* Held-out validation images (a picture folder's) for the next models, or
+ * NULL (a split of the training set). Call before set_dataset. */
+void               btl_train_page_set_validation   (BtlTrainPage  *self,
+                                                    BtlDataset    *val);
 /* Remembers smoothing, log scale and x axis in settings (nullable). */
 void               btl_train_page_set_settings     (BtlTrainPage  *self,
                                                     GSettings     *settings);

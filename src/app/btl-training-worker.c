@@ -50,6 +50,7 @@ struct _BtlTrainingWorker
   NnModel      *model;
   NnTrainer    *trainer;
   BtlDataset   *train;
+  BtlDataset   *val;               /* or NULL: a split of train validates */
   GMainContext *main_context;
 
   /* shared with the training thread, under mutex */
@@ -108,6 +109,7 @@ btl_training_worker_finalize (GObject *object)
   g_clear_pointer (&self->trainer, nn_trainer_free);
   g_clear_pointer (&self->model, nn_model_free);
   g_clear_pointer (&self->train, btl_dataset_unref);
+  g_clear_pointer (&self->val, btl_dataset_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->delivering, g_array_unref);
@@ -178,6 +180,15 @@ btl_training_worker_new (NnModel     *model,
                          BtlDataset  *train,
                          GError     **error)
 {
+  return btl_training_worker_new_with_validation (model, train, NULL, error);
+}
+
+BtlTrainingWorker *
+btl_training_worker_new_with_validation (NnModel     *model,
+                                         BtlDataset  *train,
+                                         BtlDataset  *val,
+                                         GError     **error)
+{
   g_autoptr(BtlTrainingWorker) self = NULL;
   NnError nerr = { 0 };
 
@@ -198,7 +209,14 @@ btl_training_worker_new (NnModel     *model,
     }
 
   self->train = btl_dataset_ref (train);
-  self->trainer = nn_trainer_new (model, train->images, train->n, &nerr);
+  if (val != NULL && val->n > 0 && btl_dataset_dim (val) == btl_dataset_dim (train))
+    {
+      self->val = btl_dataset_ref (val);
+      self->trainer = nn_trainer_new_with_validation (model, train->images, train->n,
+                                                      val->images, val->n, &nerr);
+    }
+  else
+    self->trainer = nn_trainer_new (model, train->images, train->n, &nerr);
   if (self->trainer == NULL)
     {
       btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_INVALID, &nerr, error);

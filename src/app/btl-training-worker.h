@@ -23,6 +23,12 @@ G_DECLARE_FINAL_TYPE (BtlTrainingWorker, btl_training_worker, BTL, TRAINING_WORK
 BtlTrainingWorker *btl_training_worker_new            (NnModel            *model,
                                                        BtlDataset         *train,
                                                        GError            **error);
+/* The same, validating on val (held-out pictures of a folder; ref'd)
+ * instead of a split of train when val is not NULL. */
+BtlTrainingWorker *btl_training_worker_new_with_validation (NnModel        *model,
+                                                           BtlDataset     *train,
+                                                           BtlDataset     *val,
+                                                           GError        **error);
 
 /* The model the trainer writes; read its parameters only while not running. */
 NnModel           *btl_training_worker_get_model      (BtlTrainingWorker  *self);

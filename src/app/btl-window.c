@@ -93,8 +93,10 @@ typedef struct
   char       *spec;
   BtlDataset *train;
   BtlDataset *test;
+  BtlDataset *val;        /* a picture folder's held-out validation, or NULL */
   int         tile;       /* a picture folder's options (config panel) */
   int         channels;
+  double      val_fraction;
   gboolean    folder;     /* out: spec was a folder of pictures */
 } LoadData;
 
@@ -106,6 +108,7 @@ load_data_free (gpointer data)
   g_free (d->spec);
   g_clear_pointer (&d->train, btl_dataset_unref);
   g_clear_pointer (&d->test, btl_dataset_unref);
+  g_clear_pointer (&d->val, btl_dataset_unref);
   g_free (d);
 }
 
@@ -128,7 +131,10 @@ load_thread (GTask        *task,
       btl_image_folder_options_init (&opts);
       opts.tile_height = opts.tile_width = d->tile;
       opts.channels = d->channels;
-      if (!btl_image_folder_load (d->spec, &opts, &d->train, &d->test, NULL, &error))
+      /* Validation on held-out pictures, not on tiles of the training ones. */
+      opts.val_fraction = CLAMP (d->val_fraction, 0, 0.5);
+      if (!btl_image_folder_load_with_validation (d->spec, &opts, &d->train, &d->val, &d->test,
+                                                  NULL, &error))
         g_task_return_error (task, error);
       else
         g_task_return_boolean (task, TRUE);
@@ -202,6 +208,7 @@ load_done (GObject      *object,
       /* Before the Train page gets the data: it may publish a snapshot at once. */
       g_clear_pointer (&self->train_data, btl_dataset_unref);
       self->train_data = d->train != NULL ? btl_dataset_ref (d->train) : NULL;
+      btl_train_page_set_validation (self->train_page, d->val);
       btl_train_page_set_dataset (self->train_page, d->train, d->test);
       btl_config_panel_set_picture_folder (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
                                            d->folder);
@@ -250,8 +257,14 @@ btl_window_load_dataset (BtlWindow  *self,
 
   d = g_new0 (LoadData, 1);
   d->spec = g_strdup (spec);
-  btl_config_panel_get_folder_options (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
-                                       &d->tile, &d->channels);
+  {
+    BtlConfigPanel *panel = BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page));
+    NnConfig cfg;
+
+    btl_config_panel_get_folder_options (panel, &d->tile, &d->channels);
+    btl_config_panel_get_config (panel, &cfg);
+    d->val_fraction = cfg.val_split;
+  }
   self->loading = TRUE;
   g_free (self->loading_spec);
   self->loading_spec = g_strdup (spec);
