@@ -5,7 +5,7 @@
  * project's data set when another is in use and hands the project to the
  * Train page, which restores itself once the data is there. "Re-run and
  * Compare" trains the project again beside its saved curves. The header
- * bar shows the project's name over what it is.
+ * bar shows the project's name over what it is, beside the page switcher.
  */
 #include "config.h"
 
@@ -34,6 +34,9 @@ ensure_title_box (BtlWindow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_label));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->subtitle_label));
   self->title_box = g_object_ref_sink (box);
+  /* Beside the page switcher, never instead of it: the switcher is the
+   * only way to the other pages. */
+  gtk_header_bar_pack_end (self->header_bar, box);
 }
 
 void
@@ -46,7 +49,8 @@ _btl_window_update_title (BtlWindow *self)
 
   if (name == NULL || p == NULL)
     {
-      gtk_header_bar_set_title_widget (self->header_bar, NULL);
+      if (self->title_box != NULL)
+        gtk_widget_set_visible (self->title_box, FALSE);
       gtk_window_set_title (GTK_WINDOW (self), _("Bottleneck"));
       return;
     }
@@ -72,7 +76,7 @@ _btl_window_update_title (BtlWindow *self)
     g_string_append_printf (sub, " · %s", p->blas_core);
   gtk_label_set_text (self->subtitle_label, sub->str);
   gtk_widget_set_tooltip_text (self->title_box, p->blas_config);
-  gtk_header_bar_set_title_widget (self->header_bar, self->title_box);
+  gtk_widget_set_visible (self->title_box, TRUE);
 
   /* Translators: the window title, e.g. "my-run — Bottleneck" */
   title = g_strdup_printf (_("%s — Bottleneck"), name);
