@@ -7,7 +7,8 @@ usage: check-screenshots.py METAINFO.xml.in SCREENSHOT_DIR [README.md]
   data/screenshots/ (the form software centres fetch), and that PNG is in
   SCREENSHOT_DIR, is a real PNG, and is committed (when git is there to ask);
 - every PNG in SCREENSHOT_DIR is shown somewhere: referenced by the metainfo
-  or by the README (a picture nobody shows is a stale one).
+  or by the README (a picture nobody shows is a stale one);
+- every data/screenshots/NAME.png the README shows is there (no broken image).
 """
 import os
 import re
@@ -70,7 +71,11 @@ def main():
 
     if readme is not None and os.path.isfile(readme):
         with open(readme, encoding="utf-8") as f:
-            referenced.update(re.findall(r"data/screenshots/([^)\s\"'>]+\.png)", f.read()))
+            in_readme = set(re.findall(r"data/screenshots/([^)\s\"'>]+\.png)", f.read()))
+        for name in sorted(in_readme):
+            if not os.path.isfile(os.path.join(shots, name)):
+                errors.append(f"{name}: shown by the README but not in {shots}")
+        referenced.update(in_readme)
 
     for name in sorted(os.listdir(shots)):
         if name.endswith(".png") and name not in referenced:
