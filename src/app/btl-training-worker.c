@@ -27,12 +27,23 @@
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
+#include <errno.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-latent.h"
 #include "btl-training-worker.h"
+
+/* Niceness of the training thread: the window's thread then gets the CPU
+ * as soon as it needs it (bench, busy 2-core machine: frame interval p99
+ * 33-38 → 28-31 ms, paint p99 15-19 → 9-12 ms; training speed unchanged). */
+#define TRAINING_NICE 10
 
 /* At most 20 deliveries a second: smooth enough for a loss curve and a
  * status line, and each one repaints the plot (a few ms with the cairo
@@ -325,6 +336,11 @@ train_thread (gpointer user_data)
   NnStatus status;
   GSource *source;
 
+#ifdef __linux__
+  /* Linux gives each thread its own nice value (best effort). */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), TRAINING_NICE) != 0)
+    g_debug ("training thread keeps its priority: %s", g_strerror (errno));
+#endif
   /* "Automatic" threads in an interactive app: leave one core to the UI
    * (and the grid decode), or the window stutters at full training speed. */
   if (nn_model_get_config (self->model)->threads == 0)
