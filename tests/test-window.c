@@ -497,6 +497,32 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* A diverging run ends with an in-window message naming the cause, the
+ * window keeps working, and training can be started again. */
+static void
+test_window_diverged (Fixture *f, gconstpointer data)
+{
+  const char *message;
+
+  set_text (f, "lr", "1e6");
+  g_assert_true (btl_config_panel_is_valid (f->panel));
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (spin_until (is_idle, f, 60000));
+  message = btl_train_page_get_message (f->page);
+  g_assert_nonnull (message);
+  g_test_message ("message: %s", message);
+  g_assert_nonnull (strstr (message, "diverged"));
+  g_assert_nonnull (strstr (message, "learning rate"));
+
+  /* A sane rate trains again. */
+  set_text (f, "lr", "1e-3");
+  g_assert_true (action_enabled (f, "train"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
+  g_assert_true (spin_until (is_idle, f, 10000));
+}
+
 static void
 test_window_close_mid_training (Fixture *f, gconstpointer data)
 {
@@ -554,6 +580,7 @@ main (int   argc,
   ADD ("/app/window/save-open", test_window_save_open);
   ADD ("/app/window/vae-beta-live", test_window_vae_beta_live);
   ADD ("/app/window/picture-folder", test_window_picture_folder);
+  ADD ("/app/window/diverged", test_window_diverged);
   ADD ("/app/window/close-mid-training", test_window_close_mid_training);
 #undef ADD
 
