@@ -32,21 +32,18 @@ nn_batchnorm_check (int      batch,
   return NN_OK;
 }
 
-/* Σ x[0..n) in eight double lanes. */
+/* Σ x[0..n) in double. The simd reduction lets the compiler keep one
+ * vector of double partial sums (hand-written lane arrays stayed scalar). */
 static inline double
 run_sum (const float *x,
          size_t       n)
 {
-  double lane[8] = { 0 }, tail = 0.0;
-  size_t i = 0;
+  double s = 0.0;
 
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++)
-      lane[j] += x[i + j];
-  for (; i < n; i++)
-    tail += x[i];
-  return ((lane[0] + lane[1]) + (lane[2] + lane[3]))
-         + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
+#pragma omp simd reduction(+:s)
+  for (size_t i = 0; i < n; i++)
+    s += x[i];
+  return s;
 }
 
 /* Σ (x − mu)² over x[0..n). */
@@ -55,20 +52,16 @@ run_sq (const float *x,
         size_t       n,
         double       mu)
 {
-  double lane[8] = { 0 }, tail = 0.0;
-  size_t i = 0;
+  double s = 0.0;
 
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++)
-      {
-        double d = x[i + j] - mu;
+#pragma omp simd reduction(+:s)
+  for (size_t i = 0; i < n; i++)
+    {
+      double d = x[i] - mu;
 
-        lane[j] += d * d;
-      }
-  for (; i < n; i++)
-    tail += (x[i] - mu) * (x[i] - mu);
-  return ((lane[0] + lane[1]) + (lane[2] + lane[3]))
-         + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
+      s += d * d;
+    }
+  return s;
 }
 
 /* *sum_dy += Σ dy, *sum_dy_xhat += Σ dy·(x − mu)·istd over [0..n). */
@@ -81,22 +74,16 @@ run_grad_sums (const float *dy,
                double      *sum_dy,
                double      *sum_dy_xhat)
 {
-  double a[8] = { 0 }, b[8] = { 0 }, ta = 0.0, tb = 0.0;
-  size_t i = 0;
+  double a = 0.0, b = 0.0;
 
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++)
-      {
-        a[j] += dy[i + j];
-        b[j] += (double) dy[i + j] * ((x[i + j] - mu) * istd);
-      }
-  for (; i < n; i++)
+#pragma omp simd reduction(+:a, b)
+  for (size_t i = 0; i < n; i++)
     {
-      ta += dy[i];
-      tb += (double) dy[i] * ((x[i] - mu) * istd);
+      a += dy[i];
+      b += (double) dy[i] * ((x[i] - mu) * istd);
     }
-  *sum_dy += ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + ta;
-  *sum_dy_xhat += ((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7])) + tb;
+  *sum_dy += a;
+  *sum_dy_xhat += b;
 }
 
 /* Channels are processed in blocks whose per-channel sums live on the stack,
@@ -131,6 +118,13 @@ block_sums (double      *sum,
     {
       const float *xs = x + ((size_t) n * channels + c0) * spatial;
 
+      if (spatial == 1)   /* dense layers: one vector across the channels */
+        {
+#pragma omp simd
+          for (int i = 0; i < cn; i++)
+            sum[i] += xs[i];
+          continue;
+        }
       for (int i = 0; i < cn; i++)
         for (int s = 0; s < spatial; s++)
           sum[i] += xs[i * spatial + s];
@@ -161,6 +155,17 @@ block_centred_sq (double       *sq,
     {
       const float *xs = x + ((size_t) n * channels + c0) * spatial;
 
+      if (spatial == 1)
+        {
+#pragma omp simd
+          for (int i = 0; i < cn; i++)
+            {
+              double d = xs[i] - mu[i];
+
+              sq[i] += d * d;
+            }
+          continue;
+        }
       for (int i = 0; i < cn; i++)
         for (int s = 0; s < spatial; s++)
           {
@@ -183,6 +188,19 @@ block_apply (float       *y,
              int          c0,
              int          cn)
 {
+  if (spatial == 1)
+    {
+      for (int n = 0; n < batch; n++)
+        {
+          const float *xs = x + (size_t) n * channels + c0;
+          float *ys = y + (size_t) n * channels + c0;
+
+#pragma omp simd
+          for (int i = 0; i < cn; i++)
+            ys[i] = xs[i] * scale[i] + shift[i];
+        }
+      return;
+    }
   for (int n = 0; n < batch; n++)
     for (int i = 0; i < cn; i++)
       {
@@ -317,6 +335,20 @@ nn_batchnorm_backward (float       *dx,
               run_grad_sums (dy + off, x + off, spatial, mean[c0 + i], invstd[c0 + i],
                              &sum_dy[i], &sum_dy_xhat[i]);
             }
+      else if (spatial == 1)   /* dense layers: one vector across the channels */
+        for (int n = 0; n < batch; n++)
+          {
+            const float *ds = dy + (size_t) n * channels + c0;
+            const float *xs = x + (size_t) n * channels + c0;
+            const float *mu = mean + c0, *istd = invstd + c0;
+
+#pragma omp simd
+            for (int i = 0; i < cn; i++)
+              {
+                sum_dy[i] += ds[i];
+                sum_dy_xhat[i] += (double) ds[i] * ((xs[i] - mu[i]) * istd[i]);
+              }
+          }
       else
         for (int n = 0; n < batch; n++)
           for (int i = 0; i < cn; i++)
@@ -347,6 +379,23 @@ nn_batchnorm_backward (float       *dx,
         continue;
 
       /* dx = γ·invstd·(dy − Σdy/n − x̂·Σ(dy·x̂)/n) */
+      if (spatial == 1)
+        {
+          const float *mu = mean + c0, *istd = invstd + c0;
+
+          for (int n = 0; n < batch; n++)
+            {
+              size_t off = (size_t) n * channels + c0;
+              const float *xs = x + off;
+              const float *ds = dy + off;
+              float *dxs = dx + off;
+
+#pragma omp simd
+              for (int i = 0; i < cn; i++)
+                dxs[i] = scale[i] * (ds[i] - k_dy[i] - (xs[i] - mu[i]) * istd[i] * k_xhat[i]);
+            }
+          continue;
+        }
       for (int n = 0; n < batch; n++)
         for (int i = 0; i < cn; i++)
           {
