@@ -175,6 +175,35 @@ check_shape (NnModel     *model,
   return TRUE;
 }
 
+/* Checks ds against the model and makes the NnInference that encodes its
+ * first `limit` images (0 = all) in batches; *n_out receives how many. */
+static NnInference *
+begin_encode (NnModel     *model,
+              BtlDataset  *ds,
+              int          limit,
+              int         *n_out,
+              GError     **error)
+{
+  NnError nerr = { 0 };
+  NnInference *inf;
+  int n;
+
+  if (!check_shape (model, ds, error))
+    return NULL;
+  n = limit > 0 ? MIN (limit, ds->n) : ds->n;
+  if (n <= 0 || nn_model_latent_dim (model) <= 0)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   "The data set “%s” has no images to encode", ds->name);
+      return NULL;
+    }
+  inf = nn_inference_new (model, MIN (n, ENCODE_BATCH), &nerr);
+  if (inf == NULL)
+    btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_NOMEM, &nerr, error);
+  *n_out = n;
+  return inf;
+}
+
 BtlLatentSpace *
 btl_latent_space_encode (NnModel      *model,
                          const float  *params,
@@ -193,27 +222,15 @@ btl_latent_space_encode (NnModel      *model,
   g_return_val_if_fail (ds != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_shape (model, ds, error))
+  inf = begin_encode (model, ds, limit, &n, error);
+  if (inf == NULL)
     return NULL;
-  n = limit > 0 ? MIN (limit, ds->n) : ds->n;
-  if (n <= 0)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The data set “%s” has no images to encode", ds->name);
-      return NULL;
-    }
   if (params == NULL)
     params = nn_model_params (model);
   if (stats == NULL)
     stats = nn_model_stats (model);
 
   latent = nn_model_latent_dim (model);
-  inf = nn_inference_new (model, MIN (n, ENCODE_BATCH), &nerr);
-  if (inf == NULL)
-    {
-      btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_NOMEM, &nerr, error);
-      return NULL;
-    }
   codes = g_new (float, (size_t) n * latent);
   for (int first = 0; first < n; first += ENCODE_BATCH)
     {
@@ -257,27 +274,15 @@ btl_latent_stats_compute (NnModel       *model,
   g_return_val_if_fail (info != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_shape (model, ds, error))
+  inf = begin_encode (model, ds, limit, &n, error);
+  if (inf == NULL)
     return FALSE;
-  n = limit > 0 ? MIN (limit, ds->n) : ds->n;
-  latent = nn_model_latent_dim (model);
-  if (n <= 0 || latent <= 0)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The data set “%s” has no images to encode", ds->name);
-      return FALSE;
-    }
   if (params == NULL)
     params = nn_model_params (model);
   if (stats == NULL)
     stats = nn_model_stats (model);
 
-  inf = nn_inference_new (model, MIN (n, ENCODE_BATCH), &nerr);
-  if (inf == NULL)
-    {
-      btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_NOMEM, &nerr, error);
-      return FALSE;
-    }
+  latent = nn_model_latent_dim (model);
   codes = g_new (float, (gsize) MIN (n, ENCODE_BATCH) * latent);
   sum = g_new0 (double, latent);
   sum2 = g_new0 (double, latent);
