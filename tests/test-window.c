@@ -362,6 +362,13 @@ test_window_save_open (Fixture *f, gconstpointer data)
   /* The good file brings back its history and shows reconstructions. */
   btl_window_open_model (f->window, file);
   g_assert_null (btl_train_page_get_message (f->page));
+  /* …and its latent statistics, which the Compress page quantises with. */
+  {
+    g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+
+    g_assert_true (btl_train_page_get_latent_stats (f->page, &info));
+    g_assert_cmpint (info.latent_dim, >, 0);
+  }
   g_assert_cmpuint (n_steps (f), ==, steps);
   g_assert_true (btl_train_page_has_model (f->page));
   g_assert_true (action_enabled (f, "save"));

@@ -167,6 +167,10 @@ btl_train_page_open_model (BtlTrainPage  *self,
     gtk_label_set_text (self->status_label, status);
   }
 
+  /* Its codec ranges go with the weights (taken over when it is adopted). */
+  btl_model_info_clear (&self->opened_stats);
+  btl_model_info_set_latent_stats (&self->opened_stats, info.latent_dim, info.latent_min,
+                                   info.latent_max, info.latent_mean, info.latent_std);
   _btl_train_page_finish_open (self, model, FALSE);
   return TRUE;
 }

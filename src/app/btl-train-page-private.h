@@ -50,6 +50,7 @@ struct _BtlTrainPage
   BtlDataset        *val;          /* held-out validation, or NULL */
   BtlTrainingWorker *worker;
   NnModel           *pending_model;   /* opened before the data set was loaded */
+  BtlModelInfo       opened_stats;    /* an opened model's latent statistics, until adopted */
   NnSnapshot        *decode_next;     /* newest snapshot waiting for the grid */
   NnSnapshot        *eval_next;       /* newest snapshot waiting for a PSNR run */
   GCancellable      *cancellable;     /* cancelled in dispose */

@@ -219,6 +219,11 @@ _btl_train_page_adopt_model (BtlTrainPage *self,
       return;
     }
 
+  /* A model opened from a file brings its latent statistics. */
+  if (self->opened_stats.latent_dim > 0)
+    btl_training_worker_set_latent_stats (self->worker, &self->opened_stats);
+  btl_model_info_clear (&self->opened_stats);
+
   g_signal_connect (self->worker, "progress", G_CALLBACK (on_worker_progress), self);
   g_signal_connect (self->worker, "snapshot", G_CALLBACK (on_worker_snapshot), self);
   g_signal_connect (self->worker, "finished", G_CALLBACK (on_worker_finished), self);

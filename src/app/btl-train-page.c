@@ -180,6 +180,7 @@ btl_train_page_dispose (GObject *object)
   g_clear_object (&self->reference);
   g_clear_pointer (&self->project, btl_project_free);
   g_clear_pointer (&self->pending_model, nn_model_free);
+  btl_model_info_clear (&self->opened_stats);
   g_clear_pointer (&self->eval_next, nn_snapshot_unref);
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
   g_clear_pointer (&self->train, btl_dataset_unref);
@@ -317,6 +318,7 @@ btl_train_page_init (BtlTrainPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  btl_model_info_init (&self->opened_stats);
   self->history = btl_loss_history_new ();
   self->test_psnr = NAN;
   self->target_epochs = 1;
@@ -337,6 +339,15 @@ btl_train_page_init (BtlTrainPage *self)
 }
 
 /* ------------------------------------------------------------ public API */
+
+gboolean
+btl_train_page_get_latent_stats (BtlTrainPage *self,
+                                 BtlModelInfo *info)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+
+  return self->worker != NULL && btl_training_worker_get_latent_stats (self->worker, info);
+}
 
 void
 btl_train_page_set_validation (BtlTrainPage *self,

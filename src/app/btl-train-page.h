@@ -42,6 +42,11 @@ BtlDataset        *btl_train_page_get_test_dataset (BtlTrainPage  *self);
  * NULL (a split of the training set). Call before set_dataset. */
 void               btl_train_page_set_validation   (BtlTrainPage  *self,
                                                     BtlDataset    *val);
+/* The current weights' latent statistics (measured at the end of a run, or
+ * stored in the opened file) into info; FALSE when there are none for them
+ * (training, restored best epoch, a file without them). */
+gboolean           btl_train_page_get_latent_stats (BtlTrainPage  *self,
+                                                    BtlModelInfo  *info);
 /* Remembers smoothing, log scale and x axis in settings (nullable). */
 void               btl_train_page_set_settings     (BtlTrainPage  *self,
                                                     GSettings     *settings);

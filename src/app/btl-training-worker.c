@@ -626,6 +626,21 @@ btl_training_worker_restore_best (BtlTrainingWorker *self)
   self->generation++;
 }
 
+void
+btl_training_worker_set_latent_stats (BtlTrainingWorker  *self,
+                                      const BtlModelInfo *info)
+{
+  g_return_if_fail (BTL_IS_TRAINING_WORKER (self));
+  g_return_if_fail (info != NULL);
+  g_return_if_fail (!self->running);
+
+  if (info->latent_dim != nn_model_latent_dim (self->model))
+    return;
+  btl_model_info_set_latent_stats (&self->stats, info->latent_dim, info->latent_min,
+                                   info->latent_max, info->latent_mean, info->latent_std);
+  self->stats_generation = self->generation;
+}
+
 gboolean
 btl_training_worker_get_latent_stats (BtlTrainingWorker *self,
                                       BtlModelInfo      *info)

@@ -69,6 +69,10 @@ int                btl_training_worker_epochs_done    (BtlTrainingWorker  *self)
  * epoch). Returns whether it did. */
 gboolean           btl_training_worker_get_latent_stats (BtlTrainingWorker *self,
                                                          BtlModelInfo      *info);
+/* The statistics stored with an opened model, valid for its weights as they
+ * are now (until the next run or restore). Not while running. */
+void               btl_training_worker_set_latent_stats (BtlTrainingWorker  *self,
+                                                         const BtlModelInfo *info);
 
 /* Latest snapshot (caller unrefs) or NULL. */
 NnSnapshot        *btl_training_worker_dup_snapshot   (BtlTrainingWorker  *self);

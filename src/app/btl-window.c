@@ -379,8 +379,13 @@ on_train_snapshot (BtlTrainPage *page,
                    BtlWindow    *self)
 {
   BtlDataset *test = btl_train_page_get_test_dataset (page);
+  g_auto(BtlModelInfo) stats = BTL_MODEL_INFO_INIT;
 
-  btl_compress_page_set_model (self->compress_page, model, snapshot, NULL);
+  /* The codec quantises with the model's own latent ranges when the
+   * weights have them (a finished run, an opened file); otherwise the
+   * Compress page measures them on training images. */
+  btl_compress_page_set_model (self->compress_page, model, snapshot,
+                               btl_train_page_get_latent_stats (page, &stats) ? &stats : NULL);
   /* The Latent and Inspect pages take the same weights (they re-encode and
    * re-score in their own threads, only while shown). */
   if (test != NULL)
