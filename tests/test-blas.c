@@ -3,8 +3,9 @@
 
 #include "btl-blas.h"
 
-#include <cblas.h>
 #include <string.h>
+
+#include "nn-blas.h"
 
 #define CONFIG "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64"
 #define SPR_FLAGS " fpu sse2 avx2 fma avx512f avx512dq avx512bw avx512vl avx512_bf16 amx_tile"
@@ -40,26 +41,51 @@ test_choose_core (void)
   g_assert_null (btl_blas_choose_core (CONFIG, "Prescott", NULL, NULL));
 }
 
+/* Names the library and the thread count, whichever BLAS runs: OpenBLAS
+ * (default build, or -Dblas=generic on the OpenBLAS alternative) or another
+ * libblas.so.3 alternative. */
 static void
 test_describe (void)
 {
   g_autofree char *one = NULL;
   g_autofree char *two = NULL;
-  g_autofree char *expected = NULL;
-  g_auto(GStrv) config = g_strsplit (openblas_get_config (), " ", 3);
-  int saved = openblas_get_num_threads ();
+  g_autofree char *lib = btl_blas_library ();
+  const char *config = nn_blas_openblas_config ();
+  int saved = nn_blas_get_threads ();
 
-  openblas_set_num_threads (1);
+  g_test_message ("BLAS: %s; library %s", config != NULL ? config : "(not OpenBLAS)", lib);
+  g_assert_true (strstr (lib, "(") != NULL && g_str_has_suffix (lib, ")"));
+
+  if (!nn_blas_set_threads (1))
+    {
+      /* Reference BLAS, ATLAS: no thread control, and it says so. */
+      one = btl_blas_describe ();
+      g_assert_cmpint (saved, ==, -1);
+      g_assert_true (g_str_has_prefix (one, "BLAS: lib"));
+      g_assert_nonnull (strstr (one, lib));
+      g_assert_true (g_str_has_suffix (one, ", threads not controllable"));
+      return;
+    }
+  g_assert_cmpint (nn_blas_get_threads (), ==, 1);
   one = btl_blas_describe ();
-  expected = g_strdup_printf ("OpenBLAS %s %s, 1 thread", config[1],
-                              openblas_get_corename ());
-  g_assert_cmpstr (one, ==, expected);
+  if (config != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit (config, " ", 3);
+      g_autofree char *core = g_strstrip (g_strdup (nn_blas_openblas_corename ()));
+      g_autofree char *expected = g_strdup_printf ("OpenBLAS %s %s, 1 thread", words[1], core);
 
-  openblas_set_num_threads (2);
+      g_assert_cmpstr (one, ==, expected);
+    }
+  else
+    g_assert_true (g_str_has_suffix (one, ", 1 thread"));
+
+  nn_blas_set_threads (2);
+  g_assert_cmpint (nn_blas_get_threads (), ==, 2);
   two = btl_blas_describe ();
   g_assert_true (g_str_has_suffix (two, ", 2 threads"));
-  g_assert_true (g_str_has_prefix (two, "OpenBLAS 0."));
-  openblas_set_num_threads (saved);
+  if (config != NULL)
+    g_assert_true (g_str_has_prefix (two, "OpenBLAS 0."));
+  nn_blas_set_threads (saved);
 }
 
 /* With OPENBLAS_CORETYPE set, ensure_kernels returns (no exec: the test

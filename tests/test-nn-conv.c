@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "nn-blas.h"
 #include <glib.h>
 
 #include "nn-conv.h"
@@ -556,7 +556,7 @@ test_no_alloc (void)
   g_autofree float *x = NULL, *w = NULL, *b = NULL, *y = NULL, *dy = NULL, *dx = NULL;
   g_autofree float *wt = NULL, *yt = NULL, *dxt = NULL, *dw = NULL, *dwt = NULL, *db = NULL;
   g_autofree float *scratch = NULL;
-  int allocs, threads = openblas_get_num_threads ();
+  int allocs, threads = nn_blas_get_threads ();
 
   if (!alloc_counter_available ())
     {
@@ -583,7 +583,7 @@ test_no_alloc (void)
   /* OpenBLAS 0.3.21's threaded GEMM driver mallocs a 512 KiB job table on
    * every multi-threaded call (level3_thread.c); that is BLAS's business, not
    * the kernels'. One BLAS thread isolates the kernels' own behaviour. */
-  openblas_set_num_threads (1);
+  nn_blas_set_threads (1);
 
   /* Warm-up: BLAS may set itself up on its first call. */
   layer_forward (&l, y, scratch, x, w, b);
@@ -598,7 +598,7 @@ test_no_alloc (void)
       layer_backward (&lt, dxt, dwt, db, scratch, yt, y, wt);
     }
   allocs = alloc_counter_stop ();
-  openblas_set_num_threads (threads);
+  nn_blas_set_threads (threads);
   g_test_message ("heap allocations in 12 kernel calls: %d", allocs);
   g_assert_cmpint (allocs, ==, 0);
 

@@ -7,13 +7,14 @@
  */
 #include "config.h"
 
-#include <cblas.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
+#include "btl-blas.h"
 #include "btl-error.h"
 #include "btl-train-page-private.h"
+#include "nn-blas.h"
 
 static BtlLossHistory *
 copy_history (BtlLossHistory *history)
@@ -442,8 +443,15 @@ void
 _btl_train_page_run_finished (BtlTrainPage *self)
 {
   /* The worker set the BLAS threads for its run; nothing else sets them. */
-  self->run_threads = openblas_get_num_threads ();
-  set_run_blas (self, openblas_get_corename (), openblas_get_config ());
+  self->run_threads = MAX (nn_blas_get_threads (), 0);   /* 0: unknown */
+  if (nn_blas_openblas_config () != NULL)
+    set_run_blas (self, nn_blas_openblas_corename (), nn_blas_openblas_config ());
+  else
+    {
+      g_autofree char *lib = btl_blas_library ();
+
+      set_run_blas (self, NULL, lib);
+    }
 
   if (self->rerunning && self->reference != NULL && self->project != NULL)
     compare_rerun (self);

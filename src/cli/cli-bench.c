@@ -19,6 +19,7 @@
 #include <cblas.h>
 
 #include "btl-blas.h"
+#include "nn-blas.h"
 #include "btl-dataset.h"
 #include "btl-error.h"
 
@@ -243,8 +244,8 @@ cli_bench (int    argc,
       cli_json_begin (&j);
       cli_json_add_string (&j, "arch", cfg.arch);
       cli_json_add_int (&j, "batch", cfg.batch);
-      cli_json_add_int (&j, "threads", openblas_get_num_threads ());
-      cli_json_add_string (&j, "blas_core", openblas_get_corename ());
+      cli_json_add_int (&j, "threads", nn_blas_get_threads ()); /* -1: unknown */
+      cli_json_add_string (&j, "blas_core", nn_blas_openblas_corename ()); /* null: not OpenBLAS */
       cli_json_add_string (&j, "blas", blas);
       cli_json_add_int (&j, "params", nn_model_n_params (model));
       cli_json_add_int (&j, "steps", steps);

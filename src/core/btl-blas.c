@@ -3,10 +3,14 @@
 
 #include "btl-blas.h"
 
+#include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cblas.h>
+
+#include "nn-blas.h"
 
 /* Whole-word match in a space-separated flag list. */
 static gboolean
@@ -89,8 +93,9 @@ btl_blas_ensure_kernels (char **argv)
   if (g_getenv ("OPENBLAS_CORETYPE") != NULL)
     return;
   flags = read_cpu_flags ();
-  pick = btl_blas_choose_core (openblas_get_config (), openblas_get_corename (),
-                               NULL, flags);
+  /* Both NULL (so no pick) when the running BLAS is not OpenBLAS. */
+  pick = btl_blas_choose_core (nn_blas_openblas_config (),
+                               nn_blas_openblas_corename (), NULL, flags);
   if (pick == NULL)
     return;
 
@@ -99,18 +104,68 @@ btl_blas_ensure_kernels (char **argv)
   /* exec failed: keep running on the generic kernels. */
 }
 
+/* Which implementation a libblas.so.3 alternative is, from the directory
+ * its real file lives in (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0
+ * is the reference, …/blis-openmp/… BLIS, …/atlas/… ATLAS). */
+static char *
+library_kind (const char *path)
+{
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *dirname = NULL;
+
+  if (real == NULL)
+    return g_strdup ("?");
+  dir = g_path_get_dirname (real);
+  dirname = g_path_get_basename (dir);
+  if (strcmp (dirname, "blas") == 0 || strcmp (dirname, "lapack") == 0)
+    return g_strdup ("reference");
+  if (g_str_has_prefix (dirname, "blis"))
+    return g_strdup ("BLIS");
+  if (g_str_has_prefix (dirname, "atlas"))
+    return g_strdup ("ATLAS");
+  if (g_str_has_prefix (dirname, "openblas"))
+    return g_strdup ("OpenBLAS");
+  if (strstr (real, "mkl") != NULL || strstr (real, "intel") != NULL)
+    return g_strdup ("MKL");
+  return g_path_get_basename (real);
+}
+
+char *
+btl_blas_library (void)
+{
+  /* A direct reference (not dlsym): it also keeps the BLAS linked into
+   * programs that call nothing else of it (--as-needed). */
+  void *sgemm = (void *) cblas_sgemm;
+  Dl_info info = { 0 };
+  g_autofree char *kind = NULL;
+  g_autofree char *name = NULL;
+
+  if (sgemm == NULL || dladdr (sgemm, &info) == 0 || info.dli_fname == NULL)
+    return g_strdup ("BLAS");
+  name = g_path_get_basename (info.dli_fname);
+  kind = library_kind (info.dli_fname);
+  return g_strdup_printf ("%s (%s)", name, kind);
+}
+
 char *
 btl_blas_describe (void)
 {
-  const char *config = openblas_get_config ();
-  g_autofree char *core = g_strdup (openblas_get_corename ());
+  const char *config = nn_blas_openblas_config ();
+  g_autofree char *core = g_strdup (nn_blas_openblas_corename ());
   g_auto(GStrv) words = NULL;
-  int threads = openblas_get_num_threads ();
+  int threads = nn_blas_get_threads ();
 
+  if (config == NULL || core == NULL || !g_str_has_prefix (config, "OpenBLAS"))
+    {
+      g_autofree char *lib = btl_blas_library ();
+
+      if (threads < 1)
+        return g_strdup_printf ("BLAS: %s, threads not controllable", lib);
+      return g_strdup_printf ("BLAS: %s, %d %s", lib, threads,
+                              threads == 1 ? "thread" : "threads");
+    }
   g_strstrip (core);
-  if (config == NULL || !g_str_has_prefix (config, "OpenBLAS"))
-    return g_strdup_printf ("%s, %d %s", config != NULL ? config : "BLAS",
-                            threads, threads == 1 ? "thread" : "threads");
   /* "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64" */
   words = g_strsplit (config, " ", 3);
   return g_strdup_printf ("OpenBLAS %s %s, %d %s",

@@ -32,8 +32,15 @@ const char *btl_blas_choose_core (const char *config,
                                   const char *user_choice,
                                   const char *cpu_flags);
 
+/* "libblas.so.3 (reference)": the file cblas_sgemm comes from and which
+ * implementation that is (reference, BLIS, ATLAS, OpenBLAS, MKL).
+ * Newly allocated. */
+char  *btl_blas_library  (void);
+
 /* "OpenBLAS 0.3.21 SkylakeX, 2 threads" — for the project file, `info` and
- * `bench`. Newly allocated. */
+ * `bench`. On another BLAS (-Dblas=generic and a libblas.so.3 alternative
+ * that is not OpenBLAS): "BLAS: libblas.so.3 (reference), threads not
+ * controllable" or "BLAS: libblas.so.3 (BLIS), 2 threads". Newly allocated. */
 char  *btl_blas_describe (void);
 
 G_END_DECLS

@@ -37,13 +37,14 @@
 
 #include "btl-project.h"
 
-#include <cblas.h>
 #include <gio/gio.h>
 #include <math.h>
 #include <string.h>
 
+#include "btl-blas.h"
 #include "btl-chunk-file.h"
 #include "btl-error.h"
+#include "nn-blas.h"
 
 #define MAGIC        "BTLPROJF"
 #define MAGIC_LEN    8
@@ -142,9 +143,12 @@ btl_project_set_blas_from_runtime (BtlProject *self)
 
   g_free (self->blas_core);
   g_free (self->blas_config);
-  self->blas_core = g_strdup (openblas_get_corename ());
-  self->blas_config = g_strdup (openblas_get_config ());
-  g_strchomp (self->blas_core);
+  /* Not OpenBLAS (-Dblas=generic): no core, the library for the config. */
+  self->blas_core = g_strdup (nn_blas_openblas_corename ());
+  self->blas_config = nn_blas_openblas_config () != NULL
+                      ? g_strdup (nn_blas_openblas_config ()) : btl_blas_library ();
+  if (self->blas_core != NULL)
+    g_strchomp (self->blas_core);
   g_strchomp (self->blas_config);
 }
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "nn-blas.h"
 
 NnStatus
 nn_error_set (NnError    *err,
@@ -33,7 +33,7 @@ void
 nn_set_threads (int threads)
 {
   if (threads > 0)
-    openblas_set_num_threads (threads);
+    nn_blas_set_threads (threads);
 }
 
 /* ---------------------------------------------------------------- memory */
