@@ -258,6 +258,20 @@ test_chart_ticks (void)
       g_assert_true (fabs (mant - 1) < 1e-6 || fabs (mant - 2) < 1e-6 || fabs (mant - 5) < 1e-6);
     }
 
+  /* A short axis (room for 2 ticks) still gets 3: −3…3 in steps of 5
+   * would show "0" alone. */
+  btl_axis_set_range (&a, -2.4, 2.7, FALSE, FALSE);
+  n = btl_axis_ticks (&a, 2, t, G_N_ELEMENTS (t));
+  g_assert_cmpint (n, >=, 3);
+  g_assert_cmpint (n, <=, 4);
+  btl_axis_set_range (&a, 0, 7, FALSE, TRUE);
+  n = btl_axis_ticks (&a, 3, t, G_N_ELEMENTS (t));
+  g_assert_cmpint (n, >=, 3);
+  g_assert_cmpint (n, <=, 6);
+  btl_axis_set_range (&a, 5, 5, FALSE, FALSE);
+  n = btl_axis_ticks (&a, 2, t, G_N_ELEMENTS (t));
+  g_assert_cmpint (n, >=, 1);
+
   btl_axis_set_range (&a, 0.0004, 2.5, TRUE, FALSE);
   n = btl_axis_ticks (&a, 8, t, G_N_ELEMENTS (t));
   {

@@ -161,6 +161,36 @@ btl_format_number (char   *buf,
   g_snprintf (buf, size, "%s%s", s, tmp);
 }
 
+/* The 1-2-5 step below `step` (5 → 2 → 1 → 0.5). */
+static double
+finer_step (double step)
+{
+  double mag = pow (10.0, floor (log10 (step) + 1e-9));
+  double norm = step / mag;
+
+  if (norm > 4.5)
+    return 2.0 * mag;
+  if (norm > 1.5)
+    return mag;
+  return 0.5 * mag;
+}
+
+/* Linear ticks at multiples of step within the axis (positive ones only on
+ * a log axis). */
+static int
+count_linear (const BtlAxis *axis,
+              double         step)
+{
+  double first = ceil (axis->min / step - 1e-9);
+  double last = floor (axis->max / step + 1e-9);
+  int n = 0;
+
+  for (double k = first; k <= last && n <= BTL_AXIS_MAX_TICKS; k++)
+    if (!axis->log || k * step > 0)
+      n++;
+  return n;
+}
+
 int
 btl_axis_ticks (const BtlAxis *axis,
                 int            max_major,
@@ -235,10 +265,22 @@ btl_axis_ticks (const BtlAxis *axis,
 
   {
     double step = nice_step (axis->max - axis->min, max_major);
-    double first = ceil (axis->min / step - 1e-9) * step;
+    double first;
 
     if (!isfinite (step) || step <= 0)
       return 0;
+    /* nice_step rounds up, so a short axis asking for 2 ticks can get one
+     * (−3…3 in steps of 5 is just "0"): take finer 1-2-5 steps while fewer
+     * than 3 fit, as long as that stays within 2 × max_major ticks. */
+    for (int i = 0; i < 6 && axis->max > axis->min && count_linear (axis, step) < 3; i++)
+      {
+        double finer = finer_step (step);
+
+        if (count_linear (axis, finer) > 2 * max_major)
+          break;
+        step = finer;
+      }
+    first = ceil (axis->min / step - 1e-9) * step;
     for (double v = first; v <= axis->max + step * 1e-9 && n < capacity; v += step)
       {
         if (axis->log && v <= 0)
