@@ -442,16 +442,11 @@ compare_rerun (BtlTrainPage *self)
 void
 _btl_train_page_run_finished (BtlTrainPage *self)
 {
+  g_autofree char *config = btl_blas_config ();   /* not OpenBLAS: the library */
+
   /* The worker set the BLAS threads for its run; nothing else sets them. */
   self->run_threads = MAX (nn_blas_get_threads (), 0);   /* 0: unknown */
-  if (nn_blas_openblas_config () != NULL)
-    set_run_blas (self, nn_blas_openblas_corename (), nn_blas_openblas_config ());
-  else
-    {
-      g_autofree char *lib = btl_blas_library ();
-
-      set_run_blas (self, NULL, lib);
-    }
+  set_run_blas (self, nn_blas_openblas_corename (), config);
 
   if (self->rerunning && self->reference != NULL && self->project != NULL)
     compare_rerun (self);

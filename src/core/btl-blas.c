@@ -149,6 +149,14 @@ btl_blas_library (void)
 }
 
 char *
+btl_blas_config (void)
+{
+  const char *config = nn_blas_openblas_config ();
+
+  return config != NULL ? g_strdup (config) : btl_blas_library ();
+}
+
+char *
 btl_blas_describe (void)
 {
   const char *config = nn_blas_openblas_config ();

@@ -37,6 +37,10 @@ const char *btl_blas_choose_core (const char *config,
  * Newly allocated. */
 char  *btl_blas_library  (void);
 
+/* openblas_get_config() when the BLAS is OpenBLAS, btl_blas_library()
+ * otherwise — what a project file records as blas_config. Newly allocated. */
+char  *btl_blas_config   (void);
+
 /* "OpenBLAS 0.3.21 SkylakeX, 2 threads" — for the project file, `info` and
  * `bench`. On another BLAS (-Dblas=generic and a libblas.so.3 alternative
  * that is not OpenBLAS): "BLAS: libblas.so.3 (reference), threads not

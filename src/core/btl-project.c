@@ -145,8 +145,7 @@ btl_project_set_blas_from_runtime (BtlProject *self)
   g_free (self->blas_config);
   /* Not OpenBLAS (-Dblas=generic): no core, the library for the config. */
   self->blas_core = g_strdup (nn_blas_openblas_corename ());
-  self->blas_config = nn_blas_openblas_config () != NULL
-                      ? g_strdup (nn_blas_openblas_config ()) : btl_blas_library ();
+  self->blas_config = btl_blas_config ();
   if (self->blas_core != NULL)
     g_strchomp (self->blas_core);
   g_strchomp (self->blas_config);
