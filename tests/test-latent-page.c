@@ -19,6 +19,7 @@
 #include "btl-latent-page.h"
 #include "btl-latent.h"
 #include "btl-model-file.h"
+#include "btl-tile-sheet.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -309,10 +310,22 @@ test_latent_page (void)
                                                        "tools_notebook");
     GObject *grid = gtk_widget_get_template_child (GTK_WIDGET (page), BTL_TYPE_LATENT_PAGE,
                                                    "trav_picture");
+    BtlTileSheet *sheet;
+    int cols, rows;
+    double scale;
 
     g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (grid)));
     gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), 1);
     g_assert_true (spin_until (has_paintable, grid, 5000));
+
+    /* The traversal keeps its columns (one latent dimension across) and
+     * grows by whole multiples to fill its area. */
+    sheet = BTL_TILE_SHEET (gtk_picture_get_paintable (GTK_PICTURE (grid)));
+    btl_tile_sheet_get_layout (sheet, 470, 370, &cols, &rows, &scale);
+    g_assert_cmpint (cols * rows, >=, btl_tile_sheet_get_n_images (sheet));
+    g_assert_cmpint (cols, ==, rows);
+    g_assert_cmpfloat (scale, >, 1.0);
+    g_assert_cmpfloat (scale * 28 * cols, <=, 470);
   }
 
   /* Exports: a strip of steps + 2 tiles, a grid of size² tiles. */
@@ -322,6 +335,29 @@ test_latent_page (void)
   g_assert_no_error (error);
   g_assert_cmpint (btl_latent_page_get_n_strip (page), ==, 12);
   g_assert_cmpint (gdk_pixbuf_get_width (strip), ==, 12 * 28 * 4 + 13 * 2);
+
+  /* On screen, the strip of 12 wraps into rows in a tall area, at a whole
+   * scale (35 px tiles in one row before), and stays one row in a wide one. */
+  {
+    GObject *strip_picture = gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                            BTL_TYPE_LATENT_PAGE,
+                                                            "interp_picture");
+    BtlTileSheet *sheet;
+    int cols, rows;
+    double scale;
+
+    sheet = BTL_TILE_SHEET (gtk_picture_get_paintable (GTK_PICTURE (strip_picture)));
+    g_assert_cmpint (btl_tile_sheet_get_n_images (sheet), ==, 12);
+    btl_tile_sheet_get_layout (sheet, 470, 370, &cols, &rows, &scale);
+    g_assert_cmpint (rows, >, 1);
+    g_assert_cmpint (cols * rows, >=, 12);
+    g_assert_cmpfloat (scale, ==, 4);
+    g_assert_cmpfloat (cols * 28 * scale + (cols - 1) * BTL_TILE_SHEET_GAP, <=, 470);
+    g_assert_cmpfloat (rows * 28 * scale + (rows - 1) * BTL_TILE_SHEET_GAP, <=, 370);
+    btl_tile_sheet_get_layout (sheet, 1400, 60, &cols, &rows, &scale);
+    g_assert_cmpint (rows, ==, 1);
+  }
+
   g_assert_true (btl_latent_page_export_traversal (page, grid_path, &error));
   g_assert_no_error (error);
   g_assert_false (btl_latent_page_export_traversal (page, "/nonexistent/dir/g.png", &error));

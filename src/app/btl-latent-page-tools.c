@@ -14,6 +14,7 @@
 #include "btl-error.h"
 #include "btl-image.h"
 #include "btl-latent-page-private.h"
+#include "btl-tile-sheet.h"
 
 /* ------------------------------------------------------------ file chooser */
 
@@ -82,7 +83,7 @@ btl_latent_page_choose_file (BtlLatentPage        *self,
 
 enum { TAB_INTERPOLATION, TAB_TRAVERSAL };
 
-/* Pixel scale of the strip and grid pictures (GtkPicture scales further). */
+/* Natural pixel scale of the strip and grid (they grow to fill their area). */
 #define STRIP_SCALE 3
 #define GRID_SCALE 2
 
@@ -114,9 +115,7 @@ update_interpolation (BtlLatentPage *self)
   g_autofree float *z = g_new (float, 2 * (size_t) latent);
   g_autofree float *path = g_new (float, (size_t) steps * latent);
   g_autofree float *strip = g_new (float, (size_t) n * dim);
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlTileSheet) sheet = NULL;
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *text = NULL;
@@ -139,15 +138,10 @@ update_interpolation (BtlLatentPage *self)
   memcpy (strip, x, (size_t) dim * sizeof (float));
   memcpy (strip + (size_t) (n - 1) * dim, x + dim, (size_t) dim * sizeof (float));
 
-  pixbuf = btl_image_grid_pixbuf_new (strip, NULL, n, cfg->in_channels, cfg->in_height,
-                                      cfg->in_width, n, STRIP_SCALE, &error);
-  if (pixbuf == NULL)
-    {
-      btl_latent_page_show_message (self, error->message);
-      return;
-    }
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
-  gtk_picture_set_paintable (self->interp_picture, GDK_PAINTABLE (texture));
+  /* Wrapped into rows as the area allows (read left to right, top down). */
+  sheet = btl_tile_sheet_new (strip, n, cfg->in_channels, cfg->in_height, cfg->in_width, 0,
+                              STRIP_SCALE);
+  gtk_picture_set_paintable (self->interp_picture, GDK_PAINTABLE (sheet));
   g_free (self->strip);
   self->strip = g_steal_pointer (&strip);
   self->n_strip = n;
@@ -189,9 +183,7 @@ update_traversal (BtlLatentPage *self)
   float xlo, xhi, ylo = 0.0f, yhi = 0.0f;
   g_autofree float *codes = g_new (float, (size_t) size * rows * self->latent);
   g_autofree float *grid = g_new (float, (size_t) size * rows * self->input_dim);
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlTileSheet) sheet = NULL;
   g_autofree char *text = NULL;
   NnError nerr = { 0 };
 
@@ -210,15 +202,10 @@ update_traversal (BtlLatentPage *self)
       btl_latent_page_show_message (self, nerr.message);
       return;
     }
-  pixbuf = btl_image_grid_pixbuf_new (grid, NULL, size * rows, cfg->in_channels,
-                                      cfg->in_height, cfg->in_width, size, GRID_SCALE, &error);
-  if (pixbuf == NULL)
-    {
-      btl_latent_page_show_message (self, error->message);
-      return;
-    }
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
-  gtk_picture_set_paintable (self->trav_picture, GDK_PAINTABLE (texture));
+  /* size columns: across is one dimension, down the other. */
+  sheet = btl_tile_sheet_new (grid, size * rows, cfg->in_channels, cfg->in_height,
+                              cfg->in_width, size, GRID_SCALE);
+  gtk_picture_set_paintable (self->trav_picture, GDK_PAINTABLE (sheet));
   g_free (self->grid);
   self->grid = g_steal_pointer (&grid);
   self->grid_size = size;

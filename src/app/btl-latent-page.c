@@ -168,9 +168,16 @@ btl_latent_page_decode_current (BtlLatentPage *self)
   self->n_decodes++;
   self->decode_sum_us += (double) dt;
   self->decode_max_us = MAX (self->decode_max_us, (double) dt);
-  text = g_strdup_printf (_("Decoded in %.2f ms (mean %.2f ms over %u); weights from step %lld"),
-                          dt / 1000.0, self->decode_sum_us / self->n_decodes / 1000.0,
-                          self->n_decodes, (long long) self->snap->step);
+  /* Step 0: the weights come from a file (or the caller's model), not
+   * from a training run, so there is no step to name. */
+  if (self->snap->step > 0)
+    text = g_strdup_printf (_("Decoded in %.2f ms (mean %.2f ms over %u); weights from training step %lld"),
+                            dt / 1000.0, self->decode_sum_us / self->n_decodes / 1000.0,
+                            self->n_decodes, (long long) self->snap->step);
+  else
+    text = g_strdup_printf (_("Decoded in %.2f ms (mean %.2f ms over %u); weights of the opened model"),
+                            dt / 1000.0, self->decode_sum_us / self->n_decodes / 1000.0,
+                            self->n_decodes);
   gtk_label_set_text (self->decode_label, text);
 
   /* Sliders and map are linked: the marker shows where the code sits. */
