@@ -136,6 +136,15 @@ make_tile (const float *x,
   return s;
 }
 
+cairo_surface_t *
+btl_image_grid_tile_new (const float *x,
+                         int          channels,
+                         int          height,
+                         int          width)
+{
+  return make_tile (x, NULL, channels, height, width);
+}
+
 static void
 clear_tiles (BtlImageGrid *self)
 {

@@ -45,6 +45,13 @@ int        btl_image_grid_index_at           (BtlImageGrid       *self,
                                               double              x,
                                               double              y);
 
+/* One CHW image (values in [0, 1]) as an RGB24 surface, one pixel per
+ * image pixel: the tiles this widget draws, for other views of images. */
+cairo_surface_t *btl_image_grid_tile_new     (const float        *x,
+                                              int                 channels,
+                                              int                 height,
+                                              int                 width);
+
 /* PNG at 2× pixel density, written atomically. */
 gboolean   btl_image_grid_export_png         (BtlImageGrid       *self,
                                               const char         *path,

@@ -1,13 +1,14 @@
 /* btl-tile-sheet.c — see btl-tile-sheet.h.
  *
- * Each image becomes a small cairo surface once; snapshot lays them out for
- * the size asked and draws them in one cairo node, scaled with NEAREST
- * filtering (GOOD when shrinking or barely enlarging, where nearest drops
- * or doubles pixel rows unevenly). */
+ * Each image becomes a small cairo surface once (the image grid's tiles);
+ * snapshot lays them out for the size asked and draws them in one cairo
+ * node, scaled with NEAREST filtering (GOOD when shrinking or barely
+ * enlarging, where nearest drops or doubles pixel rows unevenly). */
 #include "config.h"
 
 #include <math.h>
 
+#include "btl-image-grid.h"
 #include "btl-tile-sheet.h"
 
 struct _BtlTileSheet
@@ -31,47 +32,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (BtlTileSheet, btl_tile_sheet, G_TYPE_OBJECT,
 /* Scales from here on are floored to whole numbers: square, crisp pixels
  * for at most a fifth of the size. */
 #define WHOLE_FROM 4.0
-
-static guint8
-to_byte (float v)
-{
-  if (!(v > 0.0f))
-    return 0;
-  if (v >= 1.0f)
-    return 255;
-  return (guint8) lrintf (v * 255.0f);
-}
-
-static cairo_surface_t *
-make_tile (const float *x,
-           int          channels,
-           int          height,
-           int          width)
-{
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
-  guint8 *data = cairo_image_surface_get_data (s);
-  int stride = cairo_image_surface_get_stride (s);
-  gsize plane = (gsize) height * width;
-
-  cairo_surface_flush (s);
-  for (int r = 0; r < height; r++)
-    {
-      guint32 *row = (guint32 *) (gpointer) (data + (gsize) r * stride);
-
-      for (int c = 0; c < width; c++)
-        {
-          gsize p = (gsize) r * width + c;
-          guint8 red, green, blue;
-
-          red = to_byte (x[p]);
-          green = channels == 3 ? to_byte (x[plane + p]) : red;
-          blue = channels == 3 ? to_byte (x[2 * plane + p]) : red;
-          row[c] = 0xff000000u | ((guint32) red << 16) | ((guint32) green << 8) | blue;
-        }
-    }
-  cairo_surface_mark_dirty (s);
-  return s;
-}
 
 void
 btl_tile_sheet_get_layout (BtlTileSheet *self,
@@ -254,7 +214,7 @@ btl_tile_sheet_new (const float *images,
   self->tiles = g_new (cairo_surface_t *, n);
   dim = (gsize) channels * height * width;
   for (int i = 0; i < n; i++)
-    self->tiles[i] = make_tile (images + i * dim, channels, height, width);
+    self->tiles[i] = btl_image_grid_tile_new (images + i * dim, channels, height, width);
   return self;
 }
 
