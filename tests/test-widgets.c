@@ -602,6 +602,13 @@ test_image_grid (void)
 
   btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, NULL, n, c, h, w);
   btl_image_grid_set_labels (BTL_IMAGE_GRID (grid), labels);
+  /* Names cut on screen are whole in the description. */
+  {
+    g_autofree char *names = g_strjoinv (", ", (char **) labels);
+    g_autofree char *expected = g_strdup_printf ("12 original images. Labels: %s", names);
+
+    gtk_test_accessible_assert_property (grid, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, expected);
+  }
   wait_for_paint (window);
   only_orig = render_widget (grid, "grid-originals");
   g_assert_cmpuint (count_regions (only_orig, 0xFFFFFF, 0, 50, NULL), ==, (guint) n);

@@ -45,6 +45,7 @@ static GParamSpec *properties[N_PROPS];
 #define GAP           6.0
 #define INNER_GAP     2.0
 #define LABEL_SCALE   0.8
+#define LABEL_MIN_SCALE 0.62
 /* The difference map saturates at this absolute error. */
 #define DIFF_FULL     0.5
 
@@ -338,13 +339,20 @@ draw_grid (GtkWidget *widget,
     {
       double x, y;
       g_autofree char *text = NULL;
-      double tw;
+      double tw, size = LABEL_SCALE, room = l.cell_w + GAP - 2;
 
       cell_origin (&l, i, &x, &y);
       text = g_strdup (self->labels[i]);
-      btl_canvas_text_size (canvas, text, LABEL_SCALE, &tw, NULL);
-      /* Ellipsise labels wider than their cell. */
-      while (tw > l.cell_w + GAP - 2 && g_utf8_strlen (text, -1) > 2)
+      btl_canvas_text_size (canvas, text, size, &tw, NULL);
+      /* A name wider than its cell is set smaller ("T-shirt/top" under a
+       * 28 px image at 2×), down to LABEL_MIN_SCALE; past that it is cut
+       * (the tooltip and the description give it whole). */
+      if (tw > room)
+        {
+          size = MAX (LABEL_MIN_SCALE, size * room / tw);
+          btl_canvas_text_size (canvas, text, size, &tw, NULL);
+        }
+      while (tw > room && g_utf8_strlen (text, -1) > 2)
         {
           char *cut = g_utf8_offset_to_pointer (text, g_utf8_strlen (text, -1) - 2);
           char *shorter;
@@ -353,10 +361,10 @@ draw_grid (GtkWidget *widget,
           shorter = g_strconcat (text, "…", NULL);
           g_free (text);
           text = shorter;
-          btl_canvas_text_size (canvas, text, LABEL_SCALE, &tw, NULL);
+          btl_canvas_text_size (canvas, text, size, &tw, NULL);
         }
-      btl_canvas_text (canvas, x + l.cell_w / 2, y + l.cell_h - l.label_h + 1, text,
-                       0.5, 0, LABEL_SCALE, FALSE, &ink);
+      btl_canvas_text (canvas, x + l.cell_w / 2, y + l.cell_h - l.label_h / 2, text,
+                       0.5, 0.5, size, FALSE, &ink);
     }
 
   if (!canvas->exporting && self->hover >= 0 && self->hover < self->n)
@@ -593,6 +601,20 @@ update_description (BtlImageGrid *self)
                                       "%d images and their reconstructions, mean PSNR %.2f dB",
                                       self->n),
                             self->n, sum / counted);
+  if (n_labels (self) > 0)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+      char *with_names;
+
+      for (int i = 0; i < n_labels (self); i++)
+        g_string_append_printf (names, i ? ", %s" : "%s", self->labels[i]);
+
+      /* Translators: an image grid's description, then the images' labels
+       * in order, e.g. "12 images and …. Labels: Bag, Coat, …" */
+      with_names = g_strdup_printf (_("%s. Labels: %s"), text, names->str);
+      g_free (text);
+      text = with_names;
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
                                   -1);
@@ -668,6 +690,7 @@ btl_image_grid_set_labels (BtlImageGrid      *self,
       g_ptr_array_add (copy, NULL);
       self->labels = (char **) g_ptr_array_free (copy, FALSE);
     }
+  update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
