@@ -96,6 +96,43 @@ def files_with_strings(root):
     return sorted(found)
 
 
+def po_entries(path):
+    """{(msgctxt, msgid): translated?} for the active (not obsolete) entries."""
+    entries = {}
+    cur = {}
+    field = None
+
+    def flush():
+        if 'msgid' in cur and cur['msgid'] != '':
+            strs = [v for k, v in cur.items() if k.startswith('msgstr')]
+            done = bool(strs) and all(strs) and not cur.get('fuzzy')
+            entries[(cur.get('msgctxt'), cur['msgid'])] = done
+
+    escapes = {'n': '\n', 't': '\t', 'r': '\r', '"': '"', '\\': '\\'}
+
+    def unquote(text):
+        return re.sub(r'\\(.)', lambda m: escapes.get(m.group(1), m.group(1)), text[1:-1])
+
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                flush()
+                cur, field = {}, None
+            elif line.startswith('#,'):
+                cur['fuzzy'] = 'fuzzy' in line
+            elif line.startswith('#'):
+                continue
+            elif line.startswith('"') and field:
+                cur[field] += unquote(line)
+            else:
+                key, _, rest = line.partition(' ')
+                field = key
+                cur[field] = unquote(rest)
+    flush()
+    return entries
+
+
 def stats(msgfmt, po):
     """msgfmt --check --statistics; returns its message, or None on failure."""
     r = subprocess.run([msgfmt, '--check', '--statistics', '-o', os.devnull, po],
@@ -178,7 +215,15 @@ def main():
                 if r.returncode != 0:
                     fail(f'msgmerge {lang}.po failed:\n{r.stderr}')
                     continue
+                # msgmerge revives obsolete (#~) entries, which msgfmt leaves out of
+                # the .mo: every message of the sources must be active and done.
+                have = po_entries(os.path.join(po_dir, lang + '.po'))
+                lost = [k[1] for k in po_entries(pot) if not have.get(k)]
                 s = stats(msgfmt, merged)
+                if lost and s is not None and 'untranslated' not in s and 'fuzzy' not in s:
+                    fail(f'po/{lang}.po has these messages only as obsolete (#~) or '
+                         'untranslated entries; run msgmerge and translate:\n'
+                         + '\n'.join('    ' + i for i in lost))
                 if s is not None and ('untranslated' in s or 'fuzzy' in s):
                     ids = untranslated_ids(msgattrib, merged)
                     fail(f'po/{lang}.po is stale against the sources ({s}); '
