@@ -48,8 +48,8 @@ shot () {
     "$app" --screenshot "$out/$name.png" "$@"
 }
 
-# Train: a fresh default model, live, in epoch 4 of 5.
-shot train train "" --train --screenshot-delay 32
+# Train: a fresh default model, live, around epoch 3 of 5 (machine speed varies).
+shot train train "" --train --screenshot-delay 18
 # Latent: the VAE (its classes separate on the map).
 shot latent latent "" --screenshot-delay 1 "$tmp/vae.btl"
 # Inspect: the dense model's worst test images.
