@@ -276,6 +276,7 @@ draw_grid (GtkWidget *widget,
   GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
   int labelled = n_labels (self);
   const char *caption;
+  double size = LABEL_SCALE, room;
   Layout l;
   cairo_t *cr;
 
@@ -289,6 +290,7 @@ draw_grid (GtkWidget *widget,
     }
 
   compute_layout (self, canvas->width, canvas->height, &l);
+  room = l.cell_w + GAP - 2;
 
   if (self->recons == NULL)
     caption = _("Originals (no reconstruction yet)");
@@ -335,23 +337,26 @@ draw_grid (GtkWidget *widget,
                    x, y + l.tile_h + INNER_GAP, l.scale);
     }
 
+  /* Names wider than their cells are set smaller, all in one size ("T-shirt/top"
+   * under 28 px images at 2×), down to LABEL_MIN_SCALE; past that they are
+   * cut (the tooltip and the description give them whole). */
+  for (int i = 0; i < labelled; i++)
+    {
+      double tw;
+
+      btl_canvas_text_size (canvas, self->labels[i], LABEL_SCALE, &tw, NULL);
+      if (tw > room)
+        size = MAX (LABEL_MIN_SCALE, MIN (size, LABEL_SCALE * room / tw));
+    }
   for (int i = 0; i < labelled; i++)
     {
       double x, y;
       g_autofree char *text = NULL;
-      double tw, size = LABEL_SCALE, room = l.cell_w + GAP - 2;
+      double tw;
 
       cell_origin (&l, i, &x, &y);
       text = g_strdup (self->labels[i]);
       btl_canvas_text_size (canvas, text, size, &tw, NULL);
-      /* A name wider than its cell is set smaller ("T-shirt/top" under a
-       * 28 px image at 2×), down to LABEL_MIN_SCALE; past that it is cut
-       * (the tooltip and the description give it whole). */
-      if (tw > room)
-        {
-          size = MAX (LABEL_MIN_SCALE, size * room / tw);
-          btl_canvas_text_size (canvas, text, size, &tw, NULL);
-        }
       while (tw > room && g_utf8_strlen (text, -1) > 2)
         {
           char *cut = g_utf8_offset_to_pointer (text, g_utf8_strlen (text, -1) - 2);
