@@ -327,6 +327,10 @@ float      nn_trainer_eval_loss (NnTrainer *trainer, const float *x, int n);
 
 /* Sets BLAS threads (0 = leave as is). */
 void     nn_set_threads (int threads);
+/* The BLAS threads the engine uses for one m×n×k GEMM when `threads` are
+ * configured: 1 for small or skinny GEMMs, `threads` for big ones (by shape
+ * only, so runs stay deterministic). */
+int      nn_gemm_threads (int m, int n, int k, int threads);
 /* Heap allocations made by the engine so far (for the no-allocation-in-step test). */
 uint64_t nn_alloc_count (void);
 
