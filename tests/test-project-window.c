@@ -54,6 +54,15 @@ page_idle (gpointer data)
   return btl_train_page_get_state (data) == BTL_TRAIN_STATE_IDLE;
 }
 
+/* A re-run may start a moment after its action (the window can queue it
+ * behind work still finishing): wait for its verdict, not just for idleness. */
+static gboolean
+rerun_decided (gpointer data)
+{
+  return btl_train_page_get_state (data) == BTL_TRAIN_STATE_IDLE &&
+         btl_train_page_get_rerun_verdict (data, NULL) != BTL_RERUN_RUNNING;
+}
+
 static gboolean
 page_has_model_and_grid (gpointer data)
 {
@@ -378,7 +387,7 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
     g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, NULL), ==, BTL_RERUN_RUNNING);
     save_shot (win2, "rerun-compare-running.png");
   }
-  g_assert_true (spin_until (page_idle, page2, TIMEOUT_MS));
+  g_assert_true (spin_until (rerun_decided, page2, TIMEOUT_MS));
   g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, &verdict_text), ==, BTL_RERUN_IDENTICAL);
   g_test_message ("verdict: %s", verdict_text);
   g_assert_nonnull (strstr (verdict_text, "bit for bit"));
@@ -431,7 +440,7 @@ test_live_change_differs (Fixture *f, gconstpointer data)
 
   /* Re-run in the same window: it starts from the saved start lr. */
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "rerun", NULL);
-  g_assert_true (spin_until (page_idle, f->page, TIMEOUT_MS));
+  g_assert_true (spin_until (rerun_decided, f->page, TIMEOUT_MS));
   g_assert_cmpint (btl_train_page_get_rerun_verdict (f->page, &verdict_text), ==, BTL_RERUN_DIFFERENT);
   g_test_message ("verdict: %s", verdict_text);
   g_assert_nonnull (strstr (verdict_text, "live change"));
