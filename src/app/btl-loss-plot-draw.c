@@ -597,11 +597,6 @@ btl_loss_plot_draw (GtkWidget *widget,
               cairo_arc (cr, ex, ey, 3.2, 0, 2 * G_PI);
               cairo_fill (cr);
             }
-          if (e.epoch == best)
-            {
-              cairo_arc (cr, ex, ey, 7, 0, 2 * G_PI);
-              stroke_series (cr, c_val, 1, 2, FALSE);
-            }
         }
     }
   cairo_restore (cr);
@@ -617,6 +612,11 @@ btl_loss_plot_draw (GtkWidget *widget,
           double ex = btl_axis_map (&xa, xmap (&map, (double) e.step));
           double ey = btl_axis_map (&ya, e.val);
 
+          /* Outside the clip too: the best epoch is often the last one, at
+           * the plot's right edge, where a clipped ring would be cut in half. */
+          cairo_new_path (cr);
+          cairo_arc (cr, ex, ey, 7, 0, 2 * G_PI);
+          stroke_series (cr, c_val, 1, 2, FALSE);
           btl_canvas_text (canvas, ex, ey - 9, _("best"), ex > plot.origin.x + plot.size.width - 20 ? 1.0 : 0.5,
                            1.0, 0.8, TRUE, &c_val);
         }
