@@ -130,6 +130,39 @@ usable (double   v,
   return isfinite (v) && (!log || v > 0);
 }
 
+/* Adds the polyline through a history's validation losses (a point per
+ * epoch; an unusable value breaks the line): the run's and the saved run's. */
+static void
+path_validation (cairo_t        *cr,
+                 BtlLossHistory *h,
+                 const XMap     *map,
+                 const BtlAxis  *xa,
+                 const BtlAxis  *ya)
+{
+  guint n = btl_loss_history_get_n_epochs (h);
+  gboolean pen = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      BtlLossEpoch e;
+      double ex, ey;
+
+      btl_loss_history_get_epoch (h, i, &e);
+      if (!usable (e.val, ya->log))
+        {
+          pen = FALSE;
+          continue;
+        }
+      ex = btl_axis_map (xa, xmap (map, (double) e.step));
+      ey = btl_axis_map (ya, e.val);
+      if (pen)
+        cairo_line_to (cr, ex, ey);
+      else
+        cairo_move_to (cr, ex, ey);
+      pen = TRUE;
+    }
+}
+
 /* Adds a polyline through vals (every stride-th double), decimated per
  * pixel column. With minmax the column's extremes are kept in the order they
  * occurred, otherwise its last point. Non-finite values break the line. */
@@ -558,27 +591,9 @@ btl_loss_plot_draw (GtkWidget *widget,
   /* Validation: a line through the epoch ends, dots when they are apart. */
   if (n_epochs > 0)
     {
-      gboolean pen = FALSE, dots = plot.size.width / n_epochs >= 6;
+      gboolean dots = plot.size.width / n_epochs >= 6;
 
-      for (guint i = 0; i < n_epochs; i++)
-        {
-          BtlLossEpoch e;
-          double ex, ey;
-
-          btl_loss_history_get_epoch (h, i, &e);
-          if (!usable (e.val, log))
-            {
-              pen = FALSE;
-              continue;
-            }
-          ex = btl_axis_map (&xa, xmap (&map, (double) e.step));
-          ey = btl_axis_map (&ya, e.val);
-          if (pen)
-            cairo_line_to (cr, ex, ey);
-          else
-            cairo_move_to (cr, ex, ey);
-          pen = TRUE;
-        }
+      path_validation (cr, h, &map, &xa, &ya);
       stroke_series (cr, c_val, 1, 1.8, FALSE);
 
       for (guint i = 0; i < n_epochs; i++)
@@ -719,27 +734,8 @@ draw_reference_val (cairo_t        *cr,
                     GdkRGBA         color)
 {
   guint n = btl_loss_history_get_n_epochs (ref);
-  gboolean pen = FALSE;
 
-  for (guint i = 0; i < n; i++)
-    {
-      BtlLossEpoch e;
-      double ex, ey;
-
-      btl_loss_history_get_epoch (ref, i, &e);
-      if (!usable (e.val, ya->log))
-        {
-          pen = FALSE;
-          continue;
-        }
-      ex = btl_axis_map (xa, xmap (map, (double) e.step));
-      ey = btl_axis_map (ya, e.val);
-      if (pen)
-        cairo_line_to (cr, ex, ey);
-      else
-        cairo_move_to (cr, ex, ey);
-      pen = TRUE;
-    }
+  path_validation (cr, ref, map, xa, ya);
   stroke_series (cr, color, 1, 1.5, TRUE);
 
   for (guint i = 0; i < n; i++)
