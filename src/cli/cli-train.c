@@ -19,6 +19,7 @@
 #include "btl-evaluate.h"
 #include "btl-image.h"
 #include "btl-image-folder.h"
+#include "btl-latent.h"
 #include "btl-loss-history.h"
 #include "btl-metrics.h"
 #include "btl-model-file.h"
@@ -28,7 +29,6 @@
 #define EVAL_CHUNK  256
 /* Latent statistics are taken over at most this many training images: enough
  * for stable ranges, cheap next to training. */
-#define LATENT_STATS_MAX 10000
 
 static const char * const train_keys[] = {
   "arch", "activation", "loss", "optimizer", "lr", "batch", "epochs", "seed",
@@ -199,53 +199,6 @@ on_progress (const NnProgress *p,
         fflush (stdout);
       }
   }
-}
-
-/* Latent min/max/mean/std over the first training images, for codecs and
- * latent sliders that open this model later. */
-static void
-fill_latent_stats (NnModel      *model,
-                   NnInference  *inference,
-                   BtlDataset   *train,
-                   BtlModelInfo *info)
-{
-  int n = MIN (train->n, LATENT_STATS_MAX);
-  int latent = nn_model_latent_dim (model);
-  g_autofree float *z = NULL;
-  g_autofree float *zmin = NULL, *zmax = NULL, *zmean = NULL, *zstd = NULL;
-  NnError nerr = { 0 };
-
-  if (n <= 0 || latent <= 0)
-    return;
-  z = g_try_new (float, (gsize) n * latent);
-  if (z == NULL
-      || nn_inference_encode (inference, nn_model_params (model),
-                              nn_model_stats (model), train->images, n, z,
-                              &nerr) != NN_OK)
-    return;
-
-  zmin = g_new (float, latent);
-  zmax = g_new (float, latent);
-  zmean = g_new (float, latent);
-  zstd = g_new (float, latent);
-  for (int d = 0; d < latent; d++)
-    {
-      double sum = 0.0, sum2 = 0.0;
-
-      zmin[d] = zmax[d] = z[d];
-      for (int i = 0; i < n; i++)
-        {
-          float v = z[(size_t) i * latent + d];
-
-          zmin[d] = MIN (zmin[d], v);
-          zmax[d] = MAX (zmax[d], v);
-          sum += v;
-          sum2 += (double) v * v;
-        }
-      zmean[d] = sum / n;
-      zstd[d] = sqrt (MAX (0.0, sum2 / n - (sum / n) * (sum / n)));
-    }
-  btl_model_info_set_latent_stats (info, latent, zmin, zmax, zmean, zstd);
 }
 
 static gboolean
@@ -589,7 +542,15 @@ cli_train (int    argc,
   info.test_mse = res.mse;
   info.test_psnr_db = res.psnr_db;
   info.test_ssim = res.ssim;
-  fill_latent_stats (model, st.inference, train, &info);
+  /* The codec's ranges and the latent sliders' (same rule as the app). */
+  {
+    g_autoptr(GError) stats_error = NULL;
+
+    if (!btl_latent_stats_compute (model, NULL, NULL, train, BTL_LATENT_STATS_MAX, NULL,
+                                   &info, &stats_error))
+      g_printerr (_("bottleneck-cli train: no latent statistics stored: %s\n"),
+                  stats_error->message);
+  }
 
   if (out != NULL)
     {
