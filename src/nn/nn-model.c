@@ -342,7 +342,7 @@ nn_model_describe (const NnModel *model,
   for (i = 0; i < model->n_layers; i++)
     {
       const NnLayer *l = &model->layers[i];
-      char shape[96], count[32], extra[48];
+      char shape[96], count[32], params[96], extra[48];
       size_t n = l->n_w + l->n_b + (l->batch_norm ? 2 * (size_t) l->out_c : 0);
       int w;
 
@@ -360,12 +360,16 @@ nn_model_describe (const NnModel *model,
         snprintf (extra + strlen (extra), sizeof extra - strlen (extra), " +dropout %.2g",
                   (double) l->dropout);
       group_thousands (count, sizeof count, n);
+      /* TRANSLATORS: parameters of one layer in the layer list, %s = "401,920" */
+      snprintf (params, sizeof params, nn_translate ("%s params"), count);
       w = snprintf (buf != NULL ? buf + (len < size ? len : size) : NULL,
                     buf != NULL && len < size ? size - len : 0,
-                    "%s %s%s%s   %s params\n",
+                    "%s %s%s%s%s   %s\n",
                     shape, i == model->n_enc - 1 && model->cfg.kind == NN_KIND_VAE
                            ? "μ,logσ²" : act_label[l->act],
-                    extra, i == model->n_enc - 1 ? " (code)" : "", count);
+                    extra, i == model->n_enc - 1 ? " " : "",
+                    /* TRANSLATORS: marks the code (latent) layer in the layer list */
+                    i == model->n_enc - 1 ? nn_translate ("(code)") : "", params);
       if (w > 0)
         len += (size_t) w;
     }

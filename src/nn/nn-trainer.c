@@ -608,9 +608,13 @@ diverged (NnTrainer  *tr,
   memset (tr->v, 0, model->n_params * sizeof (float));
   tr->opt.t = 0;
   tr->have_backup = false;
+  if (isnan (loss))
+    return nn_error_set (err, NN_ERR_DIVERGED,
+                         "Training diverged at step %lld (loss is NaN): lower the learning rate",
+                         (long long) tr->step + 1);
   return nn_error_set (err, NN_ERR_DIVERGED,
-                       "Training diverged at step %lld (loss is %s): lower the learning rate",
-                       (long long) tr->step + 1, isnan (loss) ? "NaN" : "infinite");
+                       "Training diverged at step %lld (loss is infinite): lower the learning rate",
+                       (long long) tr->step + 1);
 }
 
 static void

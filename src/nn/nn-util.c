@@ -11,6 +11,43 @@
 
 #include "nn-blas.h"
 
+static _Atomic (NnTranslateFunc) translate_func;
+
+void
+nn_set_translate_func (NnTranslateFunc fn)
+{
+  atomic_store (&translate_func, fn);
+}
+
+const char *
+nn_translate (const char *msgid)
+{
+  NnTranslateFunc fn = atomic_load (&translate_func);
+  const char *s = fn != NULL && msgid != NULL ? fn (msgid) : NULL;
+
+  return s != NULL ? s : msgid;
+}
+
+/* Cuts s (len bytes, NUL at len) back to the last whole UTF-8 character. */
+static void
+utf8_trim_partial (char  *s,
+                   size_t len)
+{
+  size_t start = len, need;
+  unsigned char lead;
+
+  while (start > 0 && ((unsigned char) s[start - 1] & 0xC0) == 0x80 && len - start < 3)
+    start--;
+  if (start == 0)
+    return;
+  lead = (unsigned char) s[start - 1];
+  if (lead < 0xC0)
+    return;  /* ASCII (or stray continuation bytes): nothing to cut */
+  need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+  if (len - (start - 1) < need)
+    s[start - 1] = '\0';
+}
+
 NnStatus
 nn_error_set (NnError    *err,
               NnStatus    code,
@@ -20,11 +57,19 @@ nn_error_set (NnError    *err,
   if (err != NULL)
     {
       va_list ap;
+      int n;
 
       err->code = code;
       va_start (ap, fmt);
-      vsnprintf (err->message, sizeof err->message, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      n = vsnprintf (err->message, sizeof err->message, nn_translate (fmt), ap);
+#pragma GCC diagnostic pop
       va_end (ap);
+      if (n < 0)
+        err->message[0] = '\0';
+      else if ((size_t) n >= sizeof err->message)
+        utf8_trim_partial (err->message, sizeof err->message - 1);
     }
   return code;
 }

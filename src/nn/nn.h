@@ -32,12 +32,23 @@ typedef enum
 typedef struct
 {
   NnStatus code;
-  char     message[256];
+  char     message[512];   /* UTF-8; room for translations (3 bytes per CJK character) */
 } NnError;
 
-/* Fills err (if non-NULL) printf-style and returns code. */
+/* Fills err (if non-NULL) printf-style and returns code. fmt goes through the
+ * translate function first; a message cut to fit ends on a whole UTF-8 character. */
 NnStatus nn_error_set (NnError *err, NnStatus code, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
+
+/* Translation hook for the engine's messages (the engine has no gettext):
+ * fn maps an English msgid (a printf format) to the format to use, with the
+ * same conversions. NULL restores the default (identity). Set it once at
+ * startup, before any other thread calls into the engine. The callers mark
+ * the strings for xgettext with the keywords nn_error_set:3 and nn_translate. */
+typedef const char *(*NnTranslateFunc) (const char *msgid);
+
+void        nn_set_translate_func (NnTranslateFunc fn);
+const char *nn_translate          (const char *msgid);
 
 /* ---------------------------------------------------------------- config */
 
