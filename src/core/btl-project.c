@@ -27,6 +27,12 @@
  *                   blas_config, app_version, created
  *   VIEW  optional  "key=value\n" text: smoothing, log_scale, x_by_epoch,
  *                   show_difference, status
+ *   TRST  optional  the trainer's state as nn_trainer_export_state() writes
+ *                   it ("NNTS" v1: optimizer moments and step count, data
+ *                   order, random streams, counters, schedule position);
+ *                   checked on its own and against MODL's parameter count
+ *                   and optimizer. Files without it load (Continue then
+ *                   starts a fresh optimizer).
  *   END   required  empty, last ("END " with a space)
  *
  * Unknown keys in RUN and VIEW are ignored; a known key with a bad value is
@@ -38,6 +44,7 @@
 #include "btl-project.h"
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -80,6 +87,7 @@ btl_project_free (BtlProject *self)
   g_free (self->blas_config);
   g_free (self->app_version);
   g_free (self->status);
+  g_clear_pointer (&self->trainer_state, g_bytes_unref);
   g_free (self);
 }
 
@@ -247,6 +255,7 @@ btl_project_to_bytes (BtlProject  *self,
           + (rcfg != NULL ? CHUNK_HEAD + strlen (rcfg) : 0)
           + CHUNK_HEAD + strlen (run)
           + CHUNK_HEAD + strlen (view)
+          + (self->trainer_state != NULL ? CHUNK_HEAD + g_bytes_get_size (self->trainer_state) : 0)
           + CHUNK_HEAD
           + CRC_LEN;
   if (total > G_MAXUINT)
@@ -264,6 +273,9 @@ btl_project_to_bytes (BtlProject  *self,
     btl_chunk_writer_put (out, "RCFG", rcfg, strlen (rcfg));
   btl_chunk_writer_put (out, "RUN ", run, strlen (run));
   btl_chunk_writer_put (out, "VIEW", view, strlen (view));
+  if (self->trainer_state != NULL)
+    btl_chunk_writer_put (out, "TRST", g_bytes_get_data (self->trainer_state, NULL),
+                          g_bytes_get_size (self->trainer_state));
   g_assert (out->len + CHUNK_HEAD + CRC_LEN == total);
 
   return btl_chunk_writer_finish (g_steal_pointer (&out));
@@ -291,7 +303,7 @@ btl_project_save (BtlProject  *self,
 
 /* ------------------------------------------------------------- reading */
 
-enum { MODL, HIST, RCFG, RUN, VIEW, N_CHUNKS };
+enum { MODL, HIST, RCFG, RUN, VIEW, TRST, N_CHUNKS };
 
 typedef struct
 {
@@ -425,6 +437,31 @@ decode_run_view (Reader      *r,
   return TRUE;
 }
 
+/* The state must fit the model it continues: a hostile file could pair
+ * moments of one size with weights of another. */
+static gboolean
+decode_trainer_state (Reader      *r,
+                      BtlProject  *p,
+                      GError     **error)
+{
+  const BtlChunk *c = &r->chunks[TRST];
+  NnTrainerStateInfo info;
+  NnError nerr = { 0 };
+
+  if (c->len > G_MAXSIZE
+      || nn_trainer_state_inspect (c->data, (size_t) c->len, &info, &nerr) != NN_OK)
+    return fail (r, error, BTL_ERROR_CORRUPT, _("bad trainer state: %s"), nerr.message);
+  if (info.n_params != p->n_params)
+    return fail (r, error, BTL_ERROR_CORRUPT,
+                 _("the trainer state has moments for %llu parameters, the model has %zu"),
+                 (unsigned long long) info.n_params, p->n_params);
+  if (info.optimizer != p->config.optimizer || info.batch > p->config.batch)
+    return fail (r, error, BTL_ERROR_CORRUPT,
+                 _("the trainer state does not match the model’s optimizer or batch size"));
+  p->trainer_state = g_bytes_new (c->data, (gsize) c->len);
+  return TRUE;
+}
+
 static BtlProject *
 decode (Reader  *r,
         GError **error)
@@ -494,6 +531,9 @@ decode (Reader  *r,
   if (!decode_run_view (r, p, error))
     return NULL;
 
+  if (r->chunks[TRST].data != NULL && !decode_trainer_state (r, p, error))
+    return NULL;
+
   return g_steal_pointer (&p);
 }
 
@@ -506,7 +546,7 @@ load_data (const guint8  *data,
   Reader r = {
     display,
     { [MODL] = { "MODL" }, [HIST] = { "HIST" }, [RCFG] = { "RCFG" },
-      [RUN] = { "RUN " }, [VIEW] = { "VIEW" } },
+      [RUN] = { "RUN " }, [VIEW] = { "VIEW" }, [TRST] = { "TRST" } },
   };
 
   if (!btl_chunk_file_read (data, size, MAGIC, BTL_PROJECT_VERSION, "project file",

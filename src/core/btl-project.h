@@ -5,7 +5,8 @@
  * history with its markers and best epoch, the configuration the run
  * started from, what it ran on (data set, training-image limit, BLAS
  * threads, BLAS core and build, app version, time) and the window state
- * that is not in the model (plot view, status line). Written atomically;
+ * that is not in the model (plot view, status line), and optionally the
+ * trainer's state (optimizer moments, …) to continue exactly. Written atomically;
  * read defensively (format in btl-project.c).
  */
 #pragma once
@@ -50,6 +51,12 @@ typedef struct
   gboolean        x_by_epoch;
   gboolean        show_difference;
   char           *status;        /* the status line; NULL none */
+
+  /* Where the trainer stood (nn_trainer_export_state(): optimizer moments,
+   * step counts, data order, random streams), so that Continue goes on as
+   * if training had never stopped; NULL when the file has none (older
+   * files, or nothing trained yet). Checked against the model on load. */
+  GBytes         *trainer_state;
 } BtlProject;
 
 BtlProject *btl_project_new            (void);

@@ -859,3 +859,379 @@ nn_trainer_epochs_done (const NnTrainer *tr)
 {
   return tr->epoch;
 }
+
+/* ---------------------------------------------------------------- state
+ *
+ * Trainer state blob, version 1, all little-endian:
+ *
+ *   offset  size  field
+ *   0       4     magic "NNTS"
+ *   4       4     u32 version (1)
+ *   8       4     u32 optimizer (NnOptimizer)
+ *   12      4     u32 batch
+ *   16      8     u64 n_params
+ *   24      8     u64 rows given to the trainer (length of the row order)
+ *   32      8     u64 training rows (all rows, or rows − validation rows)
+ *   40      8     u64 validation rows (a split of the rows, or explicit)
+ *   48      8     i64 steps done
+ *   56      8     i64 optimizer steps (Adam's t)
+ *   64      4     i32 epochs done
+ *   68      4     i32 steps done in the epoch in progress
+ *   72      24    f64 × 3 the epoch's running loss, recon and reg sums
+ *   96      4     f32 lr factor of the epoch in progress
+ *   100     4     f32 plateau factor
+ *   104     8     f64 plateau best
+ *   112     4     i32 plateau epochs without improvement
+ *   116     4     i32 best epoch (−1 none)
+ *   120     8     f64 best loss (+inf none)
+ *   128     4     i32 epochs since the best
+ *   132     12    f32 × 3 lr, noise level, β (as live-changed)
+ *   144     8     f64 throughput (samples/s, display only)
+ *   152     96    u64 × 4 × 3 xoshiro states: shuffle, dropout, noise
+ *   248     4·rows        u32 row order (training rows, then split-off validation rows)
+ *   …       4·n_params    f32 first moment (SGD: momentum buffer)
+ *   …       4·n_params    f32 second moment (zeros for SGD)
+ */
+
+#define STATE_MAGIC    "NNTS"
+#define STATE_VERSION  1
+#define STATE_HEAD     248
+#define RNG_OFF        152
+
+static void
+put_u32 (unsigned char *p,
+         uint32_t       v)
+{
+  p[0] = (unsigned char) v;
+  p[1] = (unsigned char) (v >> 8);
+  p[2] = (unsigned char) (v >> 16);
+  p[3] = (unsigned char) (v >> 24);
+}
+
+static void
+put_u64 (unsigned char *p,
+         uint64_t       v)
+{
+  put_u32 (p, (uint32_t) v);
+  put_u32 (p + 4, (uint32_t) (v >> 32));
+}
+
+static void
+put_f32 (unsigned char *p,
+         float          f)
+{
+  uint32_t v;
+
+  memcpy (&v, &f, 4);
+  put_u32 (p, v);
+}
+
+static void
+put_f64 (unsigned char *p,
+         double         d)
+{
+  uint64_t v;
+
+  memcpy (&v, &d, 8);
+  put_u64 (p, v);
+}
+
+static uint32_t
+get_u32 (const unsigned char *p)
+{
+  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+static uint64_t
+get_u64 (const unsigned char *p)
+{
+  return (uint64_t) get_u32 (p) | (uint64_t) get_u32 (p + 4) << 32;
+}
+
+static float
+get_f32 (const unsigned char *p)
+{
+  uint32_t v = get_u32 (p);
+  float f;
+
+  memcpy (&f, &v, 4);
+  return f;
+}
+
+static double
+get_f64 (const unsigned char *p)
+{
+  uint64_t v = get_u64 (p);
+  double d;
+
+  memcpy (&d, &v, 8);
+  return d;
+}
+
+size_t
+nn_trainer_export_state (const NnTrainer *tr,
+                         void            *buf,
+                         size_t           size)
+{
+  size_t np = tr->model->n_params;
+  size_t need = STATE_HEAD + 4 * (size_t) tr->n + 8 * np;
+  const NnRng *rngs[3] = { &tr->shuffle_rng, &tr->dropout_rng, &tr->noise_rng };
+  unsigned char *p = buf;
+  size_t i;
+  int k, w;
+
+  if (buf == NULL || size < need)
+    return need;
+
+  memset (p, 0, STATE_HEAD);
+  memcpy (p, STATE_MAGIC, 4);
+  put_u32 (p + 4, STATE_VERSION);
+  put_u32 (p + 8, (uint32_t) tr->opt.kind);
+  put_u32 (p + 12, (uint32_t) tr->batch);
+  put_u64 (p + 16, np);
+  put_u64 (p + 24, (uint64_t) tr->n);
+  put_u64 (p + 32, (uint64_t) tr->n_train);
+  put_u64 (p + 40, (uint64_t) tr->n_val);
+  put_u64 (p + 48, (uint64_t) tr->step);
+  put_u64 (p + 56, (uint64_t) tr->opt.t);
+  put_u32 (p + 64, (uint32_t) tr->epoch);
+  put_u32 (p + 68, (uint32_t) tr->pos);
+  put_f64 (p + 72, tr->epoch_loss);
+  put_f64 (p + 80, tr->epoch_recon);
+  put_f64 (p + 88, tr->epoch_reg);
+  put_f32 (p + 96, tr->lr_factor);
+  put_f32 (p + 100, tr->plateau_factor);
+  put_f64 (p + 104, tr->plateau_best);
+  put_u32 (p + 112, (uint32_t) tr->plateau_bad);
+  put_u32 (p + 116, (uint32_t) tr->best_epoch);
+  put_f64 (p + 120, tr->best_loss);
+  put_u32 (p + 128, (uint32_t) tr->since_best);
+  put_f32 (p + 132, tr->base_lr);
+  put_f32 (p + 136, tr->noise_level);
+  put_f32 (p + 140, tr->beta);
+  put_f64 (p + 144, tr->samples_per_s);
+  for (k = 0; k < 3; k++)
+    for (w = 0; w < 4; w++)
+      put_u64 (p + RNG_OFF + 32 * k + 8 * w, rngs[k]->s[w]);
+
+  p += STATE_HEAD;
+  for (i = 0; i < (size_t) tr->n; i++, p += 4)
+    put_u32 (p, (uint32_t) tr->order[i]);
+  for (i = 0; i < np; i++, p += 4)
+    put_f32 (p, tr->m[i]);
+  for (i = 0; i < np; i++, p += 4)
+    put_f32 (p, tr->v[i]);
+  return need;
+}
+
+/* The header's numbers, before they are trusted. */
+typedef struct
+{
+  NnTrainerStateInfo info;
+  const unsigned char *order, *m, *v;
+} StateView;
+
+static NnStatus
+state_check (const void *buf,
+             size_t      size,
+             StateView  *sv,
+             NnError    *err)
+{
+  const unsigned char *p = buf;
+  NnTrainerStateInfo *in = &sv->info;
+  uint64_t rows, n_val, np, n_train;
+  uint32_t version, batch;
+  unsigned char *seen;
+  size_t left, i;
+  int k;
+
+  if (p == NULL || size < 8 || memcmp (p, STATE_MAGIC, 4) != 0)
+    return nn_error_set (err, NN_ERR_INVALID, "not a trainer state");
+  version = get_u32 (p + 4);
+  if (version == 0 || version > STATE_VERSION)
+    return nn_error_set (err, NN_ERR_INVALID,
+                         "trainer state version %u (this build reads version %d)",
+                         (unsigned) version, STATE_VERSION);
+  if (size < STATE_HEAD)
+    return nn_error_set (err, NN_ERR_INVALID,
+                         "trainer state is truncated (%zu of %d header bytes)",
+                         size, STATE_HEAD);
+
+  memset (sv, 0, sizeof *sv);
+  in->optimizer = (NnOptimizer) get_u32 (p + 8);
+  batch = get_u32 (p + 12);
+  np = get_u64 (p + 16);
+  rows = get_u64 (p + 24);
+  n_train = get_u64 (p + 32);
+  n_val = get_u64 (p + 40);
+  /* Sizes first, each against what remains (no product can overflow). */
+  left = size - STATE_HEAD;
+  if (rows < 1 || rows > INT32_MAX || rows > left / 4)
+    return nn_error_set (err, NN_ERR_INVALID, "trainer state: bad row count %llu",
+                         (unsigned long long) rows);
+  left -= 4 * (size_t) rows;
+  if (np < 1 || left % 8 != 0 || np != left / 8)
+    return nn_error_set (err, NN_ERR_INVALID,
+                         "trainer state: %llu parameters do not match its %zu bytes of moments",
+                         (unsigned long long) np, left);
+  /* Training rows are all rows (explicit validation) or the rest of a split. */
+  if ((uint32_t) in->optimizer > NN_OPTIM_SGD || batch < 1 || n_train < 1 || n_train > rows
+      || n_val > INT32_MAX || (n_train != rows && n_train + n_val != rows) || batch > n_train)
+    return nn_error_set (err, NN_ERR_INVALID,
+                         "trainer state: bad optimizer, batch or row counts");
+  in->n_params = np;
+  in->n_rows = (int64_t) rows;
+  in->n_val = (int64_t) n_val;
+  in->batch = (int) batch;
+  in->step = (int64_t) get_u64 (p + 48);
+  in->optim_steps = (int64_t) get_u64 (p + 56);
+  in->epoch = (int32_t) get_u32 (p + 64);
+  in->pos = (int32_t) get_u32 (p + 68);
+  if (in->step < 0 || in->optim_steps < 0 || in->optim_steps > in->step || in->epoch < 0
+      || in->pos < 0 || (uint64_t) in->pos >= n_train / batch || in->step < in->pos)
+    return nn_error_set (err, NN_ERR_INVALID, "trainer state: bad step or epoch counters");
+  {
+    float lr_factor = get_f32 (p + 96), plateau_factor = get_f32 (p + 100);
+    float lr = get_f32 (p + 132), noise = get_f32 (p + 136), beta = get_f32 (p + 140);
+    int32_t plateau_bad = (int32_t) get_u32 (p + 112);
+    int32_t best_epoch = (int32_t) get_u32 (p + 116);
+    int32_t since_best = (int32_t) get_u32 (p + 128);
+
+    if (!(lr_factor >= 0.0f) || !isfinite (lr_factor) || !(plateau_factor >= 0.0f)
+        || !isfinite (plateau_factor) || !(lr > 0.0f) || !isfinite (lr) || !(noise >= 0.0f)
+        || !isfinite (noise) || !(beta >= 0.0f) || !isfinite (beta) || plateau_bad < 0
+        || best_epoch < -1 || (best_epoch >= 0 && best_epoch >= in->epoch) || since_best < 0
+        || isnan (get_f64 (p + 104)) || isnan (get_f64 (p + 120))
+        || !isfinite (get_f64 (p + 72)) || !isfinite (get_f64 (p + 80))
+        || !isfinite (get_f64 (p + 88)))
+      return nn_error_set (err, NN_ERR_INVALID, "trainer state: bad schedule or loss values");
+  }
+  for (k = 0; k < 3; k++)
+    if ((get_u64 (p + RNG_OFF + 32 * k) | get_u64 (p + RNG_OFF + 8 + 32 * k)
+         | get_u64 (p + RNG_OFF + 16 + 32 * k) | get_u64 (p + RNG_OFF + 24 + 32 * k)) == 0)
+      return nn_error_set (err, NN_ERR_INVALID, "trainer state: a random stream is all zero");
+
+  sv->order = p + STATE_HEAD;
+  sv->m = sv->order + 4 * (size_t) rows;
+  sv->v = sv->m + 4 * (size_t) np;
+
+  /* The row order must be a permutation: it indexes the data. */
+  seen = nn_calloc ((size_t) rows / 8 + 1, 1);
+  if (seen == NULL)
+    return nn_error_set (err, NN_ERR_NOMEM, "out of memory checking a trainer state");
+  for (i = 0; i < (size_t) rows; i++)
+    {
+      uint32_t r = get_u32 (sv->order + 4 * i);
+
+      if (r >= rows || (seen[r / 8] >> (r % 8) & 1) != 0)
+        {
+          nn_free (seen);
+          return nn_error_set (err, NN_ERR_INVALID,
+                               "trainer state: the row order is not a permutation");
+        }
+      seen[r / 8] |= (unsigned char) (1u << (r % 8));
+    }
+  nn_free (seen);
+
+  for (i = 0; i < (size_t) np; i++)
+    {
+      float m = get_f32 (sv->m + 4 * i), v = get_f32 (sv->v + 4 * i);
+
+      if (!isfinite (m) || !isfinite (v) || v < 0.0f)
+        return nn_error_set (err, NN_ERR_INVALID,
+                             "trainer state: moment %zu is not finite", i);
+    }
+  return NN_OK;
+}
+
+NnStatus
+nn_trainer_state_inspect (const void         *buf,
+                          size_t              size,
+                          NnTrainerStateInfo *info,
+                          NnError            *err)
+{
+  StateView sv;
+  NnStatus st = state_check (buf, size, &sv, err);
+
+  if (st == NN_OK && info != NULL)
+    *info = sv.info;
+  return st;
+}
+
+NnStatus
+nn_trainer_import_state (NnTrainer  *tr,
+                         const void *buf,
+                         size_t      size,
+                         NnError    *err)
+{
+  const unsigned char *p = buf;
+  NnRng *rngs[3];
+  StateView sv;
+  NnStatus st;
+  bool running;
+  size_t i, np;
+  int k, w;
+
+  if (tr == NULL)
+    return nn_error_set (err, NN_ERR_INVALID, "trainer is NULL");
+  mtx_lock (&tr->lock);
+  running = tr->running;
+  mtx_unlock (&tr->lock);
+  if (running)
+    return nn_error_set (err, NN_ERR_INVALID, "cannot load a trainer state while training");
+  st = state_check (buf, size, &sv, err);
+  if (st != NN_OK)
+    return st;
+
+  np = tr->model->n_params;
+  if (sv.info.n_params != np)
+    return nn_error_set (err, NN_ERR_SHAPE,
+                         "the trainer state holds moments for %llu parameters, the model has %zu",
+                         (unsigned long long) sv.info.n_params, np);
+  if (sv.info.optimizer != tr->opt.kind)
+    return nn_error_set (err, NN_ERR_SHAPE,
+                         "the trainer state is for another optimizer");
+  if (sv.info.n_rows != tr->n || sv.info.n_val != tr->n_val || sv.info.batch != tr->batch
+      || get_u64 (p + 32) != (uint64_t) tr->n_train)
+    return nn_error_set (err, NN_ERR_SHAPE,
+                         "the trainer state is for %lld rows (%lld for validation) in batches of %d, "
+                         "this trainer has %d (%d) in batches of %d",
+                         (long long) sv.info.n_rows, (long long) sv.info.n_val, sv.info.batch,
+                         tr->n, tr->n_val, tr->batch);
+
+  tr->step = sv.info.step;
+  tr->opt.t = sv.info.optim_steps;
+  tr->epoch = sv.info.epoch;
+  tr->pos = sv.info.pos;
+  tr->epoch_loss = get_f64 (p + 72);
+  tr->epoch_recon = get_f64 (p + 80);
+  tr->epoch_reg = get_f64 (p + 88);
+  tr->lr_factor = get_f32 (p + 96);
+  tr->plateau_factor = get_f32 (p + 100);
+  tr->plateau_best = get_f64 (p + 104);
+  tr->plateau_bad = (int32_t) get_u32 (p + 112);
+  tr->best_epoch = (int32_t) get_u32 (p + 116);
+  tr->best_loss = get_f64 (p + 120);
+  tr->since_best = (int32_t) get_u32 (p + 128);
+  tr->base_lr = get_f32 (p + 132);
+  tr->noise_level = get_f32 (p + 136);
+  tr->beta = get_f32 (p + 140);
+  tr->samples_per_s = get_f64 (p + 144);
+  rngs[0] = &tr->shuffle_rng;
+  rngs[1] = &tr->dropout_rng;
+  rngs[2] = &tr->noise_rng;
+  for (k = 0; k < 3; k++)
+    for (w = 0; w < 4; w++)
+      rngs[k]->s[w] = get_u64 (p + RNG_OFF + 32 * k + 8 * w);
+  for (i = 0; i < (size_t) tr->n; i++)
+    tr->order[i] = (int) get_u32 (sv.order + 4 * i);
+  for (i = 0; i < np; i++)
+    {
+      tr->m[i] = get_f32 (sv.m + 4 * i);
+      tr->v[i] = get_f32 (sv.v + 4 * i);
+    }
+  /* Neither the best epoch's weights nor the last step's backup travel. */
+  tr->have_best = false;
+  tr->have_backup = false;
+  return NN_OK;
+}

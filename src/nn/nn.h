@@ -334,6 +334,52 @@ void       nn_trainer_restore_best (NnTrainer *trainer);
 int        nn_trainer_epochs_done (const NnTrainer *trainer);
 float      nn_trainer_eval_loss (NnTrainer *trainer, const float *x, int n);
 
+/* Trainer state: everything a trainer holds besides the model (parameters,
+ * stats, configuration) — optimizer moments (Adam m and v, SGD momentum) and
+ * step count, the order of the data rows and the positions of the shuffle,
+ * dropout/sampling and noise streams, the step, epoch and in-epoch counters
+ * with the epoch's running loss sums, the schedule's position (lr factor,
+ * plateau), the best loss so far and the live lr/noise/β — so that a
+ * trainer made later, in another process, for the same model, data and
+ * configuration continues bit for bit as if it had never stopped. Not kept:
+ * the best epoch's weights (restore-best after an import has none) and the
+ * last step's backup (a divergence in the first imported step keeps the
+ * weights it has). A flat little-endian blob, magic "NNTS", version 1,
+ * 248 + 4·rows + 8·n_params bytes (layout in nn-trainer.c). Call these only
+ * while nn_trainer_run is not running. */
+typedef struct
+{
+  NnOptimizer optimizer;
+  uint64_t    n_params;     /* floats per moment array */
+  int64_t     n_rows;       /* training data rows the trainer was given */
+  int64_t     n_val;        /* rows held out for validation */
+  int         batch;        /* rows per step */
+  int64_t     step;         /* steps done */
+  int64_t     optim_steps;  /* Adam's bias-correction count (reset by a divergence) */
+  int         epoch;        /* epochs done */
+  int         pos;          /* steps done in the epoch in progress */
+} NnTrainerStateInfo;
+
+/* Writes the state into buf when size is large enough; returns the size it
+ * needs either way (like snprintf; buf may be NULL with size 0). */
+size_t     nn_trainer_export_state (const NnTrainer *trainer,
+                                    void            *buf,
+                                    size_t           size);
+/* Checks a blob on its own (magic, version, sizes against the counts,
+ * values in range, the row order a permutation, moments finite) and fills
+ * info (may be NULL). Damage → NN_ERR_INVALID; never reads past size. */
+NnStatus   nn_trainer_state_inspect (const void         *buf,
+                                     size_t              size,
+                                     NnTrainerStateInfo *info,
+                                     NnError            *err);
+/* Continues from a state: checked as above, then against this trainer
+ * (parameter count, optimizer, rows, validation rows, batch: NN_ERR_SHAPE
+ * when they differ). On any error the trainer is unchanged. */
+NnStatus   nn_trainer_import_state (NnTrainer  *trainer,
+                                    const void *buf,
+                                    size_t      size,
+                                    NnError    *err);
+
 /* ---------------------------------------------------------------- utilities */
 
 /* Sets BLAS threads (0 = leave as is). */
