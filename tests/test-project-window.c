@@ -523,6 +523,125 @@ test_other_dataset (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f->window, "rerun"));
 }
 
+/* The curve of a run: every step's training loss, every epoch's training
+ * and validation loss (test PSNR is sampled asynchronously: left out). */
+static void
+assert_same_curve (BtlLossHistory *a,
+                   BtlLossHistory *b)
+{
+  guint n = btl_loss_history_get_n_steps (a);
+  const BtlLossStep *sa = btl_loss_history_peek_steps (a);
+  const BtlLossStep *sb = btl_loss_history_peek_steps (b);
+
+  g_assert_cmpuint (btl_loss_history_get_n_steps (b), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (sa[i].step, ==, sb[i].step);
+      g_assert_cmpint (sa[i].epoch, ==, sb[i].epoch);
+      if (memcmp (&sa[i].train, &sb[i].train, sizeof (double)) != 0)
+        g_error ("step %lld: loss %.9g, continued from the project %.9g",
+                 (long long) sa[i].step, sa[i].train, sb[i].train);
+    }
+  g_assert_cmpuint (btl_loss_history_get_n_epochs (b), ==, btl_loss_history_get_n_epochs (a));
+  for (guint i = 0; i < btl_loss_history_get_n_epochs (a); i++)
+    {
+      BtlLossEpoch x, y;
+
+      btl_loss_history_get_epoch (a, i, &x);
+      btl_loss_history_get_epoch (b, i, &y);
+      g_assert_cmpint (x.step, ==, y.step);
+      g_assert_cmpmem (&x.train, sizeof x.train, &y.train, sizeof y.train);
+      g_assert_cmpmem (&x.val, sizeof x.val, &y.val, sizeof y.val);
+    }
+}
+
+/* Opens path in a new window and continues it for `more` epochs. */
+static BtlWindow *
+open_and_continue (Fixture    *f,
+                   GFile      *file,
+                   int         more)
+{
+  g_autoptr(GError) error = NULL;
+  BtlWindow *win = btl_window_new (f->app);
+  BtlTrainPage *page = btl_window_get_train_page (win);
+
+  gtk_window_present (GTK_WINDOW (win));
+  btl_window_open_model (win, file);
+  g_assert_true (spin_until (dataset_loaded, win, TIMEOUT_MS));
+  g_assert_true (spin_until (page_has_model_and_grid, page, TIMEOUT_MS));
+  g_assert_null (btl_train_page_get_message (page));
+  g_assert_true (btl_train_page_continue (page, more, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (page_idle, page, TIMEOUT_MS));
+  g_assert_null (btl_train_page_get_message (page));
+  return win;
+}
+
+/* Train 2 epochs, save, continue 1 in the same window; open the project in
+ * another window and continue 1 there: the same curve and weights, bit for
+ * bit (the project carries the optimizer state). A project without it (as
+ * older files are) continues with a fresh optimizer: the curve jumps. */
+static void
+test_continue_opened (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "continue.btlproj", NULL);
+  g_autofree char *old_path = g_build_filename (f->dir, "no-state.btlproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) old_file = g_file_new_for_path (old_path);
+  g_autoptr(BtlProject) p = NULL;
+  g_autoptr(GError) error = NULL;
+  BtlWindow *win2, *win3;
+  BtlTrainPage *page2, *page3;
+  NnModel *m1, *m2, *m3;
+  guint n_saved;
+  const BtlLossStep *s1, *s3;
+
+  train_to_end (f->window, f->page);
+  btl_window_save_project (f->window, file);
+  g_assert_null (btl_train_page_get_message (f->page));
+  n_saved = btl_loss_history_get_n_steps (btl_train_page_get_history (f->page));
+
+  p = btl_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p->trainer_state);
+  g_test_message ("project %s: %" G_GSIZE_FORMAT " bytes of trainer state", path,
+                  g_bytes_get_size (p->trainer_state));
+  g_clear_pointer (&p->trainer_state, g_bytes_unref);
+  g_assert_true (btl_project_save (p, old_path, &error));
+  g_assert_no_error (error);
+
+  /* The run that never stopped (Continue in the same window). */
+  g_assert_true (btl_train_page_continue (f->page, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (page_idle, f->page, TIMEOUT_MS));
+
+  win2 = open_and_continue (f, file, 1);
+  page2 = btl_window_get_train_page (win2);
+  assert_same_curve (btl_train_page_get_history (f->page), btl_train_page_get_history (page2));
+  m1 = btl_training_worker_get_model (btl_train_page_get_worker (f->page));
+  m2 = btl_training_worker_get_model (btl_train_page_get_worker (page2));
+  g_assert_cmpmem (nn_model_params (m1), nn_model_n_params (m1) * sizeof (float),
+                   nn_model_params (m2), nn_model_n_params (m2) * sizeof (float));
+  save_shot (win2, "continue-opened.png");
+
+  /* Without the state: steps start again at 1 and the loss jumps. */
+  win3 = open_and_continue (f, old_file, 1);
+  page3 = btl_window_get_train_page (win3);
+  m3 = btl_training_worker_get_model (btl_train_page_get_worker (page3));
+  g_assert_true (memcmp (nn_model_params (m1), nn_model_params (m3),
+                         nn_model_n_params (m1) * sizeof (float)) != 0);
+  s1 = btl_loss_history_peek_steps (btl_train_page_get_history (f->page));
+  s3 = btl_loss_history_peek_steps (btl_train_page_get_history (page3));
+  g_test_message ("last saved step %lld: loss %.6f; next step with the state %lld: %.6f; "
+                  "with a fresh optimizer (step %lld): %.6f",
+                  (long long) s1[n_saved - 1].step, s1[n_saved - 1].train,
+                  (long long) s1[n_saved].step, s1[n_saved].train,
+                  (long long) s3[n_saved].step, s3[n_saved].train);
+  g_assert_cmpint (s1[n_saved].step, ==, s1[n_saved - 1].step + 1);
+  g_assert_cmpint (s3[n_saved].step, ==, 1);
+  save_shot (win3, "continue-opened-fresh.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -535,6 +654,7 @@ main (int   argc,
   ADD ("/app/project/live-change-differs", test_live_change_differs);
   ADD ("/app/project/damaged", test_damaged);
   ADD ("/app/project/other-dataset", test_other_dataset);
+  ADD ("/app/project/continue-opened", test_continue_opened);
 #undef ADD
 
   return g_test_run ();

@@ -58,6 +58,7 @@ struct _BtlTrainPage
   float             *showcase_y;      /* (n_showcase, dim) */
   char             **showcase_labels;
   BtlProject        *project;         /* opened or last saved; the re-run's reference */
+  gboolean           resume_project;  /* the opened project's trainer state goes to the next worker */
   char              *project_name;
   BtlLossHistory    *reference;       /* the saved run's history while compared */
   char              *run_blas_core;   /* BLAS the current weights were trained with */
@@ -125,5 +126,6 @@ void     _btl_train_page_finish_open       (BtlTrainPage   *self,
 void     _btl_train_page_run_finished      (BtlTrainPage  *self);
 /* Forgets the project (a plain model was opened). */
 void     _btl_train_page_forget_project    (BtlTrainPage  *self);
+void     _btl_train_page_resume_project    (BtlTrainPage  *self);
 
 G_END_DECLS

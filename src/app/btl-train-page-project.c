@@ -72,6 +72,7 @@ _btl_train_page_forget_project (BtlTrainPage *self)
   self->have_run_config = FALSE;
   self->run_threads = 0;
   set_run_blas (self, NULL, NULL);
+  self->resume_project = FALSE;
 }
 
 /* ------------------------------------------------------------ save */
@@ -128,6 +129,10 @@ btl_train_page_save_project (BtlTrainPage  *self,
   else
     btl_project_set_blas_from_runtime (p);
   p->created = g_get_real_time () / G_USEC_PER_SEC;
+  /* Optimizer moments, step counts, data order, random streams: Continue
+   * after opening goes on as if training had never stopped. */
+  if (self->worker != NULL)
+    p->trainer_state = btl_training_worker_dup_trainer_state (self->worker);
 
   p->smoothing = gtk_adjustment_get_value (self->smoothing_adjustment);
   p->log_scale = gtk_toggle_button_get_active (self->log_scale);
@@ -213,8 +218,39 @@ btl_train_page_open_project (BtlTrainPage *self,
       gtk_label_set_text (self->status_label, status);
     }
 
+  /* The weights' codec ranges and the trainer's state go to the worker
+   * that adopts the model (now, or when the data set arrives). */
+  btl_model_info_clear (&self->opened_stats);
+  btl_model_info_set_latent_stats (&self->opened_stats, project->info.latent_dim,
+                                   project->info.latent_min, project->info.latent_max,
+                                   project->info.latent_mean, project->info.latent_std);
   set_project (self, project, name);
+  self->resume_project = project->trainer_state != NULL;
   _btl_train_page_finish_open (self, model, wait_for_dataset);
+}
+
+/* Called when a worker adopts the opened project's weights: it continues
+ * from the saved trainer state. When that does not fit (the data set or
+ * training-image limit differs from the run's), Continue starts a fresh
+ * optimizer, and the window says so. */
+void
+_btl_train_page_resume_project (BtlTrainPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->resume_project)
+    return;
+  self->resume_project = FALSE;
+  if (self->worker == NULL || self->project == NULL || self->project->trainer_state == NULL)
+    return;
+  if (!btl_training_worker_set_trainer_state (self->worker, self->project->trainer_state, &error))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("The project’s optimizer state does not fit (%s): Continue starts a fresh optimizer"),
+                         error->message);
+
+      btl_train_page_show_message (self, message);
+    }
 }
 
 BtlProject *

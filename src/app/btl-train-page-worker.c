@@ -223,6 +223,8 @@ _btl_train_page_adopt_model (BtlTrainPage *self,
   if (self->opened_stats.latent_dim > 0)
     btl_training_worker_set_latent_stats (self->worker, &self->opened_stats);
   btl_model_info_clear (&self->opened_stats);
+  /* An opened project's weights continue from its trainer state. */
+  _btl_train_page_resume_project (self);
 
   g_signal_connect (self->worker, "progress", G_CALLBACK (on_worker_progress), self);
   g_signal_connect (self->worker, "snapshot", G_CALLBACK (on_worker_snapshot), self);

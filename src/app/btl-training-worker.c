@@ -690,3 +690,45 @@ btl_training_worker_get_n_deliveries (BtlTrainingWorker *self)
 
   return self->n_deliveries;
 }
+
+GBytes *
+btl_training_worker_dup_trainer_state (BtlTrainingWorker *self)
+{
+  NnTrainerStateInfo info;
+  size_t size;
+  guint8 *buf;
+
+  g_return_val_if_fail (BTL_IS_TRAINING_WORKER (self), NULL);
+
+  if (self->running)
+    return NULL;
+  size = nn_trainer_export_state (self->trainer, NULL, 0);
+  buf = g_malloc (size);
+  nn_trainer_export_state (self->trainer, buf, size);
+  /* A trainer that never stepped holds nothing a fresh one lacks. */
+  if (nn_trainer_state_inspect (buf, size, &info, NULL) != NN_OK || info.step == 0)
+    {
+      g_free (buf);
+      return NULL;
+    }
+  return g_bytes_new_take (buf, size);
+}
+
+gboolean
+btl_training_worker_set_trainer_state (BtlTrainingWorker  *self,
+                                       GBytes             *state,
+                                       GError            **error)
+{
+  NnError nerr = { 0 };
+  gsize size;
+  const void *data;
+
+  g_return_val_if_fail (BTL_IS_TRAINING_WORKER (self), FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (!self->running, FALSE);
+
+  data = g_bytes_get_data (state, &size);
+  if (nn_trainer_import_state (self->trainer, data, size, &nerr) != NN_OK)
+    return btl_error_from_nn (nerr.code, &nerr, error);
+  return TRUE;
+}

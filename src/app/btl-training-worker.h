@@ -74,6 +74,17 @@ gboolean           btl_training_worker_get_latent_stats (BtlTrainingWorker *self
 void               btl_training_worker_set_latent_stats (BtlTrainingWorker  *self,
                                                          const BtlModelInfo *info);
 
+/* The trainer's state (nn_trainer_export_state(): optimizer moments, step
+ * counts, data order, random streams) for a project file; NULL while
+ * running or before the first step. */
+GBytes            *btl_training_worker_dup_trainer_state (BtlTrainingWorker *self);
+/* Continues from a saved state (not while running): the next start goes on
+ * as if training had never stopped. FALSE with an error when the state does
+ * not fit this model and data (another data set or limit, optimizer, …). */
+gboolean           btl_training_worker_set_trainer_state (BtlTrainingWorker  *self,
+                                                          GBytes             *state,
+                                                          GError            **error);
+
 /* Latest snapshot (caller unrefs) or NULL. */
 NnSnapshot        *btl_training_worker_dup_snapshot   (BtlTrainingWorker  *self);
 
