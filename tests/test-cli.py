@@ -11,6 +11,7 @@ import gzip
 import json
 import math
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -193,6 +194,125 @@ def info_model():
     check(info["history_steps"] >= 20, f"history steps {info['history_steps']}")
     check(abs(info["test_psnr_db"] - TRAINED["summary"]["test_psnr_db"]) < 1e-6,
           "info's PSNR is not the one train reported")
+
+
+def file_chunks(data):
+    """{tag: payload} of a .btl or .btlproj (the shared chunk frame)."""
+    out, pos = {}, 20
+    while pos + 12 <= len(data) - 4:
+        tag = data[pos:pos + 4]
+        n = struct.unpack_from("<Q", data, pos + 4)[0]
+        out[tag] = data[pos + 12:pos + 12 + n]
+        pos += 12 + n
+    return out
+
+
+def make_project(model, hist, run_text, state=None):
+    """A .btlproj as btl-project.c writes it: magic, version, size, chunks
+    (MODL = the .btl file itself), END, CRC-32."""
+    def chunk(tag, payload):
+        return tag + struct.pack("<Q", len(payload)) + payload
+    body = chunk(b"MODL", model) + chunk(b"HIST", hist) + chunk(b"RUN ", run_text)
+    if state is not None:
+        body += chunk(b"TRST", state)
+    body += chunk(b"END ", b"")
+    head = b"BTLPROJF" + struct.pack("<IQ", 1, 20 + len(body) + 4)
+    data = head + body
+    return data + struct.pack("<I", zlib.crc32(data) & 0xffffffff)
+
+
+def trainer_state(n_params, rows=10, batch=5, step=7, epoch=1, pos=1):
+    """An "NNTS" v1 trainer state (layout in nn-trainer.c) with zero moments."""
+    h = bytearray(248)
+    h[0:4] = b"NNTS"
+    struct.pack_into("<IIIQQQQqqii", h, 4, 1, 0, batch, n_params, rows, rows, 0,
+                     step, step, epoch, pos)
+    struct.pack_into("<ffdiidi", h, 96, 1.0, 1.0, float("inf"), 0, 0, 0.05, 0)
+    struct.pack_into("<fffd", h, 132, 0.001, 0.0, 1.0, 1000.0)
+    struct.pack_into("<12Q", h, 152, *range(1, 13))
+    return bytes(h) + struct.pack(f"<{rows}I", *range(rows)) + bytes(8 * n_params)
+
+
+@test
+def info_project():
+    check("model" in TRAINED, "needs train_json_one_epoch")
+    with open(TRAINED["model"], "rb") as f:
+        model = f.read()
+    hist = file_chunks(model)[b"HIST"]
+    run_text = (b"dataset=fashion-mnist\ndataset_name=Fashion-MNIST\ntrain_limit=600\n"
+                b"threads=1\nblas_core=Haswell\nblas_config=OpenBLAS test\n"
+                b"app_version=0.0-test\ncreated=1794000000\n")
+    with_state = tmp("run.btlproj")
+    without = tmp("old-run.btlproj")
+    with open(with_state, "wb") as f:
+        f.write(make_project(model, hist, run_text, trainer_state(103328)))
+    with open(without, "wb") as f:
+        f.write(make_project(model, hist, run_text))
+
+    rc, out, err = run("info", with_state)
+    check_exit(rc, 0, out, err, "info project")
+    for word in ("103328", "784-64-16", "Layers", "epochs trained", "Project:",
+                 "seed            3", "BLAS threads    1 used", "fashion-mnist (Fashion-MNIST)",
+                 "the first 600", "optimizer state yes: step 7 epoch 1 Adam"):
+        check(word in out.replace(",", ""), f"info project lacks {word!r}:\n{out}")
+    check(re.search(r"loss history +steps [1-9]\d*, epochs 1, markers 0", out), f"history:\n{out}")
+    rc, out, err = run("info", without)
+    check_exit(rc, 0, out, err, "info project without state")
+    check("optimizer state no" in out, f"info old project:\n{out}")
+
+    rc, out, err = run("info", TRAINED["model"], "--json")
+    model_info = json_lines(out, "info --json")[0]
+    check(model_info["file_type"] == "model", f"file_type {model_info.get('file_type')}")
+    check("optimizer_state" not in model_info, "a model file has no optimizer_state key")
+
+    rc, out, err = run("info", with_state, "--json")
+    check_exit(rc, 0, out, err, "info project --json")
+    info = json_lines(out, "info project --json")[0]
+    # Every key of a model's info, unchanged, then the project's.
+    for key, value in model_info.items():
+        if key not in ("file", "file_type"):
+            check(key in info and info[key] == value, f"project key {key}: {info.get(key)} vs {value}")
+    check(info["file_type"] == "project", f"file_type {info['file_type']}")
+    check(info["project_format_version"] == 1, f"{info['project_format_version']}")
+    check(info["seed"] == 3 and info["threads_setting"] == 1 and info["blas_threads"] == 1,
+          f"seed/threads {info['seed']} {info['threads_setting']} {info['blas_threads']}")
+    check(info["blas_core"] == "Haswell" and info["blas_config"] == "OpenBLAS test", f"{info}")
+    check(info["dataset"] == "fashion-mnist" and info["train_limit"] == 600, f"{info}")
+    check(info["history_points"] == model_info["history_steps"], f"{info['history_points']}")
+    check(info["history_markers"] == 0, f"{info['history_markers']}")
+    check(info["optimizer_state"] is True and info["optimizer"] == "adam", f"{info}")
+    check(info["optimizer_state_step"] == 7 and info["optimizer_state_epoch"] == 1, f"{info}")
+    check(info["optimizer_state_bytes"] == 248 + 40 + 8 * 103328, f"{info}")
+    check(info["project_created"].startswith("2026-"), f"{info['project_created']}")
+    rc, out, err = run("info", without, "--json")
+    check(json_lines(out, "info old project --json")[0]["optimizer_state"] is False, out)
+
+    # Damaged projects: one line on stderr, exit 1.
+    with open(with_state, "rb") as f:
+        good = f.read()
+    bad = {
+        "truncated": good[:len(good) // 2],
+        "truncated-end": good[:-1],
+        "header-only": good[:12],
+        "empty": b"",
+        # CRC intact, but moments for another model.
+        "state-mismatch": make_project(model, hist, run_text, trainer_state(103327)),
+        "state-rows": make_project(model, hist, run_text, trainer_state(103328)[:-4]),
+    }
+    flipped = bytearray(good)
+    flipped[len(good) // 3] ^= 0x10
+    bad["flipped"] = bytes(flipped)
+    for name, content in bad.items():
+        path = tmp(f"bad-{name}.btlproj")
+        with open(path, "wb") as f:
+            f.write(content)
+        for extra in ((), ("--json",)):
+            rc, out, err = run("info", path, *extra)
+            line = check_one_line_error(rc, 1, out, err, f"info {name}.btlproj {' '.join(extra)}")
+            check(f"bad-{name}.btlproj" in line, f"{name}: the error does not name the file: {line}")
+            check(out == "", f"{name}: printed to stdout: {out!r}")
+    rc, out, err = run("info", tmp("bad-state-mismatch.btlproj"))
+    check("model has" in err, f"state mismatch: {err}")
 
 
 @test

@@ -1,4 +1,6 @@
-/* cli-info.c — `bottleneck-cli info`: what a model file holds. */
+/* cli-info.c — `bottleneck-cli info`: what a model file (.btl) or a
+ * project file (.btlproj: the model plus the run's data set, seed, BLAS,
+ * loss history and trainer state) holds. */
 #include "config.h"
 
 #include "cli-common.h"
@@ -9,6 +11,7 @@
 
 #include "btl-loss-history.h"
 #include "btl-model-file.h"
+#include "btl-project.h"
 
 /* nn_config_format / nn_model_describe into a new string. */
 static char *
@@ -145,13 +148,107 @@ describe_kind (char **config_lines)
   return g_strdup (kind);
 }
 
+/* What the project's trainer state says (FALSE when it has none). */
+static gboolean
+project_state (BtlProject         *project,
+               NnTrainerStateInfo *state)
+{
+  if (project == NULL || project->trainer_state == NULL)
+    return FALSE;
+  /* The reader checked it: this only fills the numbers in. */
+  return nn_trainer_state_inspect (g_bytes_get_data (project->trainer_state, NULL),
+                                   g_bytes_get_size (project->trainer_state), state, NULL) == NN_OK;
+}
+
+static void
+print_project_text (BtlProject *project)
+{
+  BtlLossHistory *history = project->history;
+  NnTrainerStateInfo state;
+  g_autofree char *created = format_time (project->created);
+
+  printf ("\n%s\n", _("Project:"));
+  printf (_("  format          project file, version %d\n"), BTL_PROJECT_VERSION);
+  if (project->dataset_spec != NULL)
+    printf (_("  data set        %s (%s)\n"), project->dataset_spec,
+            project->dataset_name != NULL ? project->dataset_name : _("name unknown"));
+  if (project->train_limit > 0)
+    printf (_("  training images the first %d\n"), project->train_limit);
+  else
+    printf (_("  training images all\n"));
+  printf (_("  seed            %llu\n"), (unsigned long long) project->config.seed);
+  if (project->threads > 0)
+    printf (_("  BLAS threads    %d used (setting %d)\n"), project->threads, project->config.threads);
+  else
+    printf (_("  BLAS threads    unknown (setting %d)\n"), project->config.threads);
+  if (project->blas_core != NULL)
+    printf (_("  BLAS core       %s\n"), project->blas_core);
+  if (project->blas_config != NULL)
+    printf (_("  BLAS build      %s\n"), project->blas_config);
+  printf (_("  loss history    steps %u, epochs %u, markers %u\n"),
+          btl_loss_history_get_n_steps (history), btl_loss_history_get_n_epochs (history),
+          btl_loss_history_get_n_markers (history));
+  if (project_state (project, &state))
+    printf (_("  optimizer state yes: step %lld, epoch %d, %s (%zu bytes)\n"),
+            (long long) state.step, state.epoch,
+            state.optimizer == NN_OPTIM_SGD ? "SGD" : "Adam",
+            g_bytes_get_size (project->trainer_state));
+  else
+    printf (_("  optimizer state no (Continue starts a fresh optimizer)\n"));
+  if (project->app_version != NULL)
+    printf (_("  saved by        Bottleneck %s\n"), project->app_version);
+  if (created != NULL)
+    printf (_("  project saved   %s\n"), created);
+}
+
+/* The project's extra keys (after the model's, none renamed). */
+static void
+add_project_json (CliJson    *j,
+                  BtlProject *project)
+{
+  NnTrainerStateInfo state;
+  g_autofree char *created = format_time (project->created);
+
+  cli_json_add_int (j, "project_format_version", BTL_PROJECT_VERSION);
+  cli_json_add_string (j, "dataset", project->dataset_spec);
+  cli_json_add_string (j, "dataset_name", project->dataset_name);
+  cli_json_add_int (j, "train_limit", project->train_limit);
+  cli_json_add_int (j, "seed", (gint64) project->config.seed);
+  cli_json_add_int (j, "threads_setting", project->config.threads);
+  cli_json_add_int (j, "blas_threads", project->threads);
+  cli_json_add_string (j, "blas_core", project->blas_core);
+  cli_json_add_string (j, "blas_config", project->blas_config);
+  cli_json_add_string (j, "app_version", project->app_version);
+  cli_json_add_string (j, "project_created", created);
+  cli_json_add_int (j, "history_points", btl_loss_history_get_n_steps (project->history));
+  cli_json_add_int (j, "history_markers", btl_loss_history_get_n_markers (project->history));
+  if (project->has_run_config)
+    {
+      g_autofree char *text = format_config (&project->run_config);
+      g_autofree char *json = config_to_json (text);
+
+      cli_json_add_raw (j, "start_config", json);
+    }
+  if (project_state (project, &state))
+    {
+      cli_json_add_bool (j, "optimizer_state", TRUE);
+      cli_json_add_string (j, "optimizer", state.optimizer == NN_OPTIM_SGD ? "sgd" : "adam");
+      cli_json_add_int (j, "optimizer_state_step", state.step);
+      cli_json_add_int (j, "optimizer_state_epoch", state.epoch);
+      cli_json_add_int (j, "optimizer_state_bytes", (gint64) g_bytes_get_size (project->trainer_state));
+    }
+  else
+    cli_json_add_bool (j, "optimizer_state", FALSE);
+}
+
 static void
 print_text (const char         *path,
             NnModel            *model,
             const BtlModelInfo *info,
             BtlLossHistory     *history,
             const char         *config_text,
-            const char         *layers)
+            const char         *layers,
+            BtlProject         *project)
 {
   g_autofree char *created = format_time (info->created);
   g_auto(GStrv) config_lines = g_strsplit (config_text, "\n", -1);
@@ -215,6 +312,9 @@ print_text (const char         *path,
     }
   else
     printf ("\n%s\n", _("No training history stored."));
+
+  if (project != NULL)
+    print_project_text (project);
 }
 
 static void
@@ -223,7 +323,8 @@ print_json (const char         *path,
             const BtlModelInfo *info,
             BtlLossHistory     *history,
             const char         *config_text,
-            const char         *layers)
+            const char         *layers,
+            BtlProject         *project)
 {
   g_autofree char *created = format_time (info->created);
   g_autofree char *config_json = config_to_json (config_text);
@@ -263,6 +364,9 @@ print_json (const char         *path,
       cli_json_add_int (&j, "history_steps", 0);
       cli_json_add_raw (&j, "history_epochs", "[]");
     }
+  cli_json_add_string (&j, "file_type", project != NULL ? "project" : "model");
+  if (project != NULL)
+    add_project_json (&j, project);
   cli_json_print (&j);
 }
 
@@ -281,23 +385,42 @@ cli_info (int    argc,
   g_auto(GStrv) files = NULL;
   g_autoptr(GBytes) history_bytes = NULL;
   g_autoptr(BtlLossHistory) history = NULL;
+  g_autoptr(BtlProject) project = NULL;
   g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   g_autofree char *config_text = NULL;
   g_autofree char *layers = NULL;
   NnModel *model;
 
-  context = cli_option_context_new ("info", _("MODEL.btl"),
+  context = cli_option_context_new ("info", _("MODEL.btl|PROJECT.btlproj"),
                                     _("Show a model file’s configuration, layers, "
-                                      "parameter count and training history."),
+                                      "parameter count and training history; for a "
+                                      "project file also its data set, seed, BLAS, "
+                                      "loss history and whether it carries the "
+                                      "optimizer state."),
                                     entries, NULL, NULL);
   if (!cli_parse (context, NULL, &argc, &argv, &files, &error))
     return cli_usage_fail ("info", error->message);
   if (files[0] == NULL || files[1] != NULL)
     return cli_usage_fail ("info", _("Give exactly one model file"));
 
-  model = btl_model_file_load (files[0], &history_bytes, &info, &error);
-  if (model == NULL)
-    return cli_fail ("info", CLI_EXIT_RUNTIME, "%s", error->message);
+  /* A project by its content (or its name, so a damaged one says why). */
+  if (btl_project_file_sniff (files[0]) || g_str_has_suffix (files[0], BTL_PROJECT_EXTENSION))
+    {
+      project = btl_project_load (files[0], &error);
+      if (project == NULL)
+        return cli_fail ("info", CLI_EXIT_RUNTIME, "%s", error->message);
+      model = btl_project_dup_model (project, &error);
+      if (model == NULL)
+        return cli_fail ("info", CLI_EXIT_RUNTIME, "%s: %s", files[0], error->message);
+      btl_model_info_copy (&info, &project->info);
+      history = g_object_ref (project->history);
+    }
+  else
+    {
+      model = btl_model_file_load (files[0], &history_bytes, &info, &error);
+      if (model == NULL)
+        return cli_fail ("info", CLI_EXIT_RUNTIME, "%s", error->message);
+    }
 
   if (history_bytes != NULL)
     {
@@ -313,9 +436,9 @@ cli_info (int    argc,
   config_text = format_config (nn_model_get_config (model));
   layers = describe_model (model);
   if (json)
-    print_json (files[0], model, &info, history, config_text, layers);
+    print_json (files[0], model, &info, history, config_text, layers, project);
   else
-    print_text (files[0], model, &info, history, config_text, layers);
+    print_text (files[0], model, &info, history, config_text, layers, project);
 
   nn_model_free (model);
   return CLI_EXIT_OK;
