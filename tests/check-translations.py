@@ -9,7 +9,9 @@ Fails when
   * `msgfmt --check --statistics` on a .po fails or reports untranslated or
     fuzzy entries;
   * a .po is stale: merged with a pot freshly extracted from the current
-    sources, it has untranslated or fuzzy entries (new or changed strings).
+    sources, it has untranslated or fuzzy entries (new or changed strings);
+  * an engine message (nn_error_set's format, nn_translate's argument, under
+    src/) is not a string literal or is missing from the fresh pot.
 
 Usage: check-translations.py SOURCE_ROOT [XGETTEXT MSGMERGE MSGFMT]
 """
@@ -35,16 +37,20 @@ XGETTEXT_ARGS = [
     '--flag=g_printerr:1:c-format', '--flag=g_printf:1:c-format',
     '--flag=g_fprintf:2:c-format', '--flag=g_sprintf:2:c-format',
     '--flag=g_snprintf:3:c-format',
+    # The engine's messages (po/meson.build passes the same).
+    '--keyword=nn_error_set:3', '--flag=nn_error_set:3:c-format',
+    '--keyword=nn_translate', '--flag=nn_translate:1:pass-c-format',
 ]
 
 MARKERS = {
-    '.c': re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_)\s*\(\s*"|\b(?:g_d)?n?gettext\s*\(|\bg_dpgettext2?\s*\('),
+    '.c': re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_)\s*\(\s*"|\b(?:g_d)?n?gettext\s*\(|\bg_dpgettext2?\s*\('
+                     r'|\bnn_error_set\s*\([^;]*?,[^;]*?,\s*"|\bnn_translate\s*\(\s*"'),
     '.ui': re.compile(r'translatable\s*=\s*"(?:yes|true|1)"'),
 }
 # A literal glued to a macro inside _() (e.g. "step %" G_GINT64_FORMAT): xgettext
 # stops at the macro, so the msgid never matches the runtime string.
 MACRO_GLUE = re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_|n?gettext)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"\s*)+[A-Z_][A-Z0-9_]*')
-DATA_SUFFIXES = ('.desktop.in', '.metainfo.xml.in', '.appdata.xml.in', '.gschema.xml')
+DATA_SUFFIXES = ('.desktop.in', '.metainfo.xml.in', '.appdata.xml.in', '.gschema.xml', '.mime.xml.in')
 
 failures = []
 
@@ -94,6 +100,60 @@ def files_with_strings(root):
             if name.endswith(DATA_SUFFIXES):
                 found.append('data/' + name)
     return sorted(found)
+
+
+ENGINE_CALL = re.compile(r'\b(nn_error_set|nn_translate)\s*\(')
+LITERALS = re.compile(r'\s*(?:"(?:[^"\\\n]|\\.)*"\s*)+')
+
+
+def engine_messages(root):
+    """[(where, msgid or None)] for every nn_error_set / nn_translate call under src/:
+    msgid is its (concatenated) format literal, None when the format is not a literal."""
+    found = []
+    escapes = {'n': '\n', 't': '\t', '"': '"', '\\': '\\'}
+    for dirpath, dirnames, filenames in os.walk(os.path.join(root, 'src')):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not name.endswith('.c'):
+                continue
+            path = os.path.join(dirpath, name)
+            with open(path, encoding='utf-8', errors='replace') as f:
+                text = strip_c_comments(f.read())
+            for m in ENGINE_CALL.finditer(text):
+                # the argument holding the message: nn_error_set's third, nn_translate's first
+                want = 2 if m.group(1) == 'nn_error_set' else 0
+                i, depth, arg, start = m.end(), 0, 0, m.end()
+                while i < len(text):
+                    c = text[i]
+                    if c == '"':
+                        i = re.compile(r'"(?:[^"\\\n]|\\.)*"').match(text, i).end()
+                        continue
+                    if c in '([{':
+                        depth += 1
+                    elif c in ')]}':
+                        if depth == 0:
+                            break
+                        depth -= 1
+                    elif c == ',' and depth == 0:
+                        if arg == want:
+                            break
+                        arg += 1
+                        start = i + 1
+                    i += 1
+                piece = text[start:i]
+                if arg != want or re.match(r'\s*(?:const\s+)?(?:char|NnError|NnStatus)\b', piece):
+                    continue  # the declaration or definition, not a call
+                where = f'{os.path.relpath(path, root)}:{text.count(chr(10), 0, m.start()) + 1}'
+                if where.startswith('src/nn/nn-util.c') and piece.strip() == 'fmt':
+                    continue  # nn_error_set passing its own format on
+                if LITERALS.fullmatch(piece):
+                    parts = re.findall(r'"((?:[^"\\\n]|\\.)*)"', piece)
+                    msgid = ''.join(re.sub(r'\\(.)', lambda e: escapes.get(e.group(1), e.group(1)), p)
+                                    for p in parts)
+                    found.append((where, msgid))
+                else:
+                    found.append((where, None))
+    return found
 
 
 def po_entries(path):
@@ -207,6 +267,19 @@ def main():
         if r.returncode != 0:
             fail(f'xgettext failed:\n{r.stderr}')
         else:
+            # 5. Every engine message is a literal that xgettext extracted.
+            in_pot = {k[1] for k in po_entries(pot)}
+            engine = engine_messages(root)
+            for where, msgid in engine:
+                if msgid is None:
+                    fail(f'{where}: the engine message is not a string literal, so it '
+                         'cannot be translated (nn_error_set\'s format and nn_translate\'s '
+                         'argument must be literals)')
+                elif msgid not in in_pot:
+                    fail(f'{where}: the engine message "{msgid}" is not in the pot '
+                         '(is the file in po/POTFILES.in?)')
+            print(f'engine messages: {len(engine)} calls, '
+                  f'{len({m for _, m in engine if m in in_pot})} distinct msgids in the pot')
             for lang in pos:
                 merged = os.path.join(tmp, lang + '.po')
                 r = subprocess.run([msgmerge, '--quiet', '--no-fuzzy-matching',

@@ -57,7 +57,7 @@ create_settings (void)
     schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
   if (schema == NULL)
     {
-      g_printerr ("bottleneck: settings schema %s not installed; nothing will be remembered\n",
+      g_printerr (_("bottleneck: settings schema %s not installed; nothing will be remembered\n"),
                   APP_ID);
       return NULL;
     }
@@ -86,7 +86,7 @@ btl_application_handle_local_options (GApplication *app,
     self->train_limit = -1;
   else if (self->train_limit < 0)
     {
-      g_printerr ("bottleneck: --train-limit must be 0 or more\n");
+      g_printerr ("%s\n", _("bottleneck: --train-limit must be 0 or more"));
       return 1;
     }
 

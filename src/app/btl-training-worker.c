@@ -398,26 +398,6 @@ join_thread (BtlTrainingWorker *self)
 }
 
 /* Main thread, once per run: takes over the run's reference. */
-/* The engine has no gettext: its divergence message (nn-trainer.c) is said
- * again in the user's language; any other wording is passed on as it is. */
-static void
-set_diverged_error (const NnError  *nn_error,
-                    GError        **error)
-{
-  long long step = 0;
-  char what[16] = "";
-
-  if (sscanf (nn_error->message, "Training diverged at step %lld (loss is %15[^)])",
-              &step, what) == 2)
-    g_set_error (error, BTL_ERROR, BTL_ERROR_DIVERGED,
-                 strcmp (what, "NaN") == 0
-                 ? _("Training diverged at step %lld (loss is NaN): lower the learning rate")
-                 : _("Training diverged at step %lld (loss is infinite): lower the learning rate"),
-                 step);
-  else
-    btl_error_from_nn (NN_ERR_DIVERGED, nn_error, error);
-}
-
 static gboolean
 finish_cb (gpointer user_data)
 {
@@ -428,8 +408,6 @@ finish_cb (gpointer user_data)
 
   if (self->run_status == NN_ERR_CANCELLED)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Training was stopped"));
-  else if (self->run_status == NN_ERR_DIVERGED)
-    set_diverged_error (&self->run_error, &error);
   else if (self->run_status != NN_OK)
     btl_error_from_nn (self->run_status, &self->run_error, &error);
 

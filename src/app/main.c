@@ -6,6 +6,7 @@
 
 #include "btl-application.h"
 #include "btl-blas.h"
+#include "btl-error.h"
 
 int
 main (int   argc,
@@ -20,6 +21,7 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  nn_set_translate_func (btl_error_translate_nn);
 
   g_set_application_name (_("Bottleneck"));
   app = btl_application_new ();

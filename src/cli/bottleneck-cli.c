@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "btl-blas.h"
+#include "btl-error.h"
 #include "cli-common.h"
 
 #include <locale.h>
@@ -59,6 +60,7 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  nn_set_translate_func (btl_error_translate_nn);
 
   if (argc < 2)
     {

@@ -9,6 +9,7 @@
 
 #include "btl-chunk-file.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -95,7 +96,6 @@ btl_chunk_writer_finish (GByteArray *out)
 
 typedef struct
 {
-  const char *kind;
   const char *display;
   BtlChunk   *chunks;
   guint       n_chunks;
@@ -130,7 +130,8 @@ btl_chunk_file_fail (GError     **error,
   va_start (args, fmt);
   what = g_strdup_vprintf (fmt, args);
   va_end (args);
-  g_set_error (error, BTL_ERROR, code, "%s: %s", display, what);
+  /* TRANSLATORS: a file name, then what is wrong with the file */
+  g_set_error (error, BTL_ERROR, code, _("%s: %s"), display, what);
   return FALSE;
 }
 
@@ -166,10 +167,11 @@ walk_chunks (Reader        *r,
         {
           if (truncated)
             return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in a chunk header at offset %" G_GUINT64_FORMAT
-                         " (needs %d bytes, %" G_GUINT64_FORMAT " left)",
-                         pos, CHUNK_HEAD, limit - pos);
-          return fail (r, error, BTL_ERROR_CORRUPT, "no END chunk");
+                         _("truncated in a chunk header at offset %llu "
+                           "(needs %d bytes, %llu left)"),
+                         (unsigned long long) pos, CHUNK_HEAD,
+                         (unsigned long long) (limit - pos));
+          return fail (r, error, BTL_ERROR_CORRUPT, _("no END chunk"));
         }
 
       tag_to_string (data + pos, tag);
@@ -180,21 +182,21 @@ walk_chunks (Reader        *r,
         {
           if (truncated)
             return fail (r, error, BTL_ERROR_CORRUPT,
-                         "truncated in chunk %s (needs %" G_GUINT64_FORMAT
-                         " bytes, %" G_GUINT64_FORMAT " left)", tag, len, left);
+                         _("truncated in chunk %s (needs %llu bytes, %llu left)"),
+                         tag, (unsigned long long) len, (unsigned long long) left);
           return fail (r, error, BTL_ERROR_CORRUPT,
-                       "chunk %s claims %" G_GUINT64_FORMAT " bytes but only %"
-                       G_GUINT64_FORMAT " remain", tag, len, left);
+                       _("chunk %s claims %llu bytes but only %llu remain"),
+                       tag, (unsigned long long) len, (unsigned long long) left);
         }
 
       if (memcmp (tag, "END ", 4) == 0)
         {
           if (truncated)
-            return fail (r, error, BTL_ERROR_CORRUPT, "truncated in the checksum");
+            return fail (r, error, BTL_ERROR_CORRUPT, _("truncated in the checksum"));
           if (len != 0 || pos != limit)
             return fail (r, error, BTL_ERROR_CORRUPT,
-                         "%" G_GUINT64_FORMAT " unexpected bytes after the END chunk",
-                         limit - pos);
+                         _("%llu unexpected bytes after the END chunk"),
+                         (unsigned long long) (limit - pos));
           return TRUE;
         }
 
@@ -206,7 +208,7 @@ walk_chunks (Reader        *r,
       if (slot != NULL)
         {
           if (slot->data != NULL)
-            return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s appears twice", tag);
+            return fail (r, error, BTL_ERROR_CORRUPT, _("chunk %s appears twice"), tag);
           slot->data = data + pos;
           slot->len = len;
         }
@@ -219,13 +221,13 @@ btl_chunk_file_read (const guint8  *data,
                      guint64        size,
                      const char    *magic,
                      guint32        max_version,
-                     const char    *kind,
+                     const char    *not_kind,
                      const char    *display,
                      BtlChunk      *chunks,
                      guint          n_chunks,
                      GError       **error)
 {
-  Reader r = { kind, display, chunks, n_chunks };
+  Reader r = { display, chunks, n_chunks };
   guint64 declared;
   guint32 version, crc_stored, crc;
 
@@ -242,40 +244,42 @@ btl_chunk_file_read (const guint8  *data,
   if (size < MAGIC_LEN)
     {
       if (size > 0 && memcmp (data, magic, size) == 0)
-        return fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-                     " bytes)", size);
-      return fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck %s%s", kind,
-                   size == 0 ? " (empty)" : "");
+        return fail (&r, error, BTL_ERROR_CORRUPT, _("truncated in the header (%llu bytes)"),
+                     (unsigned long long) size);
+      if (size == 0)
+        /* TRANSLATORS: %s is a whole sentence such as "not a Bottleneck model file" */
+        return fail (&r, error, BTL_ERROR_CORRUPT, _("%s (the file is empty)"), not_kind);
+      return fail (&r, error, BTL_ERROR_CORRUPT, "%s", not_kind);
     }
   if (memcmp (data, magic, MAGIC_LEN) != 0)
-    return fail (&r, error, BTL_ERROR_CORRUPT, "not a Bottleneck %s", kind);
+    return fail (&r, error, BTL_ERROR_CORRUPT, "%s", not_kind);
   if (size < HEADER_LEN)
-    return fail (&r, error, BTL_ERROR_CORRUPT, "truncated in the header (%" G_GUINT64_FORMAT
-                 " bytes)", size);
+    return fail (&r, error, BTL_ERROR_CORRUPT, _("truncated in the header (%llu bytes)"),
+                 (unsigned long long) size);
 
   version = get_u32 (data + 8);
   if (version > max_version)
     return fail (&r, error, BTL_ERROR_VERSION,
-                 "made by a newer Bottleneck (format %u; this one reads format %u)",
+                 _("made by a newer Bottleneck (format %u; this one reads format %u)"),
                  version, max_version);
   if (version == 0)
-    return fail (&r, error, BTL_ERROR_CORRUPT, "bad format version 0");
+    return fail (&r, error, BTL_ERROR_CORRUPT, _("bad format version 0"));
 
   declared = get_u64 (data + 12);
   if (declared < size)
     return fail (&r, error, BTL_ERROR_CORRUPT,
-                 "%" G_GUINT64_FORMAT " bytes long but its header says %" G_GUINT64_FORMAT
-                 " (damaged)", size, declared);
+                 _("%llu bytes long but its header says %llu (damaged)"),
+                 (unsigned long long) size, (unsigned long long) declared);
   if (declared > size)
     {
       /* Say where the data ran out; the walk always fails on a short file. */
       if (walk_chunks (&r, data, size, TRUE, error))
-        fail (&r, error, BTL_ERROR_CORRUPT, "truncated (%" G_GUINT64_FORMAT " of %"
-              G_GUINT64_FORMAT " bytes)", size, declared);
+        fail (&r, error, BTL_ERROR_CORRUPT, _("truncated (%llu of %llu bytes)"),
+              (unsigned long long) size, (unsigned long long) declared);
       return FALSE;
     }
   if (size < HEADER_LEN + CHUNK_HEAD + CRC_LEN)
-    return fail (&r, error, BTL_ERROR_CORRUPT, "too short to hold any chunk");
+    return fail (&r, error, BTL_ERROR_CORRUPT, _("too short to hold any chunk"));
 
   crc_stored = get_u32 (data + size - CRC_LEN);
   /* zlib takes uInt lengths: checksum in pieces of at most 1 GiB. */
@@ -285,7 +289,7 @@ btl_chunk_file_read (const guint8  *data,
                            (uInt) MIN (G_GUINT64_CONSTANT (1) << 30, size - CRC_LEN - off));
   if (crc != crc_stored)
     return fail (&r, error, BTL_ERROR_CORRUPT,
-                 "bad checksum (stored %08x, computed %08x): the file is damaged",
+                 _("bad checksum (stored %08x, computed %08x): the file is damaged"),
                  crc_stored, crc);
 
   return walk_chunks (&r, data, size - CRC_LEN, FALSE, error);

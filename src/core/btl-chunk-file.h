@@ -44,14 +44,14 @@ void        btl_chunk_writer_put       (GByteArray  *out,
 GBytes     *btl_chunk_writer_finish    (GByteArray  *out);
 
 /* Checks magic, version, declared size, CRC and every chunk length, then
- * fills the chunks asked for. kind ("model file") and display (the file's
- * name) go into the errors: BTL_ERROR_CORRUPT (not this kind of file,
+ * fills the chunks asked for. not_kind (the translated "not a Bottleneck model
+ * file") and display (the file's name) go into the errors: BTL_ERROR_CORRUPT (not this kind of file,
  * truncated, damaged, bad checksum, a chunk twice) or BTL_ERROR_VERSION. */
 gboolean    btl_chunk_file_read        (const guint8 *data,
                                         guint64       size,
                                         const char   *magic,
                                         guint32       max_version,
-                                        const char   *kind,
+                                        const char   *not_kind,
                                         const char   *display,
                                         BtlChunk     *chunks,
                                         guint         n_chunks,

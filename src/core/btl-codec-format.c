@@ -56,6 +56,7 @@
 
 #include "btl-codec-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
@@ -243,7 +244,7 @@ planes_to_codes (const guint8  *planes,
         if (v >= limit)
           {
             g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                         "a code (%u) does not fit in %d bits", v, bits);
+                         _("a code (%u) does not fit in %d bits"), v, bits);
             return FALSE;
           }
         if (delta)
@@ -327,7 +328,7 @@ inflate_exact (const guint8  *in,
 
   if (inflateInit2 (&zs, -15) != Z_OK)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "zlib failed to start");
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("zlib failed to start"));
       return FALSE;
     }
   zs.next_in = (Bytef *) in;
@@ -339,8 +340,8 @@ inflate_exact (const guint8  *in,
   if (ret != Z_STREAM_END || zs.total_out != out_len || zs.avail_in != 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                   "the payload does not decompress to the %" G_GSIZE_FORMAT
-                   " bytes of codes the header announces", out_len);
+                   _("the payload does not decompress to the %zu bytes of codes the "
+                     "header announces"), out_len);
       return FALSE;
     }
   return TRUE;
@@ -422,7 +423,7 @@ btl_codec_decode_payload (const guint8          *payload,
       if (planes == NULL)
         {
           g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                       "not enough memory for %" G_GSIZE_FORMAT " codes", n);
+                       _("not enough memory for %zu codes"), n);
           return FALSE;
         }
       return inflate_exact (payload, h->payload_bytes, planes, raw_len, error)
@@ -450,7 +451,7 @@ corrupt (GError     **error,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, "not a valid .btlz file: %s",
+  g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, _("not a valid .btlz file: %s"),
                message);
   return FALSE;
 }
@@ -470,51 +471,50 @@ btl_codec_parse_container (const guint8    *data,
 
   memset (h, 0, sizeof *h);
   if (len >= 4 && memcmp (data, MAGIC, 4) != 0)
-    return corrupt (error, "wrong magic (this is not a compressed image)");
+    return corrupt (error, _("wrong magic (this is not a compressed image)"));
   if (len < FIXED_HEADER)
-    return corrupt (error, "truncated in the header (%" G_GSIZE_FORMAT " of %d bytes)",
+    return corrupt (error, _("truncated in the header (%zu of %d bytes)"),
                     len, FIXED_HEADER);
   h->version = data[4];
   if (h->version > BTL_CODEC_VERSION)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
-                   ".btlz version %d is newer than this program’s (%d)",
+                   _(".btlz version %d is newer than this program’s (%d)"),
                    h->version, BTL_CODEC_VERSION);
       return FALSE;
     }
   if (h->version < 1)
-    return corrupt (error, "version 0");
+    return corrupt (error, _("version 0"));
 
   h->latent_dim = get_u16 (data + 40);
   if (h->latent_dim < 1)
-    return corrupt (error, "zero code dimensions");
+    return corrupt (error, _("zero code dimensions"));
   ranges_end = FIXED_HEADER + 4 * (gsize) h->latent_dim;
   if (len < ranges_end + 4)
-    return corrupt (error, "truncated in the quantisation ranges (needs %"
-                    G_GSIZE_FORMAT " bytes, has %" G_GSIZE_FORMAT ")",
+    return corrupt (error, _("truncated in the quantisation ranges (needs %zu bytes, has %zu)"),
                     ranges_end + 4, len);
   h->payload_bytes = get_u32 (data + ranges_end);
   h->header_bytes = ranges_end + 4;
   expected = h->header_bytes + h->payload_bytes + 4;
   if (len < expected)
-    return corrupt (error, "truncated (the header announces %" G_GSIZE_FORMAT
-                    " bytes, the file has %" G_GSIZE_FORMAT ")", expected, len);
+    return corrupt (error, _("truncated (the header announces %zu bytes, the file has %zu)"),
+                    expected, len);
   if (len > expected)
-    return corrupt (error, "%" G_GSIZE_FORMAT " unexpected bytes after the end",
+    return corrupt (error, _("%zu unexpected bytes after the end"),
                     len - expected);
   h->file_bytes = len;
 
   stored_crc = get_u32 (data + len - 4);
   crc = crc32 (crc32 (0L, Z_NULL, 0), data, len - 4);
   if (crc != stored_crc)
-    return corrupt (error, "checksum mismatch (the file is damaged)");
+    return corrupt (error, _("checksum mismatch (the file is damaged)"));
 
   if (data[5] > BTL_CODEC_TRANSFORM_PCA || data[6] > BTL_CODEC_MODE_TILES
       || (data[7] != 1 && data[7] != 3)
       || data[8] < BTL_CODEC_MIN_BITS || data[8] > BTL_CODEC_MAX_BITS
       || data[9] > BTL_CODEC_CODING_DEFLATE_DELTA
       || data[10] > BTL_CODEC_RANGES_IMAGE || data[11] != 0)
-    return corrupt (error, "a header field is out of range");
+    return corrupt (error, _("a header field is out of range"));
   h->transform = data[5];
   h->mode = data[6];
   h->channels = data[7];
@@ -528,18 +528,17 @@ btl_codec_parse_container (const guint8    *data,
   h->tile_height = get_u16 (data + 38);
 
   if (h->width < 1 || h->height < 1 || h->tile_width < 1 || h->tile_height < 1)
-    return corrupt (error, "zero-sized picture or tile");
+    return corrupt (error, _("zero-sized picture or tile"));
   if ((gint64) h->width * h->height > BTL_IMAGE_MAX_PIXELS)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "the compressed picture is %d × %d, above the limit of %"
-                   G_GINT64_FORMAT " megapixels", h->width, h->height,
-                   BTL_IMAGE_MAX_PIXELS / (1024 * 1024));
+                   _("the compressed picture is %d × %d, above the limit of %lld megapixels"),
+                   h->width, h->height, (long long) (BTL_IMAGE_MAX_PIXELS / (1024 * 1024)));
       return FALSE;
     }
   if (h->mode == BTL_CODEC_MODE_FIT
       && (h->width != h->tile_width || h->height != h->tile_height))
-    return corrupt (error, "a fit-mode picture must have the tile’s size");
+    return corrupt (error, _("a fit-mode picture must have the tile’s size"));
   btl_tiles_grid (h->height, h->width, h->tile_height, h->tile_width, &rows, &cols);
   h->n_tiles = rows * cols;
 
@@ -547,14 +546,14 @@ btl_codec_parse_container (const guint8    *data,
   if (n_codes * (h->bits > 8 ? 2 : 1) > MAX_RAW_CODES)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%" G_GSIZE_FORMAT " codes is more than this program handles",
+                   _("%zu codes is more than this program handles"),
                    n_codes);
       return FALSE;
     }
   if (h->coding == BTL_CODEC_CODING_PACKED
       && h->payload_bytes != (n_codes * h->bits + 7) / 8)
-    return corrupt (error, "the payload length does not match %" G_GSIZE_FORMAT
-                    " codes of %d bits", n_codes, h->bits);
+    return corrupt (error, _("the payload length does not match %zu codes of %d bits"),
+                    n_codes, h->bits);
 
   for (int j = 0; j < h->latent_dim; j++)
     {
@@ -562,7 +561,7 @@ btl_codec_parse_container (const guint8    *data,
       float hi = bf16_to_float (get_u16 (data + FIXED_HEADER + 2 * (h->latent_dim + j)));
 
       if (!isfinite (lo) || !isfinite (hi) || hi < lo)
-        return corrupt (error, "bad quantisation range for dimension %d", j);
+        return corrupt (error, _("bad quantisation range for dimension %d"), j);
       if (min != NULL)
         min[j] = lo;
       if (max != NULL)
@@ -604,8 +603,8 @@ btl_codec_read_file (const char  *path,
   if ((gint64) g_mapped_file_get_length (mapped) > BTL_CODEC_MAX_FILE_BYTES)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: %" G_GSIZE_FORMAT " bytes is larger than any .btlz this "
-                   "program writes", name, g_mapped_file_get_length (mapped));
+                   _("%s: %zu bytes is larger than any .btlz this "
+                     "program writes"), name, g_mapped_file_get_length (mapped));
       return NULL;
     }
   /* A private copy: the mapping would change under us if the file did. */
@@ -641,7 +640,7 @@ btl_codec_write_container (const BtlCodecHeader  *h,
   if (plen > G_MAXUINT32)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "the payload (%" G_GSIZE_FORMAT " bytes) does not fit a .btlz", plen);
+                   _("the payload (%zu bytes) does not fit a .btlz"), plen);
       return NULL;
     }
 

@@ -5,6 +5,7 @@
 
 #include "btl-codec-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -191,8 +192,8 @@ check_geometry (int       channels,
       || tile_h > 65535 || tile_w > 65535 || latent_dim < 1 || latent_dim > 65535)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "a codec needs 1 or 3 channels, tiles of 1–65535 pixels and "
-                   "1–65535 code dimensions (got %d channels, %d × %d, %d)",
+                   _("a codec needs 1 or 3 channels, tiles of 1–65535 pixels and "
+                     "1–65535 code dimensions (got %d channels, %d × %d, %d)"),
                    channels, tile_w, tile_h, latent_dim);
       return FALSE;
     }
@@ -261,7 +262,7 @@ btl_codec_new_for_pca (const BtlPca  *pca,
   if (pca->dim != channels * tile_h * tile_w)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "the PCA was fitted on %d features, tiles of %d × %d × %d have %d",
+                   _("the PCA was fitted on %d features, tiles of %d × %d × %d have %d"),
                    pca->dim, channels, tile_h, tile_w, channels * tile_h * tile_w);
       return NULL;
     }
@@ -410,7 +411,7 @@ ranges_from_codes (const float  *z,
         if (!isfinite (v))
           {
             g_set_error (error, BTL_ERROR, BTL_ERROR_DIVERGED,
-                         "the model produced a non-finite code (dimension %d)", j);
+                         _("the model produced a non-finite code (dimension %d)"), j);
             return FALSE;
           }
         min[j] = MIN (min[j], v);
@@ -441,7 +442,7 @@ btl_codec_set_ranges (BtlCodec     *codec,
     if (!isfinite (min[j]) || !isfinite (max[j]) || max[j] < min[j])
       {
         g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                     "bad quantisation range for code dimension %d: [%g, %g]",
+                     _("bad quantisation range for code dimension %d: [%g, %g]"),
                      j, min[j], max[j]);
         return FALSE;
       }
@@ -479,14 +480,14 @@ btl_codec_calibrate (BtlCodec     *codec,
   if (n < 1)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "calibrating a codec needs at least one sample");
+                   _("calibrating a codec needs at least one sample"));
       return FALSE;
     }
   z = g_try_new (float, (gsize) n * codec->latent_dim);
   if (z == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "not enough memory for the codes of %d samples", n);
+                   _("not enough memory for the codes of %d samples"), n);
       return FALSE;
     }
   min = g_new (float, codec->latent_dim);
@@ -590,7 +591,7 @@ btl_codec_compress (BtlCodec      *codec,
   if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "bits must be between %d and %d (got %d)",
+                   _("bits must be between %d and %d (got %d)"),
                    BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
       return NULL;
     }
@@ -598,14 +599,14 @@ btl_codec_compress (BtlCodec      *codec,
     {
       g_set_error (error, BTL_ERROR, height < 1 || width < 1 ? BTL_ERROR_INVALID
                    : BTL_ERROR_TOO_LARGE,
-                   "cannot compress a %d × %d picture (limit %" G_GINT64_FORMAT
-                   " megapixels)", width, height, BTL_IMAGE_MAX_PIXELS / (1024 * 1024));
+                   _("cannot compress a %d × %d picture (limit %lld megapixels)"),
+                   width, height, (long long) (BTL_IMAGE_MAX_PIXELS / (1024 * 1024)));
       return NULL;
     }
   if (mode == BTL_CODEC_MODE_FIT && (height != codec->tile_h || width != codec->tile_w))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "fit mode needs a %d × %d picture (got %d × %d)",
+                   _("fit mode needs a %d × %d picture (got %d × %d)"),
                    codec->tile_w, codec->tile_h, width, height);
       return NULL;
     }
@@ -700,10 +701,12 @@ btl_codec_decompress (BtlCodec        *codec,
 
   if (h.transform != codec->transform)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
-                   "this file was made by a %s codec, not by %s",
-                   h.transform == BTL_CODEC_TRANSFORM_PCA ? "PCA" : "autoencoder",
-                   codec->transform == BTL_CODEC_TRANSFORM_PCA ? "PCA" : "an autoencoder");
+      if (h.transform == BTL_CODEC_TRANSFORM_PCA)
+        g_set_error_literal (error, BTL_ERROR, BTL_ERROR_MISMATCH,
+                             _("this file was made by a PCA codec, not by an autoencoder"));
+      else
+        g_set_error_literal (error, BTL_ERROR, BTL_ERROR_MISMATCH,
+                             _("this file was made by an autoencoder codec, not by PCA"));
       return NULL;
     }
   if (memcmp (h.fingerprint, codec->fingerprint, BTL_CODEC_FINGERPRINT_LEN) != 0)
@@ -711,18 +714,18 @@ btl_codec_decompress (BtlCodec        *codec,
       g_autofree char *theirs = btl_codec_fingerprint_to_hex (h.fingerprint);
 
       g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
-                   "this file was compressed by model %s, but the model given "
-                   "is %s", theirs, codec->fingerprint_hex);
+                   _("this file was compressed by model %s, but the model given "
+                     "is %s"), theirs, codec->fingerprint_hex);
       return NULL;
     }
   if (h.channels != codec->channels || h.tile_width != codec->tile_w
       || h.tile_height != codec->tile_h || d != codec->latent_dim)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                   "not a valid .btlz file: its geometry (%d channels, %d × %d tiles, %d codes) does "
-               "not match its model (%d, %d × %d, %d)", h.channels, h.tile_width,
-               h.tile_height, d, codec->channels, codec->tile_w, codec->tile_h,
-               codec->latent_dim);
+                   _("not a valid .btlz file: its geometry (%d channels, %d × %d tiles, "
+                     "%d codes) does not match its model (%d, %d × %d, %d)"),
+                   h.channels, h.tile_width, h.tile_height, d,
+                   codec->channels, codec->tile_w, codec->tile_h, codec->latent_dim);
       return NULL;
     }
 
@@ -743,7 +746,7 @@ btl_codec_decompress (BtlCodec        *codec,
       || (h.mode == BTL_CODEC_MODE_TILES && image == NULL))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "not enough memory to decode a %d × %d picture", h.width, h.height);
+                   _("not enough memory to decode a %d × %d picture"), h.width, h.height);
       return NULL;
     }
   if (!btl_codec_decode_payload (data + h.header_bytes, &h, q, error))

@@ -75,7 +75,7 @@ btl_dataset_new (const char  *name,
       || n_classes < 0 || n_classes > 256)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Invalid data set shape: %d images of %d×%d×%d, %d classes",
+                   _("Invalid data set shape: %d images of %d×%d×%d, %d classes"),
                    n, channels, height, width, n_classes);
       return NULL;
     }
@@ -84,9 +84,9 @@ btl_dataset_new (const char  *name,
       || (guint64) channels * height * width > G_MAXINT)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "A data set of %d images of %d×%d×%d is above the %" G_GUINT64_FORMAT
-                   " MiB limit", n, channels, height, width,
-                   (guint64) (BTL_DATASET_MAX_BYTES >> 20));
+                   _("A data set of %d images of %d×%d×%d is above the %llu MiB limit"),
+                   n, channels, height, width,
+                   (unsigned long long) (BTL_DATASET_MAX_BYTES >> 20));
       return NULL;
     }
 
@@ -100,7 +100,7 @@ btl_dataset_new (const char  *name,
     {
       btl_dataset_unref (&real->pub);
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "Not enough memory for %d images of %d×%d×%d",
+                   _("Not enough memory for %d images of %d×%d×%d"),
                    n, channels, height, width);
       return NULL;
     }

@@ -1,5 +1,9 @@
 /* btl-error.c — see btl-error.h. */
+#include "config.h"
+
 #include "btl-error.h"
+
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (btl-error-quark, btl_error)
 
@@ -24,8 +28,21 @@ btl_error_from_nn (NnStatus        status,
     default:               code = BTL_ERROR_FAILED; break;
     }
 
-  g_set_error_literal (error, BTL_ERROR, code,
-                       nn_error != NULL && nn_error->message[0] != '\0'
-                         ? nn_error->message : "Engine error");
+  if (nn_error != NULL && nn_error->message[0] != '\0')
+    {
+      /* The engine cuts long messages on a character boundary, but it
+       * quotes what it was given (file contents, arguments) byte for byte. */
+      g_autofree char *valid = g_utf8_make_valid (nn_error->message, -1);
+
+      g_set_error_literal (error, BTL_ERROR, code, valid);
+    }
+  else
+    g_set_error_literal (error, BTL_ERROR, code, _("Engine error"));
   return FALSE;
+}
+
+const char *
+btl_error_translate_nn (const char *msgid)
+{
+  return g_dgettext (GETTEXT_PACKAGE, msgid);
 }

@@ -30,4 +30,8 @@ gboolean btl_error_from_nn (NnStatus        status,
                             const NnError  *nn_error,
                             GError        **error);
 
+/* The engine's translate function (nn_set_translate_func): its English
+ * messages looked up in the program's gettext domain. */
+const char *btl_error_translate_nn (const char *msgid);
+
 G_END_DECLS

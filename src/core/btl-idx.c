@@ -1,6 +1,9 @@
 /* btl-idx.c — IDX (MNIST-format) reader, plain or gzip. See btl-idx.h. */
+#include "config.h"
+
 #include "btl-idx.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -57,7 +60,8 @@ set_corrupt (IdxReader   *r,
   va_start (args, fmt);
   what = g_strdup_vprintf (fmt, args);
   va_end (args);
-  g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, "%s: %s", r->display, what);
+  /* TRANSLATORS: a file name, then what is wrong with the file */
+  g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, _("%s: %s"), r->display, what);
   return FALSE;
 }
 
@@ -83,12 +87,12 @@ idx_read (IdxReader  *r,
 
           if (zerr == Z_ERRNO)
             g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                         "%s: %s", r->display, g_strerror (errno));
+                         _("%s: %s"), r->display, g_strerror (errno));
           else if (zerr == Z_BUF_ERROR)
-            set_corrupt (r, error, "truncated (the gzip stream ends early)");
+            set_corrupt (r, error, _("truncated (the gzip stream ends early)"));
           else
-            set_corrupt (r, error, "damaged gzip data (%s)",
-                         msg != NULL ? msg : "unknown error");
+            set_corrupt (r, error, _("damaged gzip data (%s)"),
+                         msg != NULL ? msg : _("unknown error"));
           return -1;
         }
       if (n == 0)
@@ -100,13 +104,13 @@ idx_read (IdxReader  *r,
            * (even just in its trailer) as Z_BUF_ERROR. */
           if (zerr == Z_BUF_ERROR)
             {
-              set_corrupt (r, error, "truncated (the gzip stream ends early)");
+              set_corrupt (r, error, _("truncated (the gzip stream ends early)"));
               return -1;
             }
           if (zerr != Z_OK)
             {
-              set_corrupt (r, error, "damaged gzip data (%s)",
-                           msg != NULL ? msg : "unknown error");
+              set_corrupt (r, error, _("damaged gzip data (%s)"),
+                           msg != NULL ? msg : _("unknown error"));
               return -1;
             }
           break;
@@ -138,21 +142,21 @@ idx_reader_open (IdxReader   *r,
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", r->display, g_strerror (saved));
+                   _("%s: %s"), r->display, g_strerror (saved));
       return FALSE;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "%s: not a regular file", r->display);
+                   _("%s: not a regular file"), r->display);
       return FALSE;
     }
   r->file_size = (guint64) st.st_size;
   if (r->file_size == 0)
     {
       close (fd);
-      return set_corrupt (r, error, "empty file");
+      return set_corrupt (r, error, _("empty file"));
     }
 
   /* Peek at the gzip magic ourselves so we know which size checks apply. */
@@ -164,7 +168,7 @@ idx_reader_open (IdxReader   *r,
     {
       close (fd);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-                   "%s: cannot open (out of memory)", r->display);
+                   _("%s: cannot open (out of memory)"), r->display);
       return FALSE;
     }
   gzbuffer (r->gz, READ_CHUNK);
@@ -173,33 +177,33 @@ idx_reader_open (IdxReader   *r,
   if (got < 0)
     return FALSE;
   if (got < 4)
-    return set_corrupt (r, error, "truncated in the IDX header (%d of 4 magic bytes)",
+    return set_corrupt (r, error, _("truncated in the IDX header (%d of 4 magic bytes)"),
                         (int) got);
   if (head[0] != 0 || head[1] != 0)
-    return set_corrupt (r, error, "not an IDX file (bad magic %02x %02x %02x %02x)",
+    return set_corrupt (r, error, _("not an IDX file (bad magic %02x %02x %02x %02x)"),
                         head[0], head[1], head[2], head[3]);
   if (head[2] != IDX_TYPE_UBYTE)
     return set_corrupt (r, error,
-                        "unsupported IDX data type 0x%02x (only unsigned bytes, 0x08, are read)",
+                        _("unsupported IDX data type 0x%02x (only unsigned bytes, 0x08, are read)"),
                         head[2]);
 
   r->ndims = head[3];
   if (want_kind == 0x01 && r->ndims != 1)
     return set_corrupt (r, error, r->ndims == 3 || r->ndims == 4
-                        ? "is an IDX image file (magic 0x08%02x), not a label file (0x0801)"
-                        : "not an IDX label file (magic 0x08%02x, expected 0x0801)",
+                        ? _("is an IDX image file (magic 0x08%02x), not a label file (0x0801)")
+                        : _("not an IDX label file (magic 0x08%02x, expected 0x0801)"),
                         r->ndims);
   if (want_kind == 0x03 && r->ndims != 3 && r->ndims != 4)
     return set_corrupt (r, error, r->ndims == 1
-                        ? "is an IDX label file (magic 0x08%02x), not an image file (0x0803)"
-                        : "not an IDX image file (magic 0x08%02x, expected 0x0803)",
+                        ? _("is an IDX label file (magic 0x08%02x), not an image file (0x0803)")
+                        : _("not an IDX image file (magic 0x08%02x, expected 0x0803)"),
                         r->ndims);
 
   got = idx_read (r, head + 4, 4 * (gsize) r->ndims, error);
   if (got < 0)
     return FALSE;
   if (got < 4 * r->ndims)
-    return set_corrupt (r, error, "truncated in the IDX header (%d of %d dimension bytes)",
+    return set_corrupt (r, error, _("truncated in the IDX header (%d of %d dimension bytes)"),
                         (int) got, 4 * r->ndims);
 
   for (int i = 0; i < r->ndims; i++)
@@ -209,7 +213,7 @@ idx_reader_open (IdxReader   *r,
       memcpy (&be, head + 4 + 4 * i, 4);
       r->dims[i] = GUINT32_FROM_BE (be);
       if (r->dims[i] == 0)
-        return set_corrupt (r, error, "dimension %d is 0", i + 1);
+        return set_corrupt (r, error, _("dimension %d is 0"), i + 1);
     }
 
   /* Cap every partial product, so it never overflows 64 bits. */
@@ -224,10 +228,13 @@ idx_reader_open (IdxReader   *r,
           for (int j = 0; j < r->ndims; j++)
             g_string_append_printf (shape, "%s%u", j > 0 ? "×" : "", r->dims[j]);
           g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                       "%s: the header claims %s %s, above the limit of %"
-                       G_GUINT64_FORMAT " values (damaged file?)",
-                       r->display, want_kind == 0x01 ? "labels" : "images", shape->str,
-                       (guint64) (BTL_DATASET_MAX_BYTES / sizeof (float)));
+                       want_kind == 0x01
+                       ? _("%s: the header claims %s labels, above the limit of %llu "
+                           "values (damaged file?)")
+                       : _("%s: the header claims %s images, above the limit of %llu "
+                           "values (damaged file?)"),
+                       r->display, shape->str,
+                       (unsigned long long) (BTL_DATASET_MAX_BYTES / sizeof (float)));
           return FALSE;
         }
       r->n_elements *= r->dims[i];
@@ -241,14 +248,15 @@ idx_reader_open (IdxReader   *r,
 
       if (have < r->n_elements)
         return set_corrupt (r, error,
-                            "truncated: the header promises %" G_GUINT64_FORMAT
-                            " data bytes but only %" G_GUINT64_FORMAT " follow",
-                            r->n_elements, have);
+                            _("truncated: the header promises %llu data bytes but only "
+                              "%llu follow"),
+                            (unsigned long long) r->n_elements, (unsigned long long) have);
       if (have > r->n_elements)
         return set_corrupt (r, error,
-                            "%" G_GUINT64_FORMAT " unexpected bytes after the %"
-                            G_GUINT64_FORMAT " data bytes the header promises",
-                            have - r->n_elements, r->n_elements);
+                            _("%llu unexpected bytes after the %llu data bytes the header "
+                              "promises"),
+                            (unsigned long long) (have - r->n_elements),
+                            (unsigned long long) r->n_elements);
     }
   return TRUE;
 }
@@ -282,24 +290,24 @@ idx_reader_read_data (IdxReader  *r,
       if (got > 0 && !sink (chunk, (gsize) got, offset, user_data))
         {
           g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                       "%s: not enough memory for %" G_GUINT64_FORMAT " values",
-                       r->display, r->n_elements);
+                       _("%s: not enough memory for %llu values"),
+                       r->display, (unsigned long long) r->n_elements);
           return FALSE;
         }
       offset += (guint64) got;
       if ((gsize) got < want)
         return set_corrupt (r, error,
-                            "truncated: the header promises %" G_GUINT64_FORMAT
-                            " data bytes but the data ends after %" G_GUINT64_FORMAT,
-                            r->n_elements, offset);
+                            _("truncated: the header promises %llu data bytes but the data "
+                              "ends after %llu"),
+                            (unsigned long long) r->n_elements, (unsigned long long) offset);
     }
 
   got = idx_read (r, &extra, 1, error);
   if (got < 0)
     return FALSE;
   if (got > 0)
-    return set_corrupt (r, error, "unexpected data after the %" G_GUINT64_FORMAT
-                        " bytes the header promises", r->n_elements);
+    return set_corrupt (r, error, _("unexpected data after the %llu bytes the header promises"),
+                        (unsigned long long) r->n_elements);
   return TRUE;
 }
 
@@ -367,7 +375,7 @@ btl_idx_read_images (const char  *path,
   c = r.ndims == 4 ? (int) r.dims[3] : 1;
   if (c != 1 && c != 3)
     {
-      set_corrupt (&r, error, "images with %d channels (only 1 or 3 are read)", c);
+      set_corrupt (&r, error, _("images with %d channels (only 1 or 3 are read)"), c);
       idx_reader_close (&r);
       return FALSE;
     }
@@ -382,7 +390,7 @@ btl_idx_read_images (const char  *path,
   if (sink.buf == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: not enough memory for %d images", r.display, n);
+                   _("%s: not enough memory for %d images"), r.display, n);
       idx_reader_close (&r);
       return FALSE;
     }
@@ -477,8 +485,8 @@ btl_idx_read_labels (const char  *path,
   if (sink.buf == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: not enough memory for %" G_GUINT64_FORMAT " labels",
-                   r.display, r.n_elements);
+                   _("%s: not enough memory for %llu labels"),
+                   r.display, (unsigned long long) r.n_elements);
       idx_reader_close (&r);
       return FALSE;
     }

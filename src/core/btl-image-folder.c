@@ -185,27 +185,27 @@ check_options (const BtlImageFolderOptions  *opts,
       || opts->tile_width < 4 || opts->tile_width > 1024)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Tile size %d × %d is outside 4…1024 pixels",
+                   _("Tile size %d × %d is outside 4…1024 pixels"),
                    opts->tile_width, opts->tile_height);
       return FALSE;
     }
   if (opts->channels != 0 && opts->channels != 1 && opts->channels != 3)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Channels must be 1 (gray) or 3 (RGB), not %d", opts->channels);
+                   _("Channels must be 1 (gray) or 3 (RGB), not %d"), opts->channels);
       return FALSE;
     }
   if (!(opts->test_fraction > 0.0 && opts->test_fraction <= 0.9))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The held-out fraction must be in (0, 0.9], not %g",
+                   _("The held-out fraction must be in (0, 0.9], not %g"),
                    opts->test_fraction);
       return FALSE;
     }
   if (!(opts->val_fraction >= 0.0 && opts->val_fraction <= 0.5))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The validation fraction must be in [0, 0.5], not %g",
+                   _("The validation fraction must be in [0, 0.5], not %g"),
                    opts->val_fraction);
       return FALSE;
     }
@@ -213,7 +213,7 @@ check_options (const BtlImageFolderOptions  *opts,
       || opts->max_tiles < 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Tiles per picture must be in 0…%d and the tile cap ≥ 0",
+                   _("Tiles per picture must be in 0…%d and the tile cap ≥ 0"),
                    BTL_IMAGE_FOLDER_MAX_TILES_PER_IMAGE);
       return FALSE;
     }

@@ -1,6 +1,9 @@
 /* btl-image.c — float images ⇄ GdkPixbuf, and sample grids. See btl-image.h. */
+#include "config.h"
+
 #include "btl-image.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 #include "btl-error.h"
@@ -200,8 +203,8 @@ btl_image_grid_pixbuf_new (const float  *top,
       || (channels != 1 && channels != 3))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Cannot make an image grid of %d images of %d×%d×%d "
-                   "in %d columns at scale %d",
+                   _("Cannot make an image grid of %d images of %d×%d×%d "
+                     "in %d columns at scale %d"),
                    n, channels, height, width, cols, scale);
       return NULL;
     }
@@ -214,8 +217,8 @@ btl_image_grid_pixbuf_new (const float  *top,
   if (gw > G_MAXINT / 4 || gh > G_MAXINT / 4 || gw * gh > GRID_MAX_PIXELS)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "Image grid of %" G_GUINT64_FORMAT "×%" G_GUINT64_FORMAT
-                   " pixels is too large", gw, gh);
+                   _("Image grid of %llu×%llu pixels is too large"),
+                   (unsigned long long) gw, (unsigned long long) gh);
       return NULL;
     }
 
@@ -223,7 +226,7 @@ btl_image_grid_pixbuf_new (const float  *top,
   if (pixbuf == NULL)
     {
       g_set_error_literal (error, BTL_ERROR, BTL_ERROR_FAILED,
-                           "Not enough memory for the image grid");
+                           _("Not enough memory for the image grid"));
       return NULL;
     }
   gdk_pixbuf_fill (pixbuf, 0xffffffff);
@@ -281,7 +284,7 @@ btl_image_grid_save_png (const char   *path,
       g_autofree char *display = g_filename_display_name (path);
 
       g_set_error (error, local_error->domain, local_error->code,
-                   "Cannot write %s: %s", display, local_error->message);
+                   _("Cannot write %s: %s"), display, local_error->message);
       g_error_free (local_error);
       return FALSE;
     }

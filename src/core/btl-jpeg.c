@@ -4,6 +4,7 @@
 
 #include "btl-jpeg.h"
 
+#include <glib/gi18n-lib.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ jpeg_encode (GdkPixbuf   *pixbuf,
   if (gdk_pixbuf_get_has_alpha (pixbuf) || nc < 3)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "JPEG needs an RGB picture without alpha");
+                   _("JPEG needs an RGB picture without alpha"));
       return NULL;
     }
 
@@ -96,7 +97,7 @@ jpeg_encode (GdkPixbuf   *pixbuf,
       jpeg_destroy_compress (&cinfo);
       free (out);
       g_free (row);
-      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot write JPEG: %s",
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot write JPEG: %s"),
                    jerr.message);
       return NULL;
     }
@@ -172,7 +173,7 @@ btl_jpeg_encode (GdkPixbuf   *pixbuf,
   if (quality < BTL_JPEG_MIN_QUALITY || quality > BTL_JPEG_MAX_QUALITY)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "%s quality must be between %d and %d (got %d)", format,
+                   _("%s quality must be between %d and %d (got %d)"), format,
                    BTL_JPEG_MIN_QUALITY, BTL_JPEG_MAX_QUALITY, quality);
       return NULL;
     }
@@ -183,8 +184,8 @@ btl_jpeg_encode (GdkPixbuf   *pixbuf,
   if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, format, &local_error,
                                   "quality", quality_text, NULL))
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, "cannot write %s: %s",
-                   format, local_error != NULL ? local_error->message : "unknown error");
+      g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot write %s: %s"),
+                   format, local_error != NULL ? local_error->message : _("unknown error"));
       return NULL;
     }
   return g_bytes_new_take (buffer, size);
@@ -276,7 +277,7 @@ btl_jpeg_decode (GBytes   *bytes,
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  pixbuf = btl_tiles_load_image_bytes (bytes, "encoded image", 0, error);
+  pixbuf = btl_tiles_load_image_bytes (bytes, _("encoded image"), 0, error);
   if (pixbuf == NULL)
     return NULL;
   return btl_tiles_image_from_pixbuf (pixbuf, channels, 0, 0, height_out, width_out);

@@ -3,6 +3,7 @@
 
 #include "btl-latent.h"
 
+#include <glib/gi18n-lib.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 #include <string.h>
@@ -98,7 +99,7 @@ btl_latent_space_new (const float   *codes,
   if (n < 1 || dim < 1 || (gint64) n * dim > G_MAXINT32)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "Cannot build a latent space from %d codes of %d dimensions", n, dim);
+                   _("Cannot build a latent space from %d codes of %d dimensions"), n, dim);
       return NULL;
     }
   total = (size_t) n * dim;
@@ -106,7 +107,7 @@ btl_latent_space_new (const float   *codes,
     if (!isfinite (codes[i]))
       {
         g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                     "Code %zu has a non-finite value in dimension %zu: the model may have diverged",
+                     _("Code %zu has a non-finite value in dimension %zu: the model may have diverged"),
                      i / dim, i % dim);
         return NULL;
       }
@@ -167,7 +168,7 @@ check_shape (NnModel     *model,
       || cfg->in_width != ds->width || nn_model_input_dim (model) != btl_dataset_dim (ds))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
-                   "The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d",
+                   _("The model expects %d×%d×%d images but the data set “%s” has %d×%d×%d"),
                    cfg->in_channels, cfg->in_height, cfg->in_width, ds->name,
                    ds->channels, ds->height, ds->width);
       return FALSE;
@@ -194,7 +195,7 @@ begin_encode (NnModel     *model,
   if (n <= 0 || nn_model_latent_dim (model) <= 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "The data set “%s” has no images to encode", ds->name);
+                   _("The data set “%s” has no images to encode"), ds->name);
       return NULL;
     }
   inf = nn_inference_new (model, MIN (n, ENCODE_BATCH), &nerr);
@@ -321,7 +322,7 @@ btl_latent_stats_compute (NnModel       *model,
               {
                 nn_inference_free (inf);
                 g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                             "The model gives non-finite codes (it has diverged)");
+                             _("The model gives non-finite codes (it has diverged)"));
                 return FALSE;
               }
             zmin[d] = MIN (zmin[d], v);
@@ -607,7 +608,7 @@ btl_latent_load_input (const char  *path,
   if (scaled == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "Not enough memory to scale “%s”", path);
+                   _("Not enough memory to scale “%s”"), path);
       return NULL;
     }
   return btl_floats_from_pixbuf (scaled, channels, NULL, NULL);

@@ -1,6 +1,9 @@
 /* btl-loss-history.c — see btl-loss-history.h for the serialised layout. */
+#include "config.h"
+
 #include "btl-loss-history.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -456,7 +459,7 @@ corrupt (GError    **error,
          const char *what)
 {
   g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-               "Loss history is damaged: %s", what);
+               _("Loss history is damaged: %s"), what);
   return FALSE;
 }
 
@@ -470,31 +473,31 @@ read_body (BtlLossHistory  *self,
   int best;
 
   if (!get_bytes (r, magic, 4))
-    return corrupt (error, "shorter than its header");
+    return corrupt (error, _("shorter than its header"));
   if (memcmp (magic, MAGIC, 4) != 0)
-    return corrupt (error, "not a loss history (bad magic)");
+    return corrupt (error, _("not a loss history (bad magic)"));
   if (!get_u32 (r, &version))
-    return corrupt (error, "shorter than its header");
+    return corrupt (error, _("shorter than its header"));
   if (version == 0 || version > BTL_LOSS_HISTORY_VERSION)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_VERSION,
-                   "Loss history version %u is not supported (this build reads up to %u)",
+                   _("Loss history version %u is not supported (this build reads up to %u)"),
                    version, BTL_LOSS_HISTORY_VERSION);
       return FALSE;
     }
   if (!get_u32 (r, &n_steps) || !get_u32 (r, &n_epochs)
       || !get_u32 (r, &n_markers) || !get_i32 (r, &best))
-    return corrupt (error, "shorter than its header");
+    return corrupt (error, _("shorter than its header"));
 
   /* Check counts against what is left before allocating anything. */
   if (n_steps > BTL_LOSS_HISTORY_MAX_ENTRIES || n_epochs > BTL_LOSS_HISTORY_MAX_ENTRIES
       || n_markers > BTL_LOSS_HISTORY_MAX_ENTRIES)
-    return corrupt (error, "entry count out of range");
+    return corrupt (error, _("entry count out of range"));
   if ((guint64) n_steps * STEP_SIZE + (guint64) n_epochs * EPOCH_SIZE
       + (guint64) n_markers * MARKER_MIN_SIZE > r->left)
-    return corrupt (error, "entry counts exceed the data size (truncated?)");
+    return corrupt (error, _("entry counts exceed the data size (truncated?)"));
   if (best < -1)
-    return corrupt (error, "invalid best epoch");
+    return corrupt (error, _("invalid best epoch"));
 
   /* Reserve once: the counts were checked against the data size above. */
   g_array_set_size (self->steps, n_steps);
@@ -505,7 +508,7 @@ read_body (BtlLossHistory  *self,
 
       if (!get_i64 (r, &s.step) || !get_i32 (r, &s.epoch) || !get_f64 (r, &s.train)
           || !get_f64 (r, &s.recon) || !get_f64 (r, &s.reg))
-        return corrupt (error, "truncated in the steps");
+        return corrupt (error, _("truncated in the steps"));
       append_step (self, &s);
     }
   for (guint32 i = 0; i < n_epochs; i++)
@@ -515,7 +518,7 @@ read_body (BtlLossHistory  *self,
       if (!get_i32 (r, &e.epoch) || !get_i64 (r, &e.step) || !get_f64 (r, &e.train)
           || !get_f64 (r, &e.val) || !get_f64 (r, &e.val_recon) || !get_f64 (r, &e.val_reg)
           || !get_f64 (r, &e.test_psnr))
-        return corrupt (error, "truncated in the epochs");
+        return corrupt (error, _("truncated in the epochs"));
       append_epoch (self, &e);
     }
   for (guint32 i = 0; i < n_markers; i++)
@@ -525,21 +528,21 @@ read_body (BtlLossHistory  *self,
       char *label;
 
       if (!get_i64 (r, &step) || !get_u32 (r, &len))
-        return corrupt (error, "truncated in the markers");
+        return corrupt (error, _("truncated in the markers"));
       if (len > BTL_LOSS_HISTORY_MAX_LABEL || len > r->left)
-        return corrupt (error, "marker label too long or truncated");
+        return corrupt (error, _("marker label too long or truncated"));
       label = g_malloc (len + 1);
       get_bytes (r, label, len);
       label[len] = '\0';
       if (memchr (label, '\0', len) != NULL || !g_utf8_validate (label, len, NULL))
         {
           g_free (label);
-          return corrupt (error, "marker label is not valid UTF-8 text");
+          return corrupt (error, _("marker label is not valid UTF-8 text"));
         }
       append_marker (self, step, label);
     }
   if (r->left != 0)
-    return corrupt (error, "unexpected bytes after the end");
+    return corrupt (error, _("unexpected bytes after the end"));
 
   self->best_epoch = best;
   return TRUE;

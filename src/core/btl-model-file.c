@@ -41,6 +41,7 @@
 
 #include "btl-model-file.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -125,14 +126,14 @@ btl_model_file_save_to_bytes (const char          *display,
   if (check == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "%s: cannot save an invalid model: %s", display, nerr.message);
+                   _("%s: cannot save an invalid model: %s"), display, nerr.message);
       return NULL;
     }
   if (nn_model_n_params (check) != n_params || nn_model_n_stats (check) != n_stats)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
-                   "%s: %zu parameters and %zu stats given but the architecture "
-                   "has %zu and %zu", display, n_params, n_stats,
+                   _("%s: %zu parameters and %zu stats given but the architecture "
+                     "has %zu and %zu"), display, n_params, n_stats,
                    nn_model_n_params (check), nn_model_n_stats (check));
       nn_model_free (check);
       return NULL;
@@ -141,7 +142,7 @@ btl_model_file_save_to_bytes (const char          *display,
       && info->latent_dim != nn_model_latent_dim (check))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
-                   "%s: latent statistics for %d dimensions but the model's code has %d",
+                   _("%s: latent statistics for %d dimensions but the model's code has %d"),
                    display, info->latent_dim, nn_model_latent_dim (check));
       nn_model_free (check);
       return NULL;
@@ -173,8 +174,8 @@ btl_model_file_save_to_bytes (const char          *display,
   if (total > G_MAXUINT)   /* GByteArray's limit; ~1e9 parameters */
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: a %" G_GUINT64_FORMAT "-byte model file is too large",
-                   display, total);
+                   _("%s: a %llu-byte model file is too large"),
+                   display, (unsigned long long) total);
       return NULL;
     }
 
@@ -311,17 +312,17 @@ decode (Reader        *r,
 
   if (r->conf.data == NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "no CONF chunk (configuration)");
+      fail (r, error, BTL_ERROR_CORRUPT, _("no CONF chunk (configuration)"));
       return NULL;
     }
   if (r->parm.data == NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "no PARM chunk (parameters)");
+      fail (r, error, BTL_ERROR_CORRUPT, _("no PARM chunk (parameters)"));
       return NULL;
     }
   if (memchr (r->conf.data, '\0', r->conf.len) != NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "the configuration text contains a NUL byte");
+      fail (r, error, BTL_ERROR_CORRUPT, _("the configuration text contains a NUL byte"));
       return NULL;
     }
 
@@ -329,14 +330,14 @@ decode (Reader        *r,
   nn_config_init_default (&cfg);
   if (nn_config_parse (&cfg, conf, &nerr) != NN_OK)
     {
-      fail (r, error, BTL_ERROR_INVALID, "bad configuration: %s", nerr.message);
+      fail (r, error, BTL_ERROR_INVALID, _("bad configuration: %s"), nerr.message);
       return NULL;
     }
   model = nn_model_new (&cfg, &nerr);
   if (model == NULL)
     {
       fail (r, error, nerr.code == NN_ERR_SHAPE ? BTL_ERROR_SHAPE : BTL_ERROR_INVALID,
-            "bad configuration: %s", nerr.message);
+            _("bad configuration: %s"), nerr.message);
       return NULL;
     }
 
@@ -344,16 +345,21 @@ decode (Reader        *r,
   n_stats = nn_model_n_stats (model);
   if (r->parm.len % 4 != 0 || r->parm.len / 4 != n_params)
     {
-      fail (r, error, BTL_ERROR_MISMATCH,
-            "parameter count %" G_GUINT64_FORMAT "%s does not match the architecture (%zu)",
-            r->parm.len / 4, r->parm.len % 4 != 0 ? " (and a fraction)" : "", n_params);
+      if (r->parm.len % 4 != 0)
+        fail (r, error, BTL_ERROR_MISMATCH,
+              _("parameter count %llu (and a fraction) does not match the architecture (%zu)"),
+              (unsigned long long) (r->parm.len / 4), n_params);
+      else
+        fail (r, error, BTL_ERROR_MISMATCH,
+              _("parameter count %llu does not match the architecture (%zu)"),
+              (unsigned long long) (r->parm.len / 4), n_params);
       goto failed;
     }
   if (r->stat.len % 4 != 0 || r->stat.len / 4 != n_stats)
     {
       fail (r, error, BTL_ERROR_MISMATCH,
-            "stat count %" G_GUINT64_FORMAT " does not match the architecture (%zu)",
-            r->stat.len / 4, n_stats);
+            _("stat count %llu does not match the architecture (%zu)"),
+            (unsigned long long) (r->stat.len / 4), n_stats);
       goto failed;
     }
   get_floats (nn_model_params (model), r->parm.data, n_params);
@@ -373,14 +379,14 @@ decode (Reader        *r,
 
       if (r->lats.len < 4 || r->lats.len != 4 + 16 * dim)
         {
-          fail (r, error, BTL_ERROR_CORRUPT, "chunk LATS has a wrong length");
+          fail (r, error, BTL_ERROR_CORRUPT, _("chunk LATS has a wrong length"));
           goto failed;
         }
       if (dim != (guint64) nn_model_latent_dim (model))
         {
           fail (r, error, BTL_ERROR_MISMATCH,
-                "latent statistics for %" G_GUINT64_FORMAT " dimensions but the "
-                "model's code has %d", dim, nn_model_latent_dim (model));
+                _("latent statistics for %llu dimensions but the model's code has %d"),
+                (unsigned long long) dim, nn_model_latent_dim (model));
           goto failed;
         }
       if (info_out != NULL && dim > 0)
@@ -431,7 +437,8 @@ load_data (const guint8  *data,
   if (info_out != NULL)
     btl_model_info_init (info_out);
 
-  if (!btl_chunk_file_read (data, size, MAGIC, BTL_MODEL_FILE_VERSION, "model file",
+  if (!btl_chunk_file_read (data, size, MAGIC, BTL_MODEL_FILE_VERSION,
+                            _("not a Bottleneck model file"),
                             display, chunks, N_CHUNKS, error))
     return NULL;
 

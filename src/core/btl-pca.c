@@ -3,6 +3,7 @@
 
 #include "btl-pca.h"
 
+#include <glib/gi18n-lib.h>
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -67,7 +68,7 @@ top_eigenpairs (float   *a,
   if (info != 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED,
-                   "PCA: LAPACK ssyevr workspace query failed (info %d)", info);
+                   _("PCA: LAPACK ssyevr workspace query failed (info %d)"), info);
       return FALSE;
     }
   lwork = MAX ((int) work_query, 26 * n);
@@ -80,8 +81,8 @@ top_eigenpairs (float   *a,
   if (info != 0 || m != k)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED,
-                   "PCA: LAPACK ssyevr did not converge (info %d, %d of %d "
-                   "eigenvalues)", info, m, k);
+                   _("PCA: LAPACK ssyevr did not converge (info %d, %d of %d "
+                     "eigenvalues)"), info, m, k);
       return FALSE;
     }
 
@@ -148,8 +149,8 @@ btl_pca_fit (const float  *x,
   if (n < 2 || dim < 1 || n_components < 1)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   "PCA needs at least 2 samples, 1 feature and 1 component "
-                   "(got %d samples of %d features, %d components)",
+                   _("PCA needs at least 2 samples, 1 feature and 1 component "
+                     "(got %d samples of %d features, %d components)"),
                    n, dim, n_components);
       return NULL;
     }
@@ -162,8 +163,8 @@ btl_pca_fit (const float  *x,
       || (gram && (gsize) n * (gsize) dim > GRAM_MAX_FLOATS))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "PCA of %d samples × %d features is too large (limit: "
-                   "%d on the smaller side); fit on a subsample",
+                   _("PCA of %d samples × %d features is too large (limit: "
+                     "%d on the smaller side); fit on a subsample"),
                    n, dim, BTL_PCA_MAX_EIGEN_DIM);
       return NULL;
     }
@@ -186,7 +187,7 @@ btl_pca_fit (const float  *x,
         if (!isfinite (v))
           {
             g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                         "PCA: sample %d has a non-finite value at %d", i, j);
+                         _("PCA: sample %d has a non-finite value at %d"), i, j);
             return NULL;
           }
         acc[j] += v;

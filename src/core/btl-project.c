@@ -131,7 +131,7 @@ btl_project_dup_model (BtlProject  *self,
   if (nn_model_n_params (model) != self->n_params || nn_model_n_stats (model) != self->n_stats)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_MISMATCH,
-                   "%zu parameters and %zu stats for an architecture of %zu and %zu",
+                   _("%zu parameters and %zu stats for an architecture of %zu and %zu"),
                    self->n_params, self->n_stats, nn_model_n_params (model),
                    nn_model_n_stats (model));
       nn_model_free (model);
@@ -261,8 +261,8 @@ btl_project_to_bytes (BtlProject  *self,
   if (total > G_MAXUINT)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: a %" G_GUINT64_FORMAT "-byte project file is too large",
-                   display, total);
+                   _("%s: a %llu-byte project file is too large"),
+                   display, (unsigned long long) total);
       return NULL;
     }
 
@@ -329,7 +329,7 @@ parse_keys (Reader      *r,
     return g_steal_pointer (&keys);
   if (memchr (chunk->data, '\0', chunk->len) != NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "chunk %s contains a NUL byte", tag);
+      fail (r, error, BTL_ERROR_CORRUPT, _("chunk %s contains a NUL byte"), tag);
       return NULL;
     }
   text = g_strndup ((const char *) chunk->data, chunk->len);
@@ -343,7 +343,7 @@ parse_keys (Reader      *r,
       eq = strchr (lines[i], '=');
       if (eq == NULL || eq == lines[i])
         {
-          fail (r, error, BTL_ERROR_CORRUPT, "chunk %s: line %u is not key=value", tag, i + 1);
+          fail (r, error, BTL_ERROR_CORRUPT, _("chunk %s: line %u is not key=value"), tag, i + 1);
           return NULL;
         }
       *eq = '\0';
@@ -370,7 +370,7 @@ key_int (Reader      *r,
     return TRUE;
   n = g_ascii_strtoll (v, &end, 10);
   if (v[0] == '\0' || *end != '\0' || n < min || n > max)
-    return fail (r, error, BTL_ERROR_CORRUPT, "chunk %s: bad %s “%s”", tag, key, v);
+    return fail (r, error, BTL_ERROR_CORRUPT, _("chunk %s: bad %s “%s”"), tag, key, v);
   *out = n;
   return TRUE;
 }
@@ -420,7 +420,7 @@ decode_run_view (Reader      *r,
       double s = g_ascii_strtod (smoothing, &end);
 
       if (smoothing[0] == '\0' || *end != '\0' || !(s >= 0 && s <= 0.999))
-        return fail (r, error, BTL_ERROR_CORRUPT, "chunk VIEW: bad smoothing “%s”", smoothing);
+        return fail (r, error, BTL_ERROR_CORRUPT, _("chunk VIEW: bad smoothing “%s”"), smoothing);
       p->smoothing = s;
     }
 #define FLAG(key, field) G_STMT_START {                                   \
@@ -475,12 +475,12 @@ decode (Reader  *r,
 
   if (r->chunks[MODL].data == NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "no MODL chunk (the model)");
+      fail (r, error, BTL_ERROR_CORRUPT, _("no MODL chunk (the model)"));
       return NULL;
     }
   if (r->chunks[HIST].data == NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "no HIST chunk (the loss history)");
+      fail (r, error, BTL_ERROR_CORRUPT, _("no HIST chunk (the loss history)"));
       return NULL;
     }
 
@@ -488,7 +488,7 @@ decode (Reader  *r,
 
   /* The embedded model file checks itself (magic, version, CRC, counts). */
   modl = g_bytes_new_static (r->chunks[MODL].data, r->chunks[MODL].len);
-  model_display = g_strdup_printf ("%s (embedded model)", r->display);
+  model_display = g_strdup_printf (_("%s (embedded model)"), r->display);
   btl_model_info_clear (&p->info);
   model = btl_model_file_load_from_bytes (modl, model_display, NULL, &p->info, error);
   if (model == NULL)
@@ -503,7 +503,7 @@ decode (Reader  *r,
   p->history = btl_loss_history_new_from_bytes (hist, &local_error);
   if (p->history == NULL)
     {
-      fail (r, error, BTL_ERROR_CORRUPT, "bad loss history: %s", local_error->message);
+      fail (r, error, BTL_ERROR_CORRUPT, _("bad loss history: %s"), local_error->message);
       g_error_free (local_error);
       return NULL;
     }
@@ -515,14 +515,14 @@ decode (Reader  *r,
 
       if (memchr (r->chunks[RCFG].data, '\0', r->chunks[RCFG].len) != NULL)
         {
-          fail (r, error, BTL_ERROR_CORRUPT, "chunk RCFG contains a NUL byte");
+          fail (r, error, BTL_ERROR_CORRUPT, _("chunk RCFG contains a NUL byte"));
           return NULL;
         }
       text = g_strndup ((const char *) r->chunks[RCFG].data, r->chunks[RCFG].len);
       nn_config_init_default (&p->run_config);
       if (nn_config_parse (&p->run_config, text, &nerr) != NN_OK)
         {
-          fail (r, error, BTL_ERROR_INVALID, "bad start configuration: %s", nerr.message);
+          fail (r, error, BTL_ERROR_INVALID, _("bad start configuration: %s"), nerr.message);
           return NULL;
         }
       p->has_run_config = TRUE;
@@ -549,7 +549,8 @@ load_data (const guint8  *data,
       [RUN] = { "RUN " }, [VIEW] = { "VIEW" }, [TRST] = { "TRST" } },
   };
 
-  if (!btl_chunk_file_read (data, size, MAGIC, BTL_PROJECT_VERSION, "project file",
+  if (!btl_chunk_file_read (data, size, MAGIC, BTL_PROJECT_VERSION,
+                            _("not a Bottleneck project file"),
                             display, r.chunks, N_CHUNKS, error))
     return NULL;
 

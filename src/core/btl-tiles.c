@@ -4,6 +4,7 @@
 
 #include "btl-tiles.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -24,13 +25,13 @@ check_pixels (const char  *name,
   if (width <= 0 || height <= 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                   "%s: the image has no pixels (%d × %d)", name, width, height);
+                   _("%s: the image has no pixels (%d × %d)"), name, width, height);
       return FALSE;
     }
   if ((gint64) width * height > max_pixels)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: %d × %d pixels is above the limit of %.1f megapixels",
+                   _("%s: %d × %d pixels is above the limit of %.1f megapixels"),
                    name, width, height, (double) max_pixels / (1024.0 * 1024.0));
       return FALSE;
     }
@@ -48,8 +49,8 @@ set_load_error (GError     **error,
     g_set_error (error, G_FILE_ERROR, cause->code, "%s", cause->message);
   else
     g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                 "%s: not an image that can be read (%s)", name,
-                 cause != NULL ? cause->message : "unknown format or damaged file");
+                 _("%s: not an image that can be read (%s)"), name,
+                 cause != NULL ? cause->message : _("unknown format or damaged file"));
 }
 
 /* Files larger than this are not read into memory (no picture format needs
@@ -77,19 +78,19 @@ btl_tiles_load_image (const char  *path,
       int saved = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", name, g_strerror (saved));
+                   _("%s: %s"), name, g_strerror (saved));
       return NULL;
     }
   if (st.st_size == 0)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, "%s: the file is empty", name);
+      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, _("%s: the file is empty"), name);
       return NULL;
     }
   if (st.st_size > MAX_FILE_BYTES)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   "%s: %" G_GINT64_FORMAT " bytes is larger than any picture "
-                   "this program reads", name, (gint64) st.st_size);
+                   _("%s: %lld bytes is larger than any picture "
+                     "this program reads"), name, (long long) st.st_size);
       return NULL;
     }
 
@@ -182,12 +183,12 @@ btl_tiles_load_image_bytes (GBytes      *bytes,
   g_return_val_if_fail (bytes != NULL, NULL);
 
   if (name == NULL)
-    name = "image";
+    name = _("picture");
   if (max_pixels <= 0)
     max_pixels = BTL_IMAGE_MAX_PIXELS;
   if (g_bytes_get_size (bytes) == 0)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, "%s: no data", name);
+      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, _("%s: no data"), name);
       return NULL;
     }
 
@@ -218,7 +219,7 @@ btl_tiles_load_image_bytes (GBytes      *bytes,
   if (check.n_rows_seen < gdk_pixbuf_get_height (pixbuf))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
-                   "%s: only %d of %d rows could be decoded (truncated file?)",
+                   _("%s: only %d of %d rows could be decoded (truncated file?)"),
                    name, check.n_rows_seen, gdk_pixbuf_get_height (pixbuf));
       return NULL;
     }
