@@ -22,7 +22,7 @@ typedef struct
 static const CliCommand commands[] = {
   { "train", cli_train, N_("Train an autoencoder and save it") },
   { "eval",  cli_eval,  N_("Measure a saved model on the test set (MSE, PSNR, SSIM)") },
-  { "info",  cli_info,  N_("Show a model file’s configuration, layers and history") },
+  { "info",  cli_info,  N_("Show a model or project file’s configuration, layers and history") },
   { "bench", cli_bench, N_("Measure training speed against this machine’s sgemm ceiling") },
   { "encode", cli_encode, N_("Print the latent codes of images") },
   { "decode", cli_decode, N_("Decode a latent code into an image") },
