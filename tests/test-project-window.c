@@ -640,6 +640,34 @@ test_continue_opened (Fixture *f, gconstpointer data)
   g_assert_cmpint (s1[n_saved].step, ==, s1[n_saved - 1].step + 1);
   g_assert_cmpint (s3[n_saved].step, ==, 1);
   save_shot (win3, "continue-opened-fresh.png");
+
+  /* A state for other data (here: another training-image limit) is not
+   * applied; the window says so and Continue starts a fresh optimizer. */
+  {
+    g_autofree char *limit_path = g_build_filename (f->dir, "other-limit.btlproj", NULL);
+    g_autoptr(GFile) limit_file = g_file_new_for_path (limit_path);
+    g_autoptr(BtlProject) q = btl_project_load (path, &error);
+    BtlWindow *win4;
+    BtlTrainPage *page4;
+
+    g_assert_no_error (error);
+    q->train_limit -= 100;
+    g_assert_true (btl_project_save (q, limit_path, &error));
+    g_assert_no_error (error);
+    win4 = btl_window_new (f->app);
+    page4 = btl_window_get_train_page (win4);
+    gtk_window_present (GTK_WINDOW (win4));
+    btl_window_open_model (win4, limit_file);
+    g_assert_true (spin_until (dataset_loaded, win4, TIMEOUT_MS));
+    g_assert_true (spin_until (page_has_model_and_grid, page4, TIMEOUT_MS));
+    g_assert_nonnull (btl_train_page_get_message (page4));
+    g_test_message ("%s", btl_train_page_get_message (page4));
+    g_assert_nonnull (strstr (btl_train_page_get_message (page4), "optimizer state does not fit"));
+    g_assert_true (btl_train_page_continue (page4, 1, &error));
+    g_assert_no_error (error);
+    g_assert_true (spin_until (page_idle, page4, TIMEOUT_MS));
+    g_assert_cmpint (btl_loss_history_peek_steps (btl_train_page_get_history (page4))[n_saved].step, ==, 1);
+  }
 }
 
 int
