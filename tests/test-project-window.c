@@ -637,6 +637,22 @@ test_continue_opened (Fixture *f, gconstpointer data)
                   (long long) s1[n_saved - 1].step, s1[n_saved - 1].train,
                   (long long) s1[n_saved].step, s1[n_saved].train,
                   (long long) s3[n_saved].step, s3[n_saved].train);
+  {
+    /* The continued epoch, with the state and with a fresh optimizer. */
+    guint n1 = btl_loss_history_get_n_steps (btl_train_page_get_history (f->page));
+    guint n3 = btl_loss_history_get_n_steps (btl_train_page_get_history (page3));
+    double sum1 = 0, sum3 = 0, max1 = 0, max3 = 0, last10 = 0;
+
+    for (guint i = n_saved; i < n1; i++)
+      sum1 += s1[i].train, max1 = MAX (max1, s1[i].train);
+    for (guint i = n_saved; i < n3; i++)
+      sum3 += s3[i].train, max3 = MAX (max3, s3[i].train);
+    for (guint i = n_saved - 10; i < n_saved; i++)
+      last10 += s1[i].train / 10;
+    g_test_message ("continued epoch (%u steps): mean loss %.6f, max %.6f with the state; "
+                    "mean %.6f, max %.6f with a fresh optimizer; last 10 saved steps %.6f",
+                    n1 - n_saved, sum1 / (n1 - n_saved), max1, sum3 / (n3 - n_saved), max3, last10);
+  }
   g_assert_cmpint (s1[n_saved].step, ==, s1[n_saved - 1].step + 1);
   g_assert_cmpint (s3[n_saved].step, ==, 1);
   save_shot (win3, "continue-opened-fresh.png");
