@@ -45,6 +45,7 @@ test_hook (void)
   nn_set_translate_func (hook_one);
   g_assert_cmpint (nn_config_set (&cfg, "arch", "", &err), ==, NN_ERR_INVALID);
   g_assert_cmpstr (err.message, ==, "架构为空（测试）");
+  g_assert_cmpstr (err.msgid, ==, ARCH_EMPTY);   /* for callers that sort messages */
   g_assert_cmpstr (nn_translate ("(code)"), ==, "(code)");
 
   nn_set_translate_func (NULL);

@@ -262,8 +262,9 @@ update_preview (BtlConfigPanel *self)
     {
       message = err.message;
       /* Most whole-configuration problems are the architecture not fitting
-       * the input: say so where it was typed. */
-      if (strstr (message, "arch") != NULL &&
+       * the input: say so where it was typed (the English format names it,
+       * whatever language the message is in). */
+      if (err.msgid != NULL && strstr (err.msgid, "arch") != NULL &&
           !gtk_widget_get_visible (error_label_for (self, "arch")))
         {
           show_field_error (GTK_WIDGET (self->arch), error_label_for (self, "arch"), message);

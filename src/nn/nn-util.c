@@ -60,6 +60,7 @@ nn_error_set (NnError    *err,
       int n;
 
       err->code = code;
+      err->msgid = fmt;
       va_start (ap, fmt);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
