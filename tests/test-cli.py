@@ -223,13 +223,14 @@ def make_project(model, hist, run_text, state=None):
 
 def trainer_state(n_params, rows=10, batch=5, step=7, epoch=1, pos=1):
     """An "NNTS" v1 trainer state (layout in nn-trainer.c) with zero moments."""
-    h = bytearray(248)
+    h = bytearray(256)
     h[0:4] = b"NNTS"
     struct.pack_into("<IIIQQQQqqii", h, 4, 1, 0, batch, n_params, rows, rows, 0,
                      step, step, epoch, pos)
     struct.pack_into("<ffdiidi", h, 96, 1.0, 1.0, float("inf"), 0, 0, 0.05, 0)
     struct.pack_into("<fffd", h, 132, 0.001, 0.0, 1.0, 1000.0)
     struct.pack_into("<12Q", h, 152, *range(1, 13))
+    struct.pack_into("<II", h, 248, 0, 0)   # no best weights of its own, no batch-norm stats
     return bytes(h) + struct.pack(f"<{rows}I", *range(rows)) + bytes(8 * n_params)
 
 
@@ -282,7 +283,7 @@ def info_project():
     check(info["history_markers"] == 0, f"{info['history_markers']}")
     check(info["optimizer_state"] is True and info["optimizer"] == "adam", f"{info}")
     check(info["optimizer_state_step"] == 7 and info["optimizer_state_epoch"] == 1, f"{info}")
-    check(info["optimizer_state_bytes"] == 248 + 40 + 8 * 103328, f"{info}")
+    check(info["optimizer_state_bytes"] == 256 + 40 + 8 * 103328, f"{info}")
     check(info["project_created"].startswith("2026-"), f"{info['project_created']}")
     rc, out, err = run("info", without, "--json")
     check(json_lines(out, "info old project --json")[0]["optimizer_state"] is False, out)

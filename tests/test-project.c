@@ -618,6 +618,7 @@ test_state_hostile (Fixture       *f,
       { 16, 355 }, { 16, 357 }, { 16, G_MAXUINT64 }, { 16, G_MAXUINT64 / 8 + 1 },
       { 24, G_MAXUINT64 }, { 24, (guint64) 1 << 62 }, { 24, 0 }, { 32, 0 }, { 40, 1000 },
       { 48, G_MAXUINT64 }, { 56, 99 },
+      { 248, 3 }, { 248, 2 }, { 248, 0x500000002 }, { 248, G_MAXUINT64 },
     };
 
     for (gsize k = 0; k < G_N_ELEMENTS (edits); k++)
@@ -632,7 +633,7 @@ test_state_hostile (Fixture       *f,
       }
     /* Two rows swapped for one twice. */
     memcpy (copy, blob, len);
-    memcpy (copy + 248, copy + 252, 4);
+    memcpy (copy + 256, copy + 260, 4);
     {
       g_autoptr(GBytes) state = g_bytes_new (copy, len);
 
@@ -774,6 +775,9 @@ static const ContinueCase continue_cases[] = {
    * target), so N then M differs from N + M by design, also in one process;
    * a continued project equals the in-process Continue. */
   { "cosine, vs Continue in one process", "schedule=cosine", 0, TRUE },
+  /* Early stopping: each run (Continue) counts its patience afresh, in one
+   * process too; when it stops, the best epoch comes back from the state. */
+  { "early stopping, vs Continue in one process", "patience=1;lr=0.1;dropout=0.5", 1, TRUE },
 };
 
 /* Train N epochs → export the state into a project → save → load → new
@@ -861,6 +865,18 @@ test_continue_exact (Fixture       *f,
       q = btl_project_load (path, &error);
       g_assert_no_error (error);
       g_assert_nonnull (q->trainer_state);
+      {
+        NnTrainerStateInfo info;
+
+        g_assert_cmpint (nn_trainer_state_inspect (g_bytes_get_data (q->trainer_state, NULL),
+                                                   g_bytes_get_size (q->trainer_state), &info, &err),
+                         ==, NN_OK);
+        g_assert_true (info.best_weights);
+        g_test_message ("%s: %zu-byte state, best epoch %d (%s)", cc->name,
+                        g_bytes_get_size (q->trainer_state), info.best_epoch + 1,
+                        g_bytes_get_size (q->trainer_state) > 256 + 4 * (gsize) n_rows + 8 * info.n_params
+                        ? "its weights stored" : "the saved weights");
+      }
       b2 = btl_project_dup_model (q, &error);
       g_assert_no_error (error);
       tb2 = nn_trainer_new (b2, x, n_rows, &err);
@@ -877,6 +893,15 @@ test_continue_exact (Fixture       *f,
                       g_array_index (ref, NnProgress, ref->len - 1).train_loss);
       g_assert_cmpuint (got->len, >, head);
       assert_same_records (ref, got);
+      g_assert_cmpmem (nn_model_params (a), nn_model_n_params (a) * 4,
+                       nn_model_params (b2), nn_model_n_params (b2) * 4);
+      if (nn_model_n_stats (a) > 0)
+        g_assert_cmpmem (nn_model_stats (a), nn_model_n_stats (a) * 4,
+                         nn_model_stats (b2), nn_model_n_stats (b2) * 4);
+      /* Restore-best gives the same weights too (kept in the state when
+       * they were not the saved model's own). */
+      nn_trainer_restore_best (ta);
+      nn_trainer_restore_best (tb2);
       g_assert_cmpmem (nn_model_params (a), nn_model_n_params (a) * 4,
                        nn_model_params (b2), nn_model_n_params (b2) * 4);
       if (nn_model_n_stats (a) > 0)

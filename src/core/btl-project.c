@@ -451,7 +451,7 @@ decode_trainer_state (Reader      *r,
   if (c->len > G_MAXSIZE
       || nn_trainer_state_inspect (c->data, (size_t) c->len, &info, &nerr) != NN_OK)
     return fail (r, error, BTL_ERROR_CORRUPT, _("bad trainer state: %s"), nerr.message);
-  if (info.n_params != p->n_params)
+  if (info.n_params != p->n_params || info.n_stats != p->n_stats)
     return fail (r, error, BTL_ERROR_CORRUPT,
                  _("the trainer state has moments for %llu parameters, the model has %zu"),
                  (unsigned long long) info.n_params, p->n_params);

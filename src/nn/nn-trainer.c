@@ -888,14 +888,19 @@ nn_trainer_epochs_done (const NnTrainer *tr)
  *   132     12    f32 × 3 lr, noise level, β (as live-changed)
  *   144     8     f64 throughput (samples/s, display only)
  *   152     96    u64 × 4 × 3 xoshiro states: shuffle, dropout, noise
- *   248     4·rows        u32 row order (training rows, then split-off validation rows)
+ *   248     4     u32 best epoch's weights: 0 none, 1 the model's current
+ *                 weights and stats (no copy stored), 2 stored at the end
+ *   252     4     u32 n_stats (batch-norm statistics of the model)
+ *   256     4·rows        u32 row order (training rows, then split-off validation rows)
  *   …       4·n_params    f32 first moment (SGD: momentum buffer)
  *   …       4·n_params    f32 second moment (zeros for SGD)
+ *   …       4·n_params    f32 best epoch's parameters   } only when the
+ *   …       4·n_stats     f32 best epoch's statistics   } field at 248 is 2
  */
 
 #define STATE_MAGIC    "NNTS"
 #define STATE_VERSION  1
-#define STATE_HEAD     248
+#define STATE_HEAD     256
 #define RNG_OFF        152
 
 static void
@@ -973,13 +978,23 @@ nn_trainer_export_state (const NnTrainer *tr,
                          void            *buf,
                          size_t           size)
 {
-  size_t np = tr->model->n_params;
-  size_t need = STATE_HEAD + 4 * (size_t) tr->n + 8 * np;
+  const NnModel *model = tr->model;
+  size_t np = model->n_params, ns = model->n_stats;
   const NnRng *rngs[3] = { &tr->shuffle_rng, &tr->dropout_rng, &tr->noise_rng };
   unsigned char *p = buf;
-  size_t i;
+  uint32_t best_kind;
+  size_t need, i;
   int k, w;
 
+  /* The best weights are usually the last epoch's, still in the model. */
+  if (!tr->have_best)
+    best_kind = 0;
+  else if (memcmp (tr->best, model->params, np * sizeof (float)) == 0
+           && (ns == 0 || memcmp (tr->best_stats, model->stats, ns * sizeof (float)) == 0))
+    best_kind = 1;
+  else
+    best_kind = 2;
+  need = STATE_HEAD + 4 * (size_t) tr->n + 8 * np + (best_kind == 2 ? 4 * (np + ns) : 0);
   if (buf == NULL || size < need)
     return need;
 
@@ -1013,6 +1028,8 @@ nn_trainer_export_state (const NnTrainer *tr,
   for (k = 0; k < 3; k++)
     for (w = 0; w < 4; w++)
       put_u64 (p + RNG_OFF + 32 * k + 8 * w, rngs[k]->s[w]);
+  put_u32 (p + 248, best_kind);
+  put_u32 (p + 252, (uint32_t) ns);
 
   p += STATE_HEAD;
   for (i = 0; i < (size_t) tr->n; i++, p += 4)
@@ -1021,6 +1038,13 @@ nn_trainer_export_state (const NnTrainer *tr,
     put_f32 (p, tr->m[i]);
   for (i = 0; i < np; i++, p += 4)
     put_f32 (p, tr->v[i]);
+  if (best_kind == 2)
+    {
+      for (i = 0; i < np; i++, p += 4)
+        put_f32 (p, tr->best[i]);
+      for (i = 0; i < ns; i++, p += 4)
+        put_f32 (p, tr->best_stats[i]);
+    }
   return need;
 }
 
@@ -1028,7 +1052,8 @@ nn_trainer_export_state (const NnTrainer *tr,
 typedef struct
 {
   NnTrainerStateInfo info;
-  const unsigned char *order, *m, *v;
+  uint32_t best_kind;
+  const unsigned char *order, *m, *v, *best, *best_stats;
 } StateView;
 
 static NnStatus
@@ -1039,8 +1064,8 @@ state_check (const void *buf,
 {
   const unsigned char *p = buf;
   NnTrainerStateInfo *in = &sv->info;
-  uint64_t rows, n_val, np, n_train;
-  uint32_t version, batch;
+  uint64_t rows, n_val, np, n_train, ns;
+  uint32_t version, batch, best_kind;
   unsigned char *seen;
   size_t left, i;
   int k;
@@ -1070,7 +1095,14 @@ state_check (const void *buf,
     return nn_error_set (err, NN_ERR_INVALID, "trainer state: bad row count %llu",
                          (unsigned long long) rows);
   left -= 4 * (size_t) rows;
-  if (np < 1 || left % 8 != 0 || np != left / 8)
+  best_kind = get_u32 (p + 248);
+  ns = get_u32 (p + 252);
+  /* Moments, then (kind 2) the best parameters and stats: 8 or 12 bytes a
+   * parameter; every product below is bounded by left. */
+  if (best_kind > 2 || np < 1 || np > left / 8
+      || (best_kind == 2 ? np > left / 12 || ns > (left - 12 * np) / 4
+                           || left != 12 * np + 4 * ns
+                         : left != 8 * np))
     return nn_error_set (err, NN_ERR_INVALID,
                          "trainer state: %llu parameters do not match its %zu bytes of moments",
                          (unsigned long long) np, left);
@@ -1080,6 +1112,9 @@ state_check (const void *buf,
     return nn_error_set (err, NN_ERR_INVALID,
                          "trainer state: bad optimizer, batch or row counts");
   in->n_params = np;
+  in->n_stats = ns;
+  in->best_weights = best_kind != 0;
+  sv->best_kind = best_kind;
   in->n_rows = (int64_t) rows;
   in->n_val = (int64_t) n_val;
   in->batch = (int) batch;
@@ -1097,10 +1132,12 @@ state_check (const void *buf,
     int32_t best_epoch = (int32_t) get_u32 (p + 116);
     int32_t since_best = (int32_t) get_u32 (p + 128);
 
+    in->best_epoch = best_epoch;
     if (!(lr_factor >= 0.0f) || !isfinite (lr_factor) || !(plateau_factor >= 0.0f)
         || !isfinite (plateau_factor) || !(lr > 0.0f) || !isfinite (lr) || !(noise >= 0.0f)
         || !isfinite (noise) || !(beta >= 0.0f) || !isfinite (beta) || plateau_bad < 0
         || best_epoch < -1 || (best_epoch >= 0 && best_epoch >= in->epoch) || since_best < 0
+        || (best_kind != 0 && best_epoch < 0)
         || isnan (get_f64 (p + 104)) || isnan (get_f64 (p + 120))
         || !isfinite (get_f64 (p + 72)) || !isfinite (get_f64 (p + 80))
         || !isfinite (get_f64 (p + 88)))
@@ -1114,6 +1151,8 @@ state_check (const void *buf,
   sv->order = p + STATE_HEAD;
   sv->m = sv->order + 4 * (size_t) rows;
   sv->v = sv->m + 4 * (size_t) np;
+  sv->best = sv->v + 4 * (size_t) np;
+  sv->best_stats = sv->best + 4 * (size_t) np;
 
   /* The row order must be a permutation: it indexes the data. */
   seen = nn_calloc ((size_t) rows / 8 + 1, 1);
@@ -1169,7 +1208,7 @@ nn_trainer_import_state (NnTrainer  *tr,
   StateView sv;
   NnStatus st;
   bool running;
-  size_t i, np;
+  size_t i, np, ns;
   int k, w;
 
   if (tr == NULL)
@@ -1184,7 +1223,7 @@ nn_trainer_import_state (NnTrainer  *tr,
     return st;
 
   np = tr->model->n_params;
-  if (sv.info.n_params != np)
+  if (sv.info.n_params != np || sv.info.n_stats != tr->model->n_stats)
     return nn_error_set (err, NN_ERR_SHAPE,
                          "the trainer state holds moments for %llu parameters, the model has %zu",
                          (unsigned long long) sv.info.n_params, np);
@@ -1230,8 +1269,23 @@ nn_trainer_import_state (NnTrainer  *tr,
       tr->m[i] = get_f32 (sv.m + 4 * i);
       tr->v[i] = get_f32 (sv.v + 4 * i);
     }
-  /* Neither the best epoch's weights nor the last step's backup travel. */
-  tr->have_best = false;
+  /* The best epoch's weights: none, the model's own, or stored. */
+  ns = tr->model->n_stats;
+  if (sv.best_kind == 1)
+    {
+      memcpy (tr->best, tr->model->params, np * sizeof (float));
+      if (ns > 0)
+        memcpy (tr->best_stats, tr->model->stats, ns * sizeof (float));
+    }
+  else if (sv.best_kind == 2)
+    {
+      for (i = 0; i < np; i++)
+        tr->best[i] = get_f32 (sv.best + 4 * i);
+      for (i = 0; i < ns; i++)
+        tr->best_stats[i] = get_f32 (sv.best_stats + 4 * i);
+    }
+  tr->have_best = sv.best_kind != 0;
+  /* The last step's backup does not travel (only a divergence uses it). */
   tr->have_backup = false;
   return NN_OK;
 }

@@ -340,18 +340,20 @@ float      nn_trainer_eval_loss (NnTrainer *trainer, const float *x, int n);
  * step count, the order of the data rows and the positions of the shuffle,
  * dropout/sampling and noise streams, the step, epoch and in-epoch counters
  * with the epoch's running loss sums, the schedule's position (lr factor,
- * plateau), the best loss so far and the live lr/noise/β — so that a
+ * plateau), the best loss so far and the best epoch's weights (only when
+ * they are not the model's current ones), the live lr/noise/β — so that a
  * trainer made later, in another process, for the same model, data and
  * configuration continues bit for bit as if it had never stopped. Not kept:
- * the best epoch's weights (restore-best after an import has none) and the
- * last step's backup (a divergence in the first imported step keeps the
+ * the last step's backup (a divergence in the first imported step keeps the
  * weights it has). A flat little-endian blob, magic "NNTS", version 1,
- * 248 + 4·rows + 8·n_params bytes (layout in nn-trainer.c). Call these only
- * while nn_trainer_run is not running. */
+ * 256 + 4·rows + 8·n_params bytes, + 4·(n_params + n_stats) with best
+ * weights of their own (layout in nn-trainer.c). Call these only while
+ * nn_trainer_run is not running. */
 typedef struct
 {
   NnOptimizer optimizer;
   uint64_t    n_params;     /* floats per moment array */
+  uint64_t    n_stats;      /* the model's batch-norm statistics */
   int64_t     n_rows;       /* training data rows the trainer was given */
   int64_t     n_val;        /* rows held out for validation */
   int         batch;        /* rows per step */
@@ -359,6 +361,8 @@ typedef struct
   int64_t     optim_steps;  /* Adam's bias-correction count (reset by a divergence) */
   int         epoch;        /* epochs done */
   int         pos;          /* steps done in the epoch in progress */
+  int         best_epoch;   /* -1 none */
+  bool        best_weights; /* restore-best has the best epoch's weights */
 } NnTrainerStateInfo;
 
 /* Writes the state into buf when size is large enough; returns the size it
@@ -374,7 +378,7 @@ NnStatus   nn_trainer_state_inspect (const void         *buf,
                                      NnTrainerStateInfo *info,
                                      NnError            *err);
 /* Continues from a state: checked as above, then against this trainer
- * (parameter count, optimizer, rows, validation rows, batch: NN_ERR_SHAPE
+ * (parameter and stats counts, optimizer, rows, validation rows, batch: NN_ERR_SHAPE
  * when they differ). On any error the trainer is unchanged. */
 NnStatus   nn_trainer_import_state (NnTrainer  *trainer,
                                     const void *buf,
