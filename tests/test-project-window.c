@@ -559,7 +559,8 @@ assert_same_curve (BtlLossHistory *a,
 static BtlWindow *
 open_and_continue (Fixture    *f,
                    GFile      *file,
-                   int         more)
+                   int         more,
+                   gboolean    restore_best)
 {
   g_autoptr(GError) error = NULL;
   BtlWindow *win = btl_window_new (f->app);
@@ -570,6 +571,9 @@ open_and_continue (Fixture    *f,
   g_assert_true (spin_until (dataset_loaded, win, TIMEOUT_MS));
   g_assert_true (spin_until (page_has_model_and_grid, page, TIMEOUT_MS));
   g_assert_null (btl_train_page_get_message (page));
+  /* Restore Best needs the best epoch's weights, which only the state has. */
+  g_assert_true (gtk_widget_get_sensitive (template_child (GTK_WIDGET (page), BTL_TYPE_TRAIN_PAGE,
+                                                           "restore_best")) == restore_best);
   g_assert_true (btl_train_page_continue (page, more, &error));
   g_assert_no_error (error);
   g_assert_true (spin_until (page_idle, page, TIMEOUT_MS));
@@ -615,7 +619,7 @@ test_continue_opened (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (spin_until (page_idle, f->page, TIMEOUT_MS));
 
-  win2 = open_and_continue (f, file, 1);
+  win2 = open_and_continue (f, file, 1, TRUE);
   page2 = btl_window_get_train_page (win2);
   assert_same_curve (btl_train_page_get_history (f->page), btl_train_page_get_history (page2));
   m1 = btl_training_worker_get_model (btl_train_page_get_worker (f->page));
@@ -623,9 +627,14 @@ test_continue_opened (Fixture *f, gconstpointer data)
   g_assert_cmpmem (nn_model_params (m1), nn_model_n_params (m1) * sizeof (float),
                    nn_model_params (m2), nn_model_n_params (m2) * sizeof (float));
   save_shot (win2, "continue-opened.png");
+  /* Restore Best: the same epoch's weights in both windows. */
+  gtk_widget_activate (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "restore_best"));
+  gtk_widget_activate (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "restore_best"));
+  g_assert_cmpmem (nn_model_params (m1), nn_model_n_params (m1) * sizeof (float),
+                   nn_model_params (m2), nn_model_n_params (m2) * sizeof (float));
 
   /* Without the state: steps start again at 1 and the loss jumps. */
-  win3 = open_and_continue (f, old_file, 1);
+  win3 = open_and_continue (f, old_file, 1, FALSE);
   page3 = btl_window_get_train_page (win3);
   m3 = btl_training_worker_get_model (btl_train_page_get_worker (page3));
   g_assert_true (memcmp (nn_model_params (m1), nn_model_params (m3),

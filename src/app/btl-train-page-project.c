@@ -156,6 +156,18 @@ btl_train_page_save_project (BtlTrainPage  *self,
 
 /* ------------------------------------------------------------ open */
 
+/* Whether the project's trainer state holds the best epoch's weights. */
+static gboolean
+state_has_best (BtlProject *project)
+{
+  NnTrainerStateInfo info;
+
+  return project->trainer_state != NULL &&
+         nn_trainer_state_inspect (g_bytes_get_data (project->trainer_state, NULL),
+                                   g_bytes_get_size (project->trainer_state), &info, NULL) == NN_OK &&
+         info.best_weights;
+}
+
 void
 btl_train_page_open_project (BtlTrainPage *self,
                              BtlProject   *project,
@@ -227,6 +239,10 @@ btl_train_page_open_project (BtlTrainPage *self,
   set_project (self, project, name);
   self->resume_project = project->trainer_state != NULL;
   _btl_train_page_finish_open (self, model, wait_for_dataset);
+  /* Adopted now (not waiting for a data set): opening turned Restore Best
+   * off, but a state that went in brings the best epoch's weights. */
+  if (self->worker != NULL && btl_training_worker_epochs_done (self->worker) > 0)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), state_has_best (project));
 }
 
 /* Called when a worker adopts the opened project's weights: it continues
@@ -250,7 +266,9 @@ _btl_train_page_resume_project (BtlTrainPage *self)
                          error->message);
 
       btl_train_page_show_message (self, message);
+      return;
     }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best), state_has_best (self->project));
 }
 
 BtlProject *
