@@ -749,6 +749,67 @@ test_pages_real_screenshots (void)
   nn_model_free (model);
 }
 
+/* Pages the person is not looking at take no work from the window: while
+ * hidden in a stack, following the trainer's snapshots decodes and scores
+ * nothing; shown, they catch up with the newest weights at once. */
+static void
+test_pages_hidden_follow (void)
+{
+  g_autoptr(BtlDataset) train = make_dataset (200, 6);
+  g_autoptr(BtlDataset) test = make_dataset (100, 7);
+  NnModel *model = make_model ("784-64-8");
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *other = gtk_label_new ("Train");
+  BtlLatentPage *latent = BTL_LATENT_PAGE (btl_latent_page_new ());
+  BtlInspectPage *inspect = BTL_INSPECT_PAGE (btl_inspect_page_new ());
+  float first[784];
+  GtkWindow *window;
+
+  gtk_stack_add_named (GTK_STACK (stack), other, "train");
+  gtk_stack_add_named (GTK_STACK (stack), GTK_WIDGET (latent), "latent");
+  gtk_stack_add_named (GTK_STACK (stack), GTK_WIDGET (inspect), "inspect");
+  gtk_stack_set_visible_child (GTK_STACK (stack), other);
+  window = make_window (stack);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (latent)));
+
+  for (int round = 0; round < 3; round++)
+    {
+      NnSnapshot *snap;
+
+      for (size_t i = 0; i < nn_model_n_params (model); i++)
+        nn_model_params (model)[i] *= 1.1f;
+      snap = nn_snapshot_new_from_model (model, 10 * (round + 1), 0);
+      btl_latent_page_follow (latent, model, snap, test);
+      btl_inspect_page_follow (inspect, model, snap, train, test);
+      nn_snapshot_unref (snap);
+    }
+  /* Nothing was built for the hidden pages. */
+  g_assert_null (btl_latent_page_get_decoded (latent));
+  g_assert_cmpint (btl_inspect_page_get_n_scored (inspect), ==, 0);
+
+  /* Shown: the newest weights (the third round's) are decoded. */
+  gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (latent));
+  g_assert_true (spin_until (is_mapped, latent, 5000));
+  g_assert_nonnull (btl_latent_page_get_decoded (latent));
+  memcpy (first, btl_latent_page_get_decoded (latent), sizeof first);
+  {
+    /* The same weights followed while shown change nothing. */
+    NnSnapshot *snap = nn_snapshot_new_from_model (model, 30, 0);
+
+    btl_latent_page_set_snapshot (latent, snap);
+    nn_snapshot_unref (snap);
+  }
+  g_assert_false (differs (first, btl_latent_page_get_decoded (latent), 784));
+  g_assert_true (spin_until (latent_ready, latent, 20000));
+
+  gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (inspect));
+  g_assert_true (spin_until (inspect_ready, inspect, 20000));
+  g_assert_cmpint (btl_inspect_page_get_n_scored (inspect), ==, test->n);
+
+  gtk_window_destroy (window);
+  nn_model_free (model);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -759,6 +820,7 @@ main (int    argc,
   g_test_add_func ("/latent-page/wide-code", test_latent_page_wide_code);
   g_test_add_func ("/latent-page/decode-latency", test_latent_page_decode_latency);
   g_test_add_func ("/inspect-page/threshold-gallery", test_inspect_page);
+  g_test_add_func ("/pages/hidden-follow", test_pages_hidden_follow);
   g_test_add_func ("/pages/live-training", test_pages_live_training);
   g_test_add_func ("/pages/real-screenshots", test_pages_real_screenshots);
 

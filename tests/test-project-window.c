@@ -308,7 +308,7 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
 
   gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min_before, NULL, NULL, NULL);
   /* The status line as it was before "Saved project …" replaced it. */
-  saved_status = g_strdup (gtk_label_get_text (GTK_LABEL (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "status_label"))));
+  saved_status = g_strdup (gtk_inscription_get_text (GTK_INSCRIPTION (template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "status_label"))));
   btl_window_save_project (f->window, file);
   g_assert_null (btl_train_page_get_message (f->page));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
@@ -347,7 +347,7 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
   g_assert_cmpstr (opened_config, ==, saved_config);
   g_assert_cmpint (btl_config_panel_get_train_limit (panel2), ==, env_int ("BTL_SHOT_LIMIT", 1500));
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "log_scale"))));
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "status_label"))), ==, saved_status);
+  g_assert_cmpstr (gtk_inscription_get_text (GTK_INSCRIPTION (template_child (GTK_WIDGET (page2), BTL_TYPE_TRAIN_PAGE, "status_label"))), ==, saved_status);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (win2)), ==, "tiny-run — Bottleneck");
   title = gtk_header_bar_get_title_widget (GTK_HEADER_BAR (template_child (GTK_WIDGET (win2), BTL_TYPE_WINDOW, "header_bar")));
   g_assert_nonnull (title);

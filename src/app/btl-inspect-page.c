@@ -477,6 +477,14 @@ setup (BtlInspectPage *self,
   request_score (self);
 }
 
+static void
+drop_pending (BtlInspectPage *self)
+{
+  g_clear_pointer (&self->pending_snap, nn_snapshot_unref);
+  g_clear_pointer (&self->pending_train, btl_dataset_unref);
+  g_clear_pointer (&self->pending_test, btl_dataset_unref);
+}
+
 void
 btl_inspect_page_set_model (BtlInspectPage *self,
                             NnModel        *model,
@@ -487,6 +495,7 @@ btl_inspect_page_set_model (BtlInspectPage *self,
 
   g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
 
+  drop_pending (self);
   if (model == NULL)
     {
       setup (self, NULL, NULL, train, test);
@@ -510,6 +519,20 @@ same_config (const NnConfig *a,
   return strcmp (ta, tb) == 0;
 }
 
+static void
+follow_config (BtlInspectPage *self,
+               const NnConfig *cfg,
+               NnSnapshot     *snap,
+               BtlDataset     *train,
+               BtlDataset     *test)
+{
+  if (self->model != NULL && self->train == train && self->test == test
+      && same_config (nn_model_get_config (self->model), cfg))
+    btl_inspect_page_set_snapshot (self, snap);
+  else
+    setup (self, cfg, snap, train, test);
+}
+
 void
 btl_inspect_page_follow (BtlInspectPage *self,
                          NnModel        *model,
@@ -520,11 +543,23 @@ btl_inspect_page_follow (BtlInspectPage *self,
   g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
   g_return_if_fail (model != NULL && snap != NULL);
 
-  if (self->model != NULL && self->train == train && self->test == test
-      && same_config (nn_model_get_config (self->model), nn_model_get_config (model)))
-    btl_inspect_page_set_snapshot (self, snap);
-  else
-    setup (self, nn_model_get_config (model), snap, train, test);
+  /* Hidden: keep only the newest weights; map () takes them up. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      NnSnapshot *old_snap = self->pending_snap;
+      BtlDataset *old_train = self->pending_train, *old_test = self->pending_test;
+
+      self->pending_cfg = *nn_model_get_config (model);
+      self->pending_snap = nn_snapshot_ref (snap);
+      self->pending_train = btl_dataset_ref (train);
+      self->pending_test = btl_dataset_ref (test);
+      g_clear_pointer (&old_snap, nn_snapshot_unref);
+      g_clear_pointer (&old_train, btl_dataset_unref);
+      g_clear_pointer (&old_test, btl_dataset_unref);
+      return;
+    }
+  drop_pending (self);
+  follow_config (self, nn_model_get_config (model), snap, train, test);
 }
 
 void
@@ -644,6 +679,15 @@ btl_inspect_page_map (GtkWidget *widget)
   BtlInspectPage *self = BTL_INSPECT_PAGE (widget);
 
   GTK_WIDGET_CLASS (btl_inspect_page_parent_class)->map (widget);
+  if (self->pending_snap != NULL)
+    {
+      NnSnapshot *snap = g_steal_pointer (&self->pending_snap);
+      g_autoptr(BtlDataset) train = g_steal_pointer (&self->pending_train);
+      g_autoptr(BtlDataset) test = g_steal_pointer (&self->pending_test);
+
+      follow_config (self, &self->pending_cfg, snap, train, test);
+      nn_snapshot_unref (snap);
+    }
   if (self->score_pending)
     request_score (self);
 }
@@ -654,6 +698,7 @@ btl_inspect_page_dispose (GObject *object)
   BtlInspectPage *self = BTL_INSPECT_PAGE (object);
 
   clear_model (self);
+  drop_pending (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->class_bars, g_ptr_array_unref);

@@ -567,6 +567,13 @@ setup (BtlLatentPage  *self,
   btl_latent_page_request_encode (self);
 }
 
+static void
+drop_pending (BtlLatentPage *self)
+{
+  g_clear_pointer (&self->pending_snap, nn_snapshot_unref);
+  g_clear_pointer (&self->pending_test, btl_dataset_unref);
+}
+
 void
 btl_latent_page_set_model (BtlLatentPage *self,
                            NnModel       *model,
@@ -576,6 +583,7 @@ btl_latent_page_set_model (BtlLatentPage *self,
 
   g_return_if_fail (BTL_IS_LATENT_PAGE (self));
 
+  drop_pending (self);
   if (model == NULL)
     {
       setup (self, NULL, NULL, test);
@@ -599,6 +607,19 @@ same_config (const NnConfig *a,
   return strcmp (ta, tb) == 0;
 }
 
+static void
+follow_config (BtlLatentPage  *self,
+               const NnConfig *cfg,
+               NnSnapshot     *snap,
+               BtlDataset     *test)
+{
+  if (self->model != NULL && self->test == test
+      && same_config (nn_model_get_config (self->model), cfg))
+    btl_latent_page_set_snapshot (self, snap);
+  else
+    setup (self, cfg, snap, test);
+}
+
 void
 btl_latent_page_follow (BtlLatentPage *self,
                         NnModel       *model,
@@ -608,11 +629,24 @@ btl_latent_page_follow (BtlLatentPage *self,
   g_return_if_fail (BTL_IS_LATENT_PAGE (self));
   g_return_if_fail (model != NULL && snap != NULL);
 
-  if (self->model != NULL && self->test == test
-      && same_config (nn_model_get_config (self->model), nn_model_get_config (model)))
-    btl_latent_page_set_snapshot (self, snap);
-  else
-    setup (self, nn_model_get_config (model), snap, test);
+  /* Hidden: keep only the newest weights (the model's configuration is
+   * copied, as the trainer's model may be gone by the time we are shown). */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      NnSnapshot *old = self->pending_snap;
+
+      self->pending_cfg = *nn_model_get_config (model);
+      self->pending_snap = nn_snapshot_ref (snap);
+      g_clear_pointer (&old, nn_snapshot_unref);
+      if (self->pending_test != test)
+        {
+          g_clear_pointer (&self->pending_test, btl_dataset_unref);
+          self->pending_test = btl_dataset_ref (test);
+        }
+      return;
+    }
+  drop_pending (self);
+  follow_config (self, nn_model_get_config (model), snap, test);
 }
 
 void
@@ -721,6 +755,14 @@ btl_latent_page_map (GtkWidget *widget)
   BtlLatentPage *self = BTL_LATENT_PAGE (widget);
 
   GTK_WIDGET_CLASS (btl_latent_page_parent_class)->map (widget);
+  if (self->pending_snap != NULL)
+    {
+      NnSnapshot *snap = g_steal_pointer (&self->pending_snap);
+      g_autoptr(BtlDataset) test = g_steal_pointer (&self->pending_test);
+
+      follow_config (self, &self->pending_cfg, snap, test);
+      nn_snapshot_unref (snap);
+    }
   /* Snapshots that arrived while hidden only marked the map stale. */
   if (self->encode_pending)
     btl_latent_page_request_encode (self);
@@ -733,6 +775,7 @@ btl_latent_page_dispose (GObject *object)
   BtlLatentPage *self = BTL_LATENT_PAGE (object);
 
   clear_model (self);
+  drop_pending (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->rand, g_rand_free);

@@ -164,7 +164,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
     g_autofree char *status = g_strdup_printf (_("Opened %s (%d epochs)"),
                                                base, MAX (info.epochs_trained, 0));
 
-    gtk_label_set_text (self->status_label, status);
+    gtk_inscription_set_text (self->status_label, status);
   }
 
   /* Its codec ranges go with the weights (taken over when it is adopted). */

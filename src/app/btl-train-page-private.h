@@ -34,12 +34,12 @@ struct _BtlTrainPage
   GtkToggleButton   *log_scale;
   GtkToggleButton   *x_by_epoch;
   GtkToggleButton   *show_difference;
-  GtkLabel          *grid_caption;
+  GtkInscription    *grid_caption;
   GtkButton         *restore_best;
   GtkButton         *continue_button;
   GtkSpinButton     *more_epochs;
-  GtkLabel          *status_label;
-  GtkLabel          *psnr_label;
+  GtkInscription    *status_label;
+  GtkInscription    *psnr_label;
   GtkProgressBar    *progress;
   GtkButton         *rerun_button;
 
@@ -75,6 +75,7 @@ struct _BtlTrainPage
   guint              eval_running : 1;
   guint              eval_timeout_id;
   gint64             last_eval_us;
+  gint64             progress_shown_us; /* when the progress bar last moved */
   guint              decode_running : 1;
   guint              n_grid_refreshes;
   gint64             grid_us_total;     /* main thread: upload into the widget */

@@ -138,7 +138,7 @@ btl_train_page_save_project (BtlTrainPage  *self,
   p->log_scale = gtk_toggle_button_get_active (self->log_scale);
   p->x_by_epoch = gtk_toggle_button_get_active (self->x_by_epoch);
   p->show_difference = gtk_toggle_button_get_active (self->show_difference);
-  p->status = g_strdup (gtk_label_get_text (self->status_label));
+  p->status = g_strdup (gtk_inscription_get_text (self->status_label));
 
   if (!btl_project_save (p, path, error))
     return FALSE;
@@ -222,12 +222,12 @@ btl_train_page_open_project (BtlTrainPage *self,
   _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);
   if (project->status != NULL && project->status[0] != '\0')
-    gtk_label_set_text (self->status_label, project->status);
+    gtk_inscription_set_text (self->status_label, project->status);
   else
     {
       g_autofree char *status = g_strdup_printf (_("Opened project “%s”"), name);
 
-      gtk_label_set_text (self->status_label, status);
+      gtk_inscription_set_text (self->status_label, status);
     }
 
   /* The weights' codec ranges and the trainer's state go to the worker
@@ -486,7 +486,7 @@ compare_rerun (BtlTrainPage *self)
     gtk_widget_remove_css_class (self->message_bar, "warning");
   gtk_label_set_text (self->message_label, self->comparison);
   gtk_revealer_set_reveal_child (self->message_revealer, TRUE);
-  gtk_label_set_text (self->status_label,
+  gtk_inscription_set_text (self->status_label,
                       self->verdict == BTL_RERUN_IDENTICAL ? _("Re-run: identical to the saved run")
                       : self->verdict == BTL_RERUN_PREFIX ? _("Re-run: identical as far as both go")
                       : _("Re-run: differs from the saved run"));

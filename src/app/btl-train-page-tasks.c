@@ -115,7 +115,7 @@ decode_done (GObject      *object,
                                    (long long) d->snapshot->step);
       else
         caption = g_strdup (_("Test images and their reconstructions"));
-      gtk_label_set_text (self->grid_caption, caption);
+      gtk_inscription_set_text (self->grid_caption, caption);
 
       dt = g_get_monotonic_time () - t0;
       self->n_grid_refreshes++;

@@ -11,6 +11,9 @@
 
 #include "btl-train-page-private.h"
 
+/* The progress bar moves at most this often while training. */
+#define PROGRESS_INTERVAL_US (250 * 1000)
+
 /* "1:02:03" or "2:03" */
 static char *
 format_duration (double seconds)
@@ -33,7 +36,7 @@ _btl_train_page_update_psnr_label (BtlTrainPage *self)
   else
     /* Translators: peak signal-to-noise ratio of the test images, in decibels */
     text = g_strdup_printf (_("Test PSNR %.2f dB"), self->test_psnr);
-  gtk_label_set_text (self->psnr_label, text);
+  gtk_inscription_set_text (self->psnr_label, text);
 }
 
 void
@@ -41,7 +44,7 @@ _btl_train_page_update_status (BtlTrainPage *self)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   const NnProgress *p = &self->last;
-  gint64 total_steps;
+  gint64 total_steps, now;
 
   if (!self->have_last)
     return;
@@ -74,9 +77,17 @@ _btl_train_page_update_status (BtlTrainPage *self)
       g_string_append_printf (s, _("%s left"), eta);
     }
 
-  gtk_label_set_text (self->status_label, s->str);
-  if (total_steps > 0)
-    gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
+  if (g_strcmp0 (gtk_inscription_get_text (self->status_label), s->str) != 0)
+    gtk_inscription_set_text (self->status_label, s->str);
+  /* Moving the bar re-allocates it, and any allocation makes GDK recompute
+   * the toplevel's size (an X round trip): a few times a second is plenty. */
+  now = g_get_monotonic_time ();
+  if (total_steps > 0 && (self->state != BTL_TRAIN_STATE_RUNNING
+                          || now - self->progress_shown_us >= PROGRESS_INTERVAL_US))
+    {
+      gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
+      self->progress_shown_us = now;
+    }
 }
 
 /* Shows the model's current weights (while no thread writes them). */
@@ -173,7 +184,7 @@ on_worker_finished (BtlTrainingWorker *worker,
     status = g_strdup_printf (_("Finished %d epochs in %s"),
                               btl_training_worker_epochs_done (worker), took);
 
-  gtk_label_set_text (self->status_label, status);
+  gtk_inscription_set_text (self->status_label, status);
   gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),
                             btl_loss_history_get_best_epoch (self->history) >= 0);
   /* May say how a re-run compares with its saved run instead. */

@@ -150,7 +150,7 @@ on_restore_best (BtlTrainPage *self)
     return;
 
   btl_training_worker_restore_best (self->worker);
-  gtk_label_set_text (self->status_label, _("Restored the weights of the best epoch"));
+  gtk_inscription_set_text (self->status_label, _("Restored the weights of the best epoch"));
   _btl_train_page_show_model_weights (self);
 }
 
@@ -333,7 +333,7 @@ btl_train_page_init (BtlTrainPage *self)
   g_object_bind_property (self->show_difference, "active", self->grid, "show-difference",
                           G_BINDING_SYNC_CREATE);
 
-  gtk_label_set_text (self->status_label, _("Loading the data set…"));
+  gtk_inscription_set_text (self->status_label, _("Loading the data set…"));
   _btl_train_page_update_run_actions (self);
   _btl_train_page_update_psnr_label (self);
 }
@@ -412,7 +412,7 @@ btl_train_page_set_dataset (BtlTrainPage *self,
                        train->name, train->n, test->n, train->width, train->height);
 
     if (self->pending_model == NULL)
-      gtk_label_set_text (self->status_label, status);
+      gtk_inscription_set_text (self->status_label, status);
   }
 
   if (self->pending_model != NULL)
@@ -420,11 +420,11 @@ btl_train_page_set_dataset (BtlTrainPage *self,
       /* A model opened while the data set loaded: it says what it is. */
       g_autofree char *opened = g_strdup (self->project != NULL && self->project->status != NULL
                                           ? self->project->status
-                                          : gtk_label_get_text (self->status_label));
+                                          : gtk_inscription_get_text (self->status_label));
 
       _btl_train_page_adopt_model (self, g_steal_pointer (&self->pending_model));
       _btl_train_page_show_model_weights (self);
-      gtk_label_set_text (self->status_label, opened);
+      gtk_inscription_set_text (self->status_label, opened);
       gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->worker != NULL);
       _btl_train_page_update_run_actions (self);
     }
@@ -527,7 +527,7 @@ btl_train_page_train (BtlTrainPage  *self,
   self->target_epochs = cfg.epochs;
   _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);
-  gtk_label_set_text (self->status_label, _("Starting…"));
+  gtk_inscription_set_text (self->status_label, _("Starting…"));
 
   btl_training_worker_start (self->worker, 0);
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
@@ -597,7 +597,7 @@ btl_train_page_stop (BtlTrainPage *self)
 
   if (self->worker != NULL && self->state != BTL_TRAIN_STATE_IDLE)
     {
-      gtk_label_set_text (self->status_label, _("Stopping…"));
+      gtk_inscription_set_text (self->status_label, _("Stopping…"));
       btl_training_worker_stop (self->worker);
     }
 }
@@ -635,7 +635,7 @@ btl_train_page_set_status (BtlTrainPage *self,
 {
   g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
 
-  gtk_label_set_text (self->status_label, status ? status : "");
+  gtk_inscription_set_text (self->status_label, status ? status : "");
 }
 
 BtlLossHistory *
