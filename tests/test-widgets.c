@@ -715,6 +715,86 @@ test_image_grid (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Fashion-MNIST's names under 24 test images, at the sizes the Train page
+ * gives the grid (829×254 in a 1280×800 window, 564×254 at the 1015 px
+ * minimum width) and between: every name shows whole, on one or two lines
+ * broken between words, no wider than its column allows. */
+static void
+test_image_grid_labels (void)
+{
+  static const char *const names[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+  static const int sizes[][2] = { { 829, 254 }, { 564, 254 }, { 640, 254 }, { 720, 230 },
+                                  { 900, 300 }, { 600, 280 }, { 564, 220 } };
+  const int n = 24, h = 28, w = 28;
+  g_autofree float *orig = g_new (float, n * h * w);
+  g_autofree float *recon = g_new (float, n * h * w);
+  const char *labels[25];
+  GtkWidget *grid = g_object_ref_sink (btl_image_grid_new ());
+
+  for (int i = 0; i < n * h * w; i++)
+    orig[i] = recon[i] = 0.5f;
+  for (int i = 0; i < n; i++)
+    labels[i] = names[i % G_N_ELEMENTS (names)];
+  labels[n] = NULL;
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, n, 1, h, w);
+  btl_image_grid_set_labels (BTL_IMAGE_GRID (grid), labels);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      GtkWidget *window = show_in_window (grid, sizes[s][0], sizes[s][1]);
+
+      g_assert_cmpint (gtk_widget_get_width (grid), ==, sizes[s][0]);
+      for (int i = 0; i < n; i++)
+        {
+          double width = 0, room = 0;
+          g_autofree char *shown = btl_image_grid_dup_shown_label (BTL_IMAGE_GRID (grid), i,
+                                                                   &width, &room);
+          g_auto(GStrv) lines = g_strsplit (shown, "\n", -1);
+          g_autofree char *joined = g_strjoinv ("", lines);
+          g_autofree char *marked = g_strjoinv (" | ", lines);
+
+          if (g_test_verbose ())
+            g_test_message ("%d×%d: “%s” %.0f of %.0f px", sizes[s][0], sizes[s][1],
+                            marked, width, room);
+          g_assert_cmpstr (joined, ==, labels[i]);
+          g_assert_cmpuint (g_strv_length (lines), <=, 2);
+          g_assert_cmpfloat (width, >, 0);
+          g_assert_cmpfloat (width, <=, room);
+          /* Not crammed: at least the tiles' width (28 px images at 1.3× or more). */
+          g_assert_cmpfloat (room, >=, 36);
+        }
+      /* At the default window size the longest name stays on one line. */
+      if (s == 0)
+        {
+          g_autofree char *shown = btl_image_grid_dup_shown_label (BTL_IMAGE_GRID (grid), 0,
+                                                                   NULL, NULL);
+
+          g_assert_cmpstr (shown, ==, "T-shirt/top");
+        }
+      gtk_window_set_child (GTK_WINDOW (window), NULL);
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+
+  /* A name that cannot fit is cut with "…", within its room. */
+  {
+    const char *odd[] = { "Averyveryveryverylongunbreakablename", NULL };
+    GtkWidget *window;
+    double width = 0, room = 0;
+    g_autofree char *shown = NULL;
+
+    btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, 24, 1, h, w);
+    btl_image_grid_set_labels (BTL_IMAGE_GRID (grid), odd);
+    window = show_in_window (grid, 564, 254);
+    shown = btl_image_grid_dup_shown_label (BTL_IMAGE_GRID (grid), 0, &width, &room);
+    g_assert_true (g_str_has_suffix (shown, "…"));
+    g_assert_cmpfloat (width, <=, room);
+    gtk_window_set_child (GTK_WINDOW (window), NULL);
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
+  g_object_unref (grid);
+}
+
 /* ---- scatter map ------------------------------------------------------- */
 
 static void
@@ -1231,6 +1311,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
+  g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
   g_test_add_func ("/widgets/rd-chart", test_rd_chart);

@@ -30,6 +30,14 @@ struct _BtlImageGrid
   int               width;
   gboolean          show_difference;
   int               hover;
+
+  /* The on-screen layout for (cached_width, cached_height, cached_font):
+   * fitting the labels lays out many texts, too many for every frame. */
+  gboolean          cached;
+  int               cached_width;
+  int               cached_height;
+  guint             cached_font;
+  struct _Layout   *cache;
 };
 
 G_DEFINE_FINAL_TYPE (BtlImageGrid, btl_image_grid, GTK_TYPE_WIDGET)
@@ -45,11 +53,18 @@ static GParamSpec *properties[N_PROPS];
 #define GAP           6.0
 #define INNER_GAP     2.0
 #define LABEL_SCALE   0.8
-#define LABEL_MIN_SCALE 0.62
+/* Labels wider than their column are set smaller on one line down to
+ * LABEL_MIN_SCALE, then on two lines (broken between words) down to
+ * LABEL_MIN_SCALE_2; only names that do not fit even then are cut. */
+#define LABEL_MIN_SCALE   0.62
+#define LABEL_MIN_SCALE_2 0.55
+#define LABEL_STEP        0.02
+/* The least space between the labels of neighbouring columns. */
+#define LABEL_GAP     GAP
 /* The difference map saturates at this absolute error. */
 #define DIFF_FULL     0.5
 
-typedef struct
+typedef struct _Layout
 {
   int    cols;
   int    rows;
@@ -57,9 +72,14 @@ typedef struct
   double x0, y0;     /* top-left of the first cell */
   double cell_w;     /* one image wide */
   double cell_h;     /* tiles + label */
+  double pitch;      /* from one column to the next: cell_w + GAP or more
+                      * where the labels need it and the width allows */
   double tile_h;
   double label_h;
   double caption_h;
+  double room;       /* the widest a label may be: pitch − LABEL_GAP */
+  int    label_lines;
+  double label_size; /* font scale of the labels */
 } Layout;
 
 /* ---- tiles ------------------------------------------------------------- */
@@ -198,22 +218,118 @@ n_labels (BtlImageGrid *self)
   return self->labels ? (int) MIN (g_strv_length (self->labels), (guint) self->n) : 0;
 }
 
+/* A label as drawn: at most `lines` lines `room` wide, centred, broken
+ * between words, "…" where it still does not fit. Sized as btl_canvas_text
+ * sizes text. */
+static PangoLayout *
+label_layout (PangoContext               *context,
+              const PangoFontDescription *font,
+              const char                 *text,
+              double                      size,
+              double                      room,
+              int                         lines)
+{
+  PangoLayout *layout = pango_layout_new (context);
+  PangoFontDescription *desc = pango_font_description_copy (font);
+
+  pango_font_description_set_size (desc, MAX (1, (int) (pango_font_description_get_size (font) * size)));
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_width (layout, (int) ceil (room * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_height (layout, -MAX (lines, 1));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  return layout;
+}
+
+/* Whether a label layout shows its text whole: nothing cut, and every line
+ * break where the text may break (between words, after "/"), none inside a
+ * word. *widest: its widest line. */
+static gboolean
+label_whole (PangoLayout *layout,
+             double      *widest)
+{
+  const char *text = pango_layout_get_text (layout);
+  const PangoLogAttr *attrs;
+  PangoRectangle logical;
+  int n_attrs;
+
+  pango_layout_get_extents (layout, NULL, &logical);
+  *widest = logical.width / (double) PANGO_SCALE;
+  if (pango_layout_is_ellipsized (layout))
+    return FALSE;
+  attrs = pango_layout_get_log_attrs_readonly (layout, &n_attrs);
+  for (GSList *l = pango_layout_get_lines_readonly (layout); l != NULL; l = l->next)
+    {
+      PangoLayoutLine *line = l->data;
+      glong offset = g_utf8_pointer_to_offset (text, text + line->start_index);
+
+      if (offset > 0 && offset < n_attrs && !attrs[offset].is_line_break)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether every label shows whole at this size on this many lines in room;
+ * *widest: the widest line among them. */
+static gboolean
+labels_fit (BtlImageGrid               *self,
+            PangoContext               *context,
+            const PangoFontDescription *font,
+            double                      size,
+            double                      room,
+            int                         lines,
+            double                     *widest)
+{
+  *widest = 0;
+  for (int i = 0; i < n_labels (self); i++)
+    {
+      PangoLayout *layout;
+      gboolean whole, seen = FALSE;
+      double w;
+
+      /* Data sets repeat their few class names. */
+      for (int j = 0; j < i && !seen; j++)
+        seen = strcmp (self->labels[i], self->labels[j]) == 0;
+      if (seen)
+        continue;
+      layout = label_layout (context, font, self->labels[i], size, room, lines);
+      whole = label_whole (layout, &w);
+      g_object_unref (layout);
+      *widest = MAX (*widest, w);
+      if (!whole)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static double
+label_line_height (PangoContext               *context,
+                   const PangoFontDescription *font,
+                   double                      size)
+{
+  PangoLayout *layout = label_layout (context, font, "Ag", size, 1000, 1);
+  int h;
+
+  pango_layout_get_pixel_size (layout, NULL, &h);
+  g_object_unref (layout);
+  return h;
+}
+
+/* Columns, rows and tile size for a label band label_h high. */
 static void
-compute_layout (BtlImageGrid *self,
-                double        width,
-                double        height,
-                Layout       *l)
+place_cells (BtlImageGrid *self,
+             double        width,
+             double        height,
+             double        label_h,
+             Layout       *l)
 {
   int k = self->recons ? 2 : 1;
   double best = -1;
 
-  memset (l, 0, sizeof *l);
-  if (self->n == 0)
-    return;
-
-  l->caption_h = line_height (GTK_WIDGET (self), LABEL_SCALE) + 6;
-  l->label_h = n_labels (self) > 0 ? line_height (GTK_WIDGET (self), LABEL_SCALE) + 2 : 0;
-
+  l->label_h = label_h;
   /* The column count that gives the biggest tiles. */
   for (int cols = 1; cols <= self->n; cols++)
     {
@@ -236,8 +352,100 @@ compute_layout (BtlImageGrid *self,
   l->cell_w = self->width * l->scale;
   l->tile_h = self->height * l->scale;
   l->cell_h = k * l->tile_h + (k - 1) * INNER_GAP + l->label_h;
-  l->x0 = floor ((width - (l->cols * l->cell_w + (l->cols - 1) * GAP)) / 2);
+  l->pitch = l->cell_w + GAP;
+  /* Labels may spread the columns over the whole width, 2 px from the sides. */
+  l->room = MAX (l->pitch, (width - 4 + LABEL_GAP) / l->cols) - LABEL_GAP;
   l->y0 = l->caption_h + GAP;
+}
+
+/* context and font: those the labels are drawn with. */
+static void
+compute_layout_for (BtlImageGrid               *self,
+                    PangoContext               *context,
+                    const PangoFontDescription *font,
+                    double                      width,
+                    double                      height,
+                    Layout                     *l)
+{
+  double widest = 0;
+  gboolean fit = FALSE;
+
+  memset (l, 0, sizeof *l);
+  if (self->n == 0)
+    return;
+
+  l->caption_h = line_height (GTK_WIDGET (self), LABEL_SCALE) + 6;
+  if (n_labels (self) == 0)
+    place_cells (self, width, height, 0, l);
+  /* The largest size on one line, else on two; the band is as high as the
+   * lines at that size. */
+  for (int lines = 1; lines <= 2 && !fit && n_labels (self) > 0; lines++)
+    {
+      double min = lines == 1 ? LABEL_MIN_SCALE : LABEL_MIN_SCALE_2;
+
+      for (double size = LABEL_SCALE; size > min - 1e-9 && !fit; size -= LABEL_STEP)
+        {
+          place_cells (self, width, height,
+                       lines * label_line_height (context, font, size) + 2, l);
+          fit = labels_fit (self, context, font, size, l->room, lines, &widest);
+          l->label_lines = lines;
+          l->label_size = size;
+        }
+    }
+  if (n_labels (self) > 0)
+    {
+      if (!fit)   /* cut with "…", at the smallest size */
+        widest = l->room;
+      /* Columns only as far apart as the labels need. */
+      l->pitch = MAX (l->pitch, ceil (widest) + LABEL_GAP);
+      l->room = l->pitch - LABEL_GAP;
+    }
+  l->x0 = floor ((width - ((l->cols - 1) * l->pitch + l->cell_w)) / 2);
+}
+
+/* The widget's font as BtlCanvas takes it (with a size). */
+static PangoFontDescription *
+widget_font (BtlImageGrid *self)
+{
+  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  const PangoFontDescription *desc = pango_context_get_font_description (context);
+  PangoFontDescription *font = desc ? pango_font_description_copy (desc)
+                                    : pango_font_description_from_string ("Sans 10");
+
+  if (pango_font_description_get_size (font) <= 0)
+    pango_font_description_set_size (font, 10 * PANGO_SCALE);
+  return font;
+}
+
+/* The on-screen layout at the widget's size, from the cache when it is
+ * still valid. */
+static const Layout *
+get_layout (BtlImageGrid *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  g_autoptr(PangoFontDescription) font = widget_font (self);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  guint font_hash = pango_font_description_hash (font);
+
+  if (!self->cached || self->cached_width != width || self->cached_height != height
+      || self->cached_font != font_hash)
+    {
+      if (self->cache == NULL)
+        self->cache = g_new0 (Layout, 1);
+      compute_layout_for (self, gtk_widget_get_pango_context (widget), font,
+                          width, height, self->cache);
+      self->cached = TRUE;
+      self->cached_width = width;
+      self->cached_height = height;
+      self->cached_font = font_hash;
+    }
+  return self->cache;
+}
+
+static void
+invalidate_layout (BtlImageGrid *self)
+{
+  self->cached = FALSE;
 }
 
 static void
@@ -246,7 +454,7 @@ cell_origin (const Layout *l,
              double       *x,
              double       *y)
 {
-  *x = l->x0 + (i % l->cols) * (l->cell_w + GAP);
+  *x = l->x0 + (i % l->cols) * l->pitch;
   *y = l->y0 + (i / l->cols) * (l->cell_h + GAP);
 }
 
@@ -275,8 +483,8 @@ draw_grid (GtkWidget *widget,
   BtlImageGrid *self = BTL_IMAGE_GRID (widget);
   GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
   int labelled = n_labels (self);
+  int k = self->recons ? 2 : 1;
   const char *caption;
-  double size = LABEL_SCALE, room;
   Layout l;
   cairo_t *cr;
 
@@ -289,8 +497,10 @@ draw_grid (GtkWidget *widget,
       return;
     }
 
-  compute_layout (self, canvas->width, canvas->height, &l);
-  room = l.cell_w + GAP - 2;
+  if (canvas->exporting)
+    compute_layout_for (self, canvas->pango, canvas->font, canvas->width, canvas->height, &l);
+  else
+    l = *get_layout (self);
 
   if (self->recons == NULL)
     caption = _("Originals (no reconstruction yet)");
@@ -337,39 +547,22 @@ draw_grid (GtkWidget *widget,
                    x, y + l.tile_h + INNER_GAP, l.scale);
     }
 
-  /* Names wider than their cells are set smaller, all in one size ("T-shirt/top"
-   * under 28 px images at 2×), down to LABEL_MIN_SCALE; past that they are
-   * cut (the tooltip and the description give them whole). */
+  /* Under the tiles, in the size and on the lines compute_layout found. */
+  cr = btl_canvas_cairo (canvas);
   for (int i = 0; i < labelled; i++)
     {
-      double tw;
-
-      btl_canvas_text_size (canvas, self->labels[i], LABEL_SCALE, &tw, NULL);
-      if (tw > room)
-        size = MAX (LABEL_MIN_SCALE, MIN (size, LABEL_SCALE * room / tw));
-    }
-  for (int i = 0; i < labelled; i++)
-    {
+      PangoLayout *layout = label_layout (canvas->pango, canvas->font, self->labels[i],
+                                          l.label_size, l.room, l.label_lines);
       double x, y;
-      g_autofree char *text = NULL;
-      double tw;
 
       cell_origin (&l, i, &x, &y);
-      text = g_strdup (self->labels[i]);
-      btl_canvas_text_size (canvas, text, size, &tw, NULL);
-      while (tw > room && g_utf8_strlen (text, -1) > 2)
-        {
-          char *cut = g_utf8_offset_to_pointer (text, g_utf8_strlen (text, -1) - 2);
-          char *shorter;
-
-          *cut = '\0';
-          shorter = g_strconcat (text, "…", NULL);
-          g_free (text);
-          text = shorter;
-          btl_canvas_text_size (canvas, text, size, &tw, NULL);
-        }
-      btl_canvas_text (canvas, x + l.cell_w / 2, y + l.cell_h - l.label_h / 2, text,
-                       0.5, 0.5, size, FALSE, &ink);
+      cairo_save (cr);
+      gdk_cairo_set_source_rgba (cr, &ink);
+      cairo_move_to (cr, round (x + l.cell_w / 2 - l.room / 2),
+                     round (y + k * l.tile_h + (k - 1) * INNER_GAP + 1));
+      pango_cairo_show_layout (cr, layout);
+      cairo_restore (cr);
+      g_object_unref (layout);
     }
 
   if (!canvas->exporting && self->hover >= 0 && self->hover < self->n)
@@ -416,7 +609,7 @@ btl_image_grid_index_at (BtlImageGrid *self,
                          double        x,
                          double        y)
 {
-  Layout l;
+  const Layout *l;
   int col, row, i;
   double cx, cy;
 
@@ -424,17 +617,16 @@ btl_image_grid_index_at (BtlImageGrid *self,
 
   if (self->n == 0)
     return -1;
-  compute_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
-                  gtk_widget_get_height (GTK_WIDGET (self)), &l);
-  col = (int) floor ((x - l.x0) / (l.cell_w + GAP));
-  row = (int) floor ((y - l.y0) / (l.cell_h + GAP));
-  if (col < 0 || col >= l.cols || row < 0 || row >= l.rows)
+  l = get_layout (self);
+  col = (int) floor ((x - l->x0) / l->pitch);
+  row = (int) floor ((y - l->y0) / (l->cell_h + GAP));
+  if (col < 0 || col >= l->cols || row < 0 || row >= l->rows)
     return -1;
-  i = row * l.cols + col;
+  i = row * l->cols + col;
   if (i >= self->n)
     return -1;
-  cell_origin (&l, i, &cx, &cy);
-  if (x > cx + l.cell_w || y > cy + l.cell_h)
+  cell_origin (l, i, &cx, &cy);
+  if (x > cx + l->cell_w || y > cy + l->cell_h)
     return -1;
   return i;
 }
@@ -504,6 +696,7 @@ btl_image_grid_finalize (GObject *object)
   g_free (self->recons);
   g_free (self->psnr);
   g_strfreev (self->labels);
+  g_free (self->cache);
 
   G_OBJECT_CLASS (btl_image_grid_parent_class)->finalize (object);
 }
@@ -673,6 +866,7 @@ btl_image_grid_set_images (BtlImageGrid *self,
                                : NAN;
     }
 
+  invalidate_layout (self);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -695,6 +889,7 @@ btl_image_grid_set_labels (BtlImageGrid      *self,
       g_ptr_array_add (copy, NULL);
       self->labels = (char **) g_ptr_array_free (copy, FALSE);
     }
+  invalidate_layout (self);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -737,6 +932,45 @@ btl_image_grid_get_psnr (BtlImageGrid *self,
   g_return_val_if_fail (index >= 0 && index < self->n, NAN);
 
   return self->psnr[index];
+}
+
+char *
+btl_image_grid_dup_shown_label (BtlImageGrid *self,
+                                int           index,
+                                double       *width,
+                                double       *room)
+{
+  g_autoptr(PangoFontDescription) font = NULL;
+  const Layout *l;
+  PangoLayout *layout;
+  GString *shown;
+  double widest;
+
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), NULL);
+  g_return_val_if_fail (index >= 0 && index < n_labels (self), NULL);
+
+  l = get_layout (self);
+  font = widget_font (self);
+  layout = label_layout (gtk_widget_get_pango_context (GTK_WIDGET (self)), font,
+                         self->labels[index], l->label_size, l->room, l->label_lines);
+  shown = g_string_new (NULL);
+  for (GSList *line = pango_layout_get_lines_readonly (layout); line != NULL; line = line->next)
+    {
+      PangoLayoutLine *pl = line->data;
+
+      if (shown->len > 0)
+        g_string_append_c (shown, '\n');
+      g_string_append_len (shown, self->labels[index] + pl->start_index, pl->length);
+    }
+  if (pango_layout_is_ellipsized (layout))
+    g_string_append (shown, "…");
+  label_whole (layout, &widest);
+  if (width != NULL)
+    *width = widest;
+  if (room != NULL)
+    *room = l->room;
+  g_object_unref (layout);
+  return g_string_free (shown, FALSE);
 }
 
 gboolean

@@ -45,6 +45,15 @@ int        btl_image_grid_index_at           (BtlImageGrid       *self,
                                               double              x,
                                               double              y);
 
+/* Label index as drawn at the widget's size: its lines joined by "\n", with
+ * "…" after them where it was cut; *width gets its widest line and *room the
+ * most a label may take there (the column pitch less a gap), in pixels. For
+ * tests (and checks that names show whole). */
+char      *btl_image_grid_dup_shown_label    (BtlImageGrid       *self,
+                                              int                 index,
+                                              double             *width,
+                                              double             *room);
+
 /* One CHW image (values in [0, 1]) as an RGB24 surface, one pixel per
  * image pixel: the tiles this widget draws, for other views of images. */
 cairo_surface_t *btl_image_grid_tile_new     (const float        *x,
