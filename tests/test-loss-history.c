@@ -322,6 +322,39 @@ test_csv (void)
   g_rmdir (dir);
 }
 
+/* A copy is deep and independent: a plot's drawing thread reads it while
+ * the run keeps appending to the original. */
+static void
+test_copy (void)
+{
+  g_autoptr(BtlLossHistory) h = btl_loss_history_new ();
+  g_autoptr(BtlLossHistory) copy = NULL;
+  g_autoptr(GBytes) a = NULL;
+  g_autoptr(GBytes) b = NULL;
+  BtlLossMarker m;
+
+  for (int i = 0; i < 50; i++)
+    btl_loss_history_add_step (h, i + 1, i / 10, 1.0 / (i + 1), 0.5 / (i + 1), 0.1);
+  btl_loss_history_add_epoch (h, 0, 10, 0.3, 0.31, 0.2, 0.11, 17.5);
+  btl_loss_history_add_marker (h, 20, "lr → 1e-4");
+  btl_loss_history_set_best_epoch (h, 0);
+
+  copy = btl_loss_history_copy (h);
+  a = btl_loss_history_to_bytes (h);
+  b = btl_loss_history_to_bytes (copy);
+  g_assert_true (g_bytes_equal (a, b));
+  g_assert_true (btl_loss_history_has_reg (copy));
+
+  btl_loss_history_add_step (h, 51, 5, 0.01, 0.01, 0);
+  btl_loss_history_add_marker (h, 51, "noise → 0.1");
+  btl_loss_history_clear (h);
+  g_assert_cmpuint (btl_loss_history_get_n_steps (copy), ==, 50);
+  g_assert_cmpuint (btl_loss_history_get_n_markers (copy), ==, 1);
+  btl_loss_history_get_marker (copy, 0, &m);
+  g_assert_cmpstr (m.label, ==, "lr → 1e-4");
+  g_assert_cmpint (btl_loss_history_get_best_epoch (copy), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -333,6 +366,7 @@ main (int    argc,
   g_test_add_func ("/core/loss-history/bytes-round-trip", test_bytes_round_trip);
   g_test_add_func ("/core/loss-history/bytes-hostile", test_bytes_hostile);
   g_test_add_func ("/core/loss-history/csv", test_csv);
+  g_test_add_func ("/core/loss-history/copy", test_copy);
 
   return g_test_run ();
 }

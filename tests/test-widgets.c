@@ -440,6 +440,68 @@ test_loss_plot_draws (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A live plot draws in a thread: it catches up with every change, shows
+ * what the plot would draw itself, and a new step is one more drawing. */
+static gboolean
+plot_current (BtlLossPlot *plot)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!btl_loss_plot_is_current (plot) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return btl_loss_plot_is_current (plot);
+}
+
+static void
+test_loss_plot_live (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (3000, 300, FALSE);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *plot = btl_loss_plot_new ();
+  GtkWidget *still = btl_loss_plot_new ();
+  GtkWidget *window;
+  g_autoptr(Shot) drawn = NULL, live = NULL, later = NULL;
+  guint renders;
+
+  gtk_widget_set_size_request (plot, 640, 400);
+  gtk_widget_set_size_request (still, 640, 400);
+  gtk_box_append (GTK_BOX (box), plot);
+  gtk_box_append (GTK_BOX (box), still);
+  window = show_in_window (box, 1280, 400);
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (still), h);
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), TRUE);
+  g_assert_false (btl_loss_plot_is_current (BTL_LOSS_PLOT (plot)));
+  wait_for_paint (window);
+  g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot)), >=, 1);
+  wait_for_paint (window);
+
+  /* The thread's picture is the plot as drawn on the main thread (text
+   * may be hinted a little differently). */
+  drawn = render_widget (still, "loss-plot-still");
+  live = render_widget (plot, "loss-plot-live");
+  g_assert_cmpuint (count_all (live, 0x0072B2, 40), >, 500);
+  g_assert_cmpuint (count_all (live, 0xD55E00, 40), >, 200);
+  g_assert_cmpuint (count_different (drawn, live), <, (guint) (live->width * live->height * 4 / 50));
+
+  /* Growing: a new picture follows each change. */
+  renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot));
+  btl_loss_history_add_step (h, 3001, 10, 5.0, 5.0, 0);
+  g_assert_false (btl_loss_plot_is_current (BTL_LOSS_PLOT (plot)));
+  g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot)), >, renders);
+  wait_for_paint (window);
+  later = render_widget (plot, "loss-plot-live-more");
+  g_assert_cmpuint (count_different (live, later), >, 100);
+
+  /* Destroyed with a drawing under way: nothing is left behind. */
+  btl_loss_history_add_step (h, 3002, 10, 0.01, 0.01, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+}
+
 static void
 test_loss_plot_export (void)
 {
@@ -1309,6 +1371,7 @@ main (int    argc,
   g_test_add_func ("/widgets/chart/ticks", test_chart_ticks);
   g_test_add_func ("/widgets/loss-plot/draws", test_loss_plot_draws);
   g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
+  g_test_add_func ("/widgets/loss-plot/live", test_loss_plot_live);
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);

@@ -312,29 +312,29 @@ stroke_series (cairo_t  *cr,
  * Extends the cached EMAs to n steps; recomputes from scratch when the
  * smoothing changed or the history shrank (was cleared). */
 static void
-update_ema (BtlLossPlot       *self,
+update_ema (BtlLossPlotData   *d,
             const BtlLossStep *steps,
             gsize              n)
 {
-  double s = self->smoothing;
+  double s = d->smoothing;
 
   /* ema_n == 0: a new or cleared history (history_changed() restarts it
    * there), whose accumulators must not carry the last run's. */
-  if (self->ema_n == 0 || self->ema_n > n || self->ema_s != s)
+  if (d->ema_n == 0 || d->ema_n > n || d->ema_s != s)
     {
-      self->ema_n = 0;
-      self->ema_s = s;
-      memset (self->ema_acc, 0, sizeof self->ema_acc);
-      memset (self->ema_w, 0, sizeof self->ema_w);
+      d->ema_n = 0;
+      d->ema_s = s;
+      memset (d->ema_acc, 0, sizeof d->ema_acc);
+      memset (d->ema_w, 0, sizeof d->ema_w);
     }
-  if (self->cap < n)
+  if (d->cap < n)
     {
-      self->cap = MAX (n, MAX (1024, self->cap * 2));
-      self->px = g_renew (double, self->px, self->cap);
+      d->cap = MAX (n, MAX (1024, d->cap * 2));
+      d->px = g_renew (double, d->px, d->cap);
       for (int k = 0; k < 3; k++)
-        self->ema[k] = g_renew (double, self->ema[k], self->cap);
+        d->ema[k] = g_renew (double, d->ema[k], d->cap);
     }
-  for (gsize i = self->ema_n; i < n; i++)
+  for (gsize i = d->ema_n; i < n; i++)
     {
       const double v[3] = { steps[i].train, steps[i].recon, steps[i].reg };
 
@@ -342,15 +342,15 @@ update_ema (BtlLossPlot       *self,
         {
           if (!isfinite (v[k]))
             {
-              self->ema[k][i] = v[k];
+              d->ema[k][i] = v[k];
               continue;
             }
-          self->ema_acc[k] = s * self->ema_acc[k] + (1 - s) * v[k];
-          self->ema_w[k] = s * self->ema_w[k] + (1 - s);
-          self->ema[k][i] = self->ema_acc[k] / self->ema_w[k];
+          d->ema_acc[k] = s * d->ema_acc[k] + (1 - s) * v[k];
+          d->ema_w[k] = s * d->ema_w[k] + (1 - s);
+          d->ema[k][i] = d->ema_acc[k] / d->ema_w[k];
         }
     }
-  self->ema_n = n;
+  d->ema_n = n;
 }
 
 /* The reference run's validation: a dashed line through the epoch ends
@@ -389,14 +389,20 @@ void
 btl_loss_plot_draw (GtkWidget *widget,
                     BtlCanvas *canvas)
 {
-  BtlLossPlot *self = BTL_LOSS_PLOT (widget);
-  BtlLossHistory *h = self->history;
+  _btl_loss_plot_draw_data (&BTL_LOSS_PLOT (widget)->d, canvas);
+}
+
+void
+_btl_loss_plot_draw_data (BtlLossPlotData *d,
+                          BtlCanvas       *canvas)
+{
+  BtlLossHistory *h = d->history;
   const BtlLossStep *steps;
   gsize n;
   guint n_epochs;
   g_autoptr(GPtrArray) marker_labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) markers = NULL;
-  gboolean has_reg, log = self->log_scale;
+  gboolean has_reg, log = d->log_scale;
   double *px, *ema_train, *ema_recon, *ema_reg;
   const gsize stride = sizeof (BtlLossStep) / sizeof (double);
   double ylo = INFINITY, yhi = -INFINITY, xmax = 0, max_step = 0;
@@ -405,7 +411,7 @@ btl_loss_plot_draw (GtkWidget *widget,
   graphene_rect_t plot;
   GdkRGBA c_train, c_val, c_recon, c_reg;
   BtlLegendItem legend[8];
-  BtlLossHistory *ref = self->reference;
+  BtlLossHistory *ref = d->reference;
   const BtlLossStep *ref_steps = NULL;
   gsize ref_n;
   guint ref_epochs;
@@ -429,21 +435,21 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   steps = btl_loss_history_peek_steps (h);
-  markers = _btl_loss_plot_collect_markers (self, h, marker_labels);
+  markers = _btl_loss_plot_collect_markers (d, h, marker_labels);
   has_reg = btl_loss_history_has_reg (h);
   best = btl_loss_history_get_best_epoch (h);
 
-  update_ema (self, steps, n);
+  update_ema (d, steps, n);
   if (ref_n > 0)
     {
       ref_steps = btl_loss_history_peek_steps (ref);
-      ref_ema = _btl_loss_plot_ema_series (ref_steps, ref_n, self->smoothing);
+      ref_ema = _btl_loss_plot_ema_series (ref_steps, ref_n, d->smoothing);
       ref_px = g_new (double, ref_n);
     }
-  px = self->px;
-  ema_train = self->ema[0];
-  ema_recon = self->ema[1];
-  ema_reg = self->ema[2];
+  px = d->px;
+  ema_train = d->ema[0];
+  ema_recon = d->ema[1];
+  ema_reg = d->ema[2];
 
   /* Ranges: the smoothed series and validation decide the y axis, and the
    * raw series its bottom. Raw spikes (the first steps above all) may run
@@ -486,7 +492,7 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   /* By epoch, the run with more finished epochs knows more epoch ends. */
-  xmap_init (&map, ref_epochs > n_epochs ? ref : h, self->x_by_epoch, max_step);
+  xmap_init (&map, ref_epochs > n_epochs ? ref : h, d->x_by_epoch, max_step);
   xmax = xmap (&map, max_step);
   xa.min = 0;
   xa.max = xmax > 0 ? xmax : 1;
@@ -499,13 +505,13 @@ btl_loss_plot_draw (GtkWidget *widget,
   c_reg = btl_chart_color (3);
   c_ref = btl_canvas_ink (canvas, 0.5);
 
-  if (self->smoothing > 0 && n > 0)
+  if (d->smoothing > 0 && n > 0)
     {
       GdkRGBA faint = c_train;
 
       faint.alpha = 0.35;
       legend[n_legend++] = (BtlLegendItem) { _("Training (raw)"), faint, BTL_LEGEND_THIN_LINE };
-      ema_label = g_strdup_printf (_("Training (smoothed %.3g)"), self->smoothing);
+      ema_label = g_strdup_printf (_("Training (smoothed %.3g)"), d->smoothing);
       legend[n_legend++] = (BtlLegendItem) { ema_label, c_train, BTL_LEGEND_LINE };
     }
   else if (n > 0)
@@ -519,12 +525,12 @@ btl_loss_plot_draw (GtkWidget *widget,
     }
 
   if (ref_n > 0 || ref_epochs > 0)
-    legend[n_legend++] = (BtlLegendItem) { self->reference_label ? self->reference_label : _("Saved run"),
+    legend[n_legend++] = (BtlLegendItem) { d->reference_label ? d->reference_label : _("Saved run"),
                                            c_ref, BTL_LEGEND_DASH };
 
   legend_h = btl_chart_legend (canvas, legend, n_legend, 0, 0, canvas->width - 80, FALSE);
   plot = btl_chart_draw_frame (canvas, &xa, &ya,
-                               self->x_by_epoch ? _("Epoch") : _("Step"),
+                               d->x_by_epoch ? _("Epoch") : _("Step"),
                                log ? _("Loss (log scale)") : _("Loss"),
                                legend_h + 10, 0);
   btl_chart_legend (canvas, legend, n_legend, plot.origin.x, 4, canvas->width - plot.origin.x - 8, TRUE);
@@ -563,7 +569,7 @@ btl_loss_plot_draw (GtkWidget *widget,
 
   if (n > 0)
     {
-      if (self->smoothing > 0 && n > plot.size.width)
+      if (d->smoothing > 0 && n > plot.size.width)
         {
           GdkRGBA faint = c_train;
 
@@ -572,7 +578,7 @@ btl_loss_plot_draw (GtkWidget *widget,
           gdk_cairo_set_source_rgba (cr, &faint);
           cairo_fill (cr);
         }
-      else if (self->smoothing > 0)
+      else if (d->smoothing > 0)
         {
           path_decimated (cr, px, &steps[0].train, stride, n, &ya, TRUE);
           stroke_series (cr, c_train, canvas->bg.red < 0.5 ? 0.5 : 0.35, 1, FALSE);
@@ -667,8 +673,8 @@ btl_loss_plot_draw (GtkWidget *widget,
   }
 
   /* Hover: the nearest step, its values and its epoch's validation loss. */
-  if (self->hovering && !canvas->exporting && n > 0
-      && graphene_rect_contains_point (&plot, &GRAPHENE_POINT_INIT (self->hover_x, self->hover_y)))
+  if (d->hovering && !canvas->exporting && n > 0
+      && graphene_rect_contains_point (&plot, &GRAPHENE_POINT_INIT (d->hover_x, d->hover_y)))
     {
       gsize lo = 0, hi = n - 1, i;
       g_autoptr(GString) s = g_string_new (NULL);
@@ -679,22 +685,22 @@ btl_loss_plot_draw (GtkWidget *widget,
         {
           gsize mid = (lo + hi) / 2;
 
-          if (px[mid] <= self->hover_x)
+          if (px[mid] <= d->hover_x)
             lo = mid;
           else
             hi = mid;
         }
-      i = fabs (px[hi] - self->hover_x) < fabs (px[lo] - self->hover_x) ? hi : lo;
+      i = fabs (px[hi] - d->hover_x) < fabs (px[lo] - d->hover_x) ? hi : lo;
       hx = floor (px[i]);
       btl_canvas_fill_rect (canvas, hx, plot.origin.y, 1, plot.size.height, &line);
 
       g_string_append_printf (s, "<b>%s %" G_GINT64_FORMAT "</b>  ·  %s %d\n",
                               _("Step"), steps[i].step, _("epoch"), steps[i].epoch + 1);
       g_string_append_printf (s, "%s %.4g", _("training"), ema_train[i]);
-      if (self->smoothing > 0)
+      if (d->smoothing > 0)
         g_string_append_printf (s, "  (%s %.4g)", _("raw"), steps[i].train);
       if (i < ref_n && ref_steps[i].step == steps[i].step)
-        g_string_append_printf (s, "\n%s %.4g", self->reference_label ? self->reference_label : _("Saved run"),
+        g_string_append_printf (s, "\n%s %.4g", d->reference_label ? d->reference_label : _("Saved run"),
                                 ref_ema[i]);
       if (has_reg)
         g_string_append_printf (s, "\n%s %.4g  ·  %s %.4g", _("recon"), ema_recon[i],
@@ -719,7 +725,7 @@ btl_loss_plot_draw (GtkWidget *widget,
           cairo_arc (cr, px[i], btl_axis_map (&ya, ema_train[i]), 4, 0, 2 * G_PI);
           cairo_fill (cr);
         }
-      btl_chart_readout (canvas, px[i], self->hover_y, s->str, &plot);
+      btl_chart_readout (canvas, px[i], d->hover_y, s->str, &plot);
     }
 
   g_array_unref (map.knots);

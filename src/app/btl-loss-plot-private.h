@@ -6,12 +6,11 @@
 
 G_BEGIN_DECLS
 
-struct _BtlLossPlot
+/* Everything the drawing reads: the widget's own state, or a copy of it
+ * that a thread draws from (btl-loss-plot-render.c). */
+typedef struct
 {
-  GtkWidget        parent_instance;
-
-  /* owned */
-  BtlLossHistory  *history;
+  BtlLossHistory  *history;       /* owned */
   double          *px;            /* (cap) x pixel of each step, per frame */
   double          *ema[3];        /* (cap) smoothed train, recon, reg */
   gsize            cap;
@@ -23,13 +22,10 @@ struct _BtlLossPlot
   double           ema_acc[3];
   double           ema_w[3];
 
-  gulong           changed_id;
-
   /* A reference run drawn under the live one (a saved project's curves
    * while it is re-run), faded and dashed. */
-  BtlLossHistory  *reference;
+  BtlLossHistory  *reference;     /* owned */
   char            *reference_label;
-  gulong           reference_changed_id;
   gboolean         log_scale;
   gboolean         x_by_epoch;
   double           smoothing;
@@ -37,7 +33,31 @@ struct _BtlLossPlot
   gboolean         hovering;
   double           hover_x;
   double           hover_y;
+} BtlLossPlotData;
+
+/* Frees what d owns (not d itself). */
+void _btl_loss_plot_data_clear (BtlLossPlotData *d);
+
+struct _BtlLossPlot
+{
+  GtkWidget        parent_instance;
+
+  BtlLossPlotData  d;
+  gulong           changed_id;
+  gulong           reference_changed_id;
   guint            described_epochs;
+
+  /* Drawing in a thread while training (btl_loss_plot_set_live). */
+  gboolean         live;
+  guint            generation;        /* bumped by every change to the picture */
+  cairo_surface_t *image;             /* the newest finished drawing, or NULL */
+  GskRenderNode   *image_node;        /* it, as the node every snapshot reuses */
+  guint            image_generation;
+  int              image_width;
+  int              image_height;
+  int              image_scale;
+  gboolean         rendering;
+  guint            n_renders;
 };
 
 /* A marker line to draw: the live run's or (saved) the reference run's. */
@@ -49,7 +69,7 @@ typedef struct
 } PlotMarker;
 
 /* Both runs' markers; labels made for the reference go into owned. */
-GArray  *_btl_loss_plot_collect_markers (BtlLossPlot       *self,
+GArray  *_btl_loss_plot_collect_markers (BtlLossPlotData   *d,
                                          BtlLossHistory    *h,
                                          GPtrArray         *owned);
 /* The debiased EMA of a whole series' training loss (n values). */
@@ -58,7 +78,19 @@ double  *_btl_loss_plot_ema_series      (const BtlLossStep *steps,
                                          double             s);
 
 /* Draws the whole plot, on screen (snapshot) and for exports alike. */
-void btl_loss_plot_draw (GtkWidget *widget,
-                         BtlCanvas *canvas);
+void btl_loss_plot_draw       (GtkWidget       *widget,
+                               BtlCanvas       *canvas);
+/* The same from the data alone: any thread, on a cairo canvas. */
+void _btl_loss_plot_draw_data (BtlLossPlotData *d,
+                               BtlCanvas       *canvas);
+
+/* btl-loss-plot-render.c: a live plot's picture, drawn in a thread. */
+void _btl_loss_plot_start_render (BtlLossPlot *self);
+gboolean _btl_loss_plot_append_image (BtlLossPlot *self,
+                                      GtkSnapshot *snapshot);
+/* TRUE when a change is best left to the thread (a picture of this size is
+ * shown and the pointer is elsewhere): it draws, then queues the redraw. */
+gboolean _btl_loss_plot_render_instead (BtlLossPlot *self);
+void     _btl_loss_plot_drop_image     (BtlLossPlot *self);
 
 G_END_DECLS

@@ -54,12 +54,12 @@ _btl_loss_plot_ema_series (const BtlLossStep *steps,
 /* Markers of the live run and, fainter and named, of the reference run
  * (a saved run's live changes explain why a re-run left it). */
 GArray *
-_btl_loss_plot_collect_markers (BtlLossPlot    *self,
-                                BtlLossHistory *h,
-                                GPtrArray      *owned)
+_btl_loss_plot_collect_markers (BtlLossPlotData *d,
+                                BtlLossHistory  *h,
+                                GPtrArray       *owned)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (PlotMarker));
-  BtlLossHistory *from[2] = { h, self->reference };
+  BtlLossHistory *from[2] = { h, d->reference };
 
   for (int k = 0; k < 2; k++)
     {
@@ -75,8 +75,8 @@ _btl_loss_plot_collect_markers (BtlLossPlot    *self,
           pm.saved = k == 1;
           if (pm.saved)
             {
-              char *label = g_strdup_printf ("%s: %s", self->reference_label ? self->reference_label
-                                                                               : _("Saved run"), m.label);
+              char *label = g_strdup_printf ("%s: %s", d->reference_label ? d->reference_label
+                                                                          : _("Saved run"), m.label);
               g_ptr_array_add (owned, label);
               pm.label = label;
             }
@@ -90,11 +90,40 @@ _btl_loss_plot_collect_markers (BtlLossPlot    *self,
 
 /* ---- widget ------------------------------------------------------------ */
 
+void
+_btl_loss_plot_data_clear (BtlLossPlotData *d)
+{
+  g_clear_object (&d->history);
+  g_clear_object (&d->reference);
+  g_clear_pointer (&d->reference_label, g_free);
+  g_clear_pointer (&d->px, g_free);
+  for (int k = 0; k < 3; k++)
+    g_clear_pointer (&d->ema[k], g_free);
+  d->cap = d->ema_n = 0;
+}
+
+/* Something the picture shows changed. */
+static void
+changed (BtlLossPlot *self)
+{
+  self->generation++;
+  if (!_btl_loss_plot_render_instead (self))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 btl_loss_plot_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
 {
+  BtlLossPlot *self = BTL_LOSS_PLOT (widget);
   BtlCanvas canvas;
+
+  /* A live plot shows its thread's newest picture; the pointer's readout
+   * and a picture of another size are drawn here, as any plot's are. */
+  if (self->live && !self->d.hovering && _btl_loss_plot_append_image (self, snapshot))
+    return;
+  if (self->live)
+    _btl_loss_plot_start_render (self);
 
   btl_canvas_init_snapshot (&canvas, widget, snapshot);
   btl_loss_plot_draw (widget, &canvas);
@@ -117,7 +146,7 @@ btl_loss_plot_measure (GtkWidget      *widget,
 static void
 update_description (BtlLossPlot *self)
 {
-  guint n_epochs = self->history ? btl_loss_history_get_n_epochs (self->history) : 0;
+  guint n_epochs = self->d.history ? btl_loss_history_get_n_epochs (self->d.history) : 0;
   g_autofree char *text = NULL;
 
   if (n_epochs == self->described_epochs && n_epochs != 0)
@@ -129,7 +158,7 @@ update_description (BtlLossPlot *self)
     {
       BtlLossEpoch e;
 
-      btl_loss_history_get_epoch (self->history, n_epochs - 1, &e);
+      btl_loss_history_get_epoch (self->d.history, n_epochs - 1, &e);
       text = g_strdup_printf (_("Epoch %d: training loss %.4g, validation loss %.4g"),
                               e.epoch + 1, e.train, e.val);
     }
@@ -142,10 +171,10 @@ static void
 history_changed (BtlLossPlot *self)
 {
   /* A cleared history may refill before the next frame: restart the EMAs. */
-  if (self->history == NULL || btl_loss_history_get_n_steps (self->history) < self->ema_n)
-    self->ema_n = 0;
+  if (self->d.history == NULL || btl_loss_history_get_n_steps (self->d.history) < self->d.ema_n)
+    self->d.ema_n = 0;
   update_description (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  changed (self);
 }
 
 static void
@@ -154,9 +183,9 @@ motion (GtkEventControllerMotion *controller,
         double                    y,
         BtlLossPlot              *self)
 {
-  self->hovering = TRUE;
-  self->hover_x = x;
-  self->hover_y = y;
+  self->d.hovering = TRUE;
+  self->d.hover_x = x;
+  self->d.hover_y = y;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -164,7 +193,7 @@ static void
 leave (GtkEventControllerMotion *controller,
        BtlLossPlot              *self)
 {
-  self->hovering = FALSE;
+  self->d.hovering = FALSE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -173,27 +202,23 @@ btl_loss_plot_dispose (GObject *object)
 {
   BtlLossPlot *self = BTL_LOSS_PLOT (object);
 
-  if (self->history != NULL)
-    g_clear_signal_handler (&self->changed_id, self->history);
-  g_clear_object (&self->history);
-  if (self->reference != NULL)
-    g_clear_signal_handler (&self->reference_changed_id, self->reference);
-  g_clear_object (&self->reference);
+  if (self->d.history != NULL)
+    g_clear_signal_handler (&self->changed_id, self->d.history);
+  if (self->d.reference != NULL)
+    g_clear_signal_handler (&self->reference_changed_id, self->d.reference);
+  _btl_loss_plot_data_clear (&self->d);
+  _btl_loss_plot_drop_image (self);
 
   G_OBJECT_CLASS (btl_loss_plot_parent_class)->dispose (object);
 }
 
 static void
-btl_loss_plot_finalize (GObject *object)
+btl_loss_plot_css_changed (GtkWidget         *widget,
+                           GtkCssStyleChange *change)
 {
-  BtlLossPlot *self = BTL_LOSS_PLOT (object);
-
-  g_free (self->px);
-  g_free (self->reference_label);
-  for (int k = 0; k < 3; k++)
-    g_free (self->ema[k]);
-
-  G_OBJECT_CLASS (btl_loss_plot_parent_class)->finalize (object);
+  GTK_WIDGET_CLASS (btl_loss_plot_parent_class)->css_changed (widget, change);
+  /* Colours and fonts come from the style. */
+  changed (BTL_LOSS_PLOT (widget));
 }
 
 static void
@@ -207,16 +232,16 @@ btl_loss_plot_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_HISTORY:
-      g_value_set_object (value, self->history);
+      g_value_set_object (value, self->d.history);
       break;
     case PROP_LOG_SCALE:
-      g_value_set_boolean (value, self->log_scale);
+      g_value_set_boolean (value, self->d.log_scale);
       break;
     case PROP_X_BY_EPOCH:
-      g_value_set_boolean (value, self->x_by_epoch);
+      g_value_set_boolean (value, self->d.x_by_epoch);
       break;
     case PROP_SMOOTHING:
-      g_value_set_double (value, self->smoothing);
+      g_value_set_double (value, self->d.smoothing);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -257,10 +282,10 @@ btl_loss_plot_class_init (BtlLossPlotClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = btl_loss_plot_dispose;
-  object_class->finalize = btl_loss_plot_finalize;
   object_class->get_property = btl_loss_plot_get_property;
   object_class->set_property = btl_loss_plot_set_property;
   widget_class->snapshot = btl_loss_plot_snapshot;
+  widget_class->css_changed = btl_loss_plot_css_changed;
   widget_class->measure = btl_loss_plot_measure;
 
   properties[PROP_HISTORY] =
@@ -286,7 +311,7 @@ btl_loss_plot_init (BtlLossPlot *self)
 {
   GtkEventController *controller = gtk_event_controller_motion_new ();
 
-  self->smoothing = 0.9;
+  self->d.smoothing = 0.9;
   g_signal_connect (controller, "motion", G_CALLBACK (motion), self);
   g_signal_connect (controller, "enter", G_CALLBACK (motion), self);
   g_signal_connect (controller, "leave", G_CALLBACK (leave), self);
@@ -311,12 +336,12 @@ btl_loss_plot_set_history (BtlLossPlot    *self,
   g_return_if_fail (BTL_IS_LOSS_PLOT (self));
   g_return_if_fail (history == NULL || BTL_IS_LOSS_HISTORY (history));
 
-  if (self->history == history)
+  if (self->d.history == history)
     return;
-  if (self->history != NULL)
-    g_clear_signal_handler (&self->changed_id, self->history);
-  g_set_object (&self->history, history);
-  self->ema_n = 0;
+  if (self->d.history != NULL)
+    g_clear_signal_handler (&self->changed_id, self->d.history);
+  g_set_object (&self->d.history, history);
+  self->d.ema_n = 0;
   if (history != NULL)
     self->changed_id = g_signal_connect_swapped (history, "changed",
                                                  G_CALLBACK (history_changed), self);
@@ -333,15 +358,15 @@ btl_loss_plot_set_reference (BtlLossPlot    *self,
   g_return_if_fail (BTL_IS_LOSS_PLOT (self));
   g_return_if_fail (reference == NULL || BTL_IS_LOSS_HISTORY (reference));
 
-  if (self->reference != NULL)
-    g_clear_signal_handler (&self->reference_changed_id, self->reference);
-  g_set_object (&self->reference, reference);
-  g_free (self->reference_label);
-  self->reference_label = g_strdup (label);
+  if (self->d.reference != NULL)
+    g_clear_signal_handler (&self->reference_changed_id, self->d.reference);
+  g_set_object (&self->d.reference, reference);
+  g_free (self->d.reference_label);
+  self->d.reference_label = g_strdup (label);
   if (reference != NULL)
     self->reference_changed_id = g_signal_connect_swapped (reference, "changed",
-                                                           G_CALLBACK (gtk_widget_queue_draw), self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+                                                           G_CALLBACK (changed), self);
+  changed (self);
 }
 
 BtlLossHistory *
@@ -349,7 +374,7 @@ btl_loss_plot_get_reference (BtlLossPlot *self)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), NULL);
 
-  return self->reference;
+  return self->d.reference;
 }
 
 BtlLossHistory *
@@ -357,7 +382,7 @@ btl_loss_plot_get_history (BtlLossPlot *self)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), NULL);
 
-  return self->history;
+  return self->d.history;
 }
 
 void
@@ -367,10 +392,10 @@ btl_loss_plot_set_log_scale (BtlLossPlot *self,
   g_return_if_fail (BTL_IS_LOSS_PLOT (self));
 
   log_scale = !!log_scale;
-  if (self->log_scale == log_scale)
+  if (self->d.log_scale == log_scale)
     return;
-  self->log_scale = log_scale;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->d.log_scale = log_scale;
+  changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG_SCALE]);
 }
 
@@ -379,7 +404,7 @@ btl_loss_plot_get_log_scale (BtlLossPlot *self)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), FALSE);
 
-  return self->log_scale;
+  return self->d.log_scale;
 }
 
 void
@@ -389,10 +414,10 @@ btl_loss_plot_set_x_by_epoch (BtlLossPlot *self,
   g_return_if_fail (BTL_IS_LOSS_PLOT (self));
 
   x_by_epoch = !!x_by_epoch;
-  if (self->x_by_epoch == x_by_epoch)
+  if (self->d.x_by_epoch == x_by_epoch)
     return;
-  self->x_by_epoch = x_by_epoch;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->d.x_by_epoch = x_by_epoch;
+  changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_X_BY_EPOCH]);
 }
 
@@ -401,7 +426,7 @@ btl_loss_plot_get_x_by_epoch (BtlLossPlot *self)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), FALSE);
 
-  return self->x_by_epoch;
+  return self->d.x_by_epoch;
 }
 
 void
@@ -413,10 +438,10 @@ btl_loss_plot_set_smoothing (BtlLossPlot *self,
   if (!isfinite (smoothing))
     smoothing = 0;
   smoothing = CLAMP (smoothing, 0.0, 0.999);
-  if (self->smoothing == smoothing)
+  if (self->d.smoothing == smoothing)
     return;
-  self->smoothing = smoothing;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->d.smoothing = smoothing;
+  changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SMOOTHING]);
 }
 
@@ -425,7 +450,36 @@ btl_loss_plot_get_smoothing (BtlLossPlot *self)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), 0);
 
-  return self->smoothing;
+  return self->d.smoothing;
+}
+
+void
+btl_loss_plot_set_live (BtlLossPlot *self,
+                        gboolean     live)
+{
+  g_return_if_fail (BTL_IS_LOSS_PLOT (self));
+
+  self->live = !!live;
+  if (!self->live)
+    _btl_loss_plot_drop_image (self);
+  changed (self);
+}
+
+gboolean
+btl_loss_plot_is_current (BtlLossPlot *self)
+{
+  g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), FALSE);
+
+  return !self->live || (self->image != NULL && self->image_generation == self->generation
+                         && !self->rendering);
+}
+
+guint
+btl_loss_plot_get_n_renders (BtlLossPlot *self)
+{
+  g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), 0);
+
+  return self->n_renders;
 }
 
 gboolean

@@ -41,6 +41,16 @@ void            btl_loss_plot_set_reference (BtlLossPlot     *self,
                                              const char      *label);
 BtlLossHistory *btl_loss_plot_get_reference (BtlLossPlot     *self);
 
+/* A live plot (the Train page's, while it grows) draws in a thread and
+ * shows the newest finished picture, so a redraw costs the window a texture
+ * instead of the whole plot; drawn here only under the pointer or at a new
+ * size. */
+void            btl_loss_plot_set_live      (BtlLossPlot     *self,
+                                             gboolean         live);
+/* FALSE while a live plot's picture is behind its data (for tests). */
+gboolean        btl_loss_plot_is_current    (BtlLossPlot     *self);
+guint           btl_loss_plot_get_n_renders (BtlLossPlot     *self);
+
 /* .png (2× pixel density) or .svg, chosen by the name; written atomically. */
 gboolean        btl_loss_plot_export        (BtlLossPlot     *self,
                                              const char      *path,

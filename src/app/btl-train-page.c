@@ -323,6 +323,8 @@ btl_train_page_init (BtlTrainPage *self)
   self->test_psnr = NAN;
   self->target_epochs = 1;
   btl_loss_plot_set_history (self->plot, self->history);
+  /* It grows while training: drawn in a thread, shown as a texture. */
+  btl_loss_plot_set_live (self->plot, TRUE);
 
   g_object_bind_property (self->smoothing_adjustment, "value", self->plot, "smoothing",
                           G_BINDING_SYNC_CREATE);

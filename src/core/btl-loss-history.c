@@ -92,6 +92,28 @@ btl_loss_history_new (void)
   return g_object_new (BTL_TYPE_LOSS_HISTORY, NULL);
 }
 
+BtlLossHistory *
+btl_loss_history_copy (BtlLossHistory *self)
+{
+  BtlLossHistory *copy;
+
+  g_return_val_if_fail (BTL_IS_LOSS_HISTORY (self), NULL);
+
+  copy = btl_loss_history_new ();
+  g_array_append_vals (copy->steps, self->steps->data, self->steps->len);
+  g_array_append_vals (copy->epochs, self->epochs->data, self->epochs->len);
+  for (guint i = 0; i < self->markers->len; i++)
+    {
+      const BtlLossMarker *m = &g_array_index (self->markers, BtlLossMarker, i);
+      BtlLossMarker dup = { m->step, g_strdup (m->label) };
+
+      g_array_append_vals (copy->markers, &dup, 1);
+    }
+  copy->best_epoch = self->best_epoch;
+  copy->has_reg = self->has_reg;
+  return copy;
+}
+
 static void
 emit_changed (BtlLossHistory *self)
 {

@@ -50,6 +50,9 @@ typedef struct
 #define BTL_LOSS_HISTORY_MAX_ENTRIES  (1u << 24)
 
 BtlLossHistory *btl_loss_history_new            (void);
+/* A deep copy, with no signal handlers: for a thread to read while the
+ * original keeps growing on the main thread. */
+BtlLossHistory *btl_loss_history_copy           (BtlLossHistory  *self);
 
 void            btl_loss_history_add_step       (BtlLossHistory  *self,
                                                  gint64           step,

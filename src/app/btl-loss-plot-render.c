@@ -1,0 +1,232 @@
+/* btl-loss-plot-render.c — a live loss plot's picture, drawn in a thread.
+ *
+ * While a run trains, its plot changes with every progress delivery (up to
+ * 20 a second) and drawing it is ~2 ms of cairo: on the main thread those
+ * frames came late (--bench-frames). A live plot instead hands a copy of its
+ * data to a thread, one drawing at a time, and shows the newest finished
+ * picture; the window's frame then only composites it. The picture is an
+ * image surface painted in a cairo node, not a texture: GSK's cairo renderer
+ * converts a texture's every pixel whenever any part of the window is
+ * redrawn (a spinner turning made that 2-3 ms a frame), while a cairo node
+ * costs only where it is redrawn.
+ *
+ * Text is laid out with one font map of our own (pango's default ones are
+ * per thread), used under a lock, so any pool thread can draw.
+ */
+#include "config.h"
+
+#include <pango/pangocairo.h>
+
+#include "btl-app-hold.h"
+#include "btl-loss-plot-private.h"
+
+typedef struct
+{
+  BtlLossPlotData       data;          /* a copy: the histories are copies */
+  guint                 generation;
+  int                   width;
+  int                   height;
+  int                   scale;
+  GdkRGBA               fg;
+  GdkRGBA               accent;
+  GdkRGBA               bg;
+  PangoFontDescription *font;
+  cairo_font_options_t *font_options;  /* NULL: the surface's */
+  double                resolution;
+
+  cairo_surface_t      *image;         /* the result */
+  GApplication         *held;          /* released by render_done (btl-app-hold.h) */
+} RenderJob;
+
+static GMutex        font_lock;
+static PangoFontMap *font_map;        /* under font_lock */
+
+static void
+render_job_free (gpointer data)
+{
+  RenderJob *job = data;
+
+  _btl_loss_plot_data_clear (&job->data);
+  g_clear_pointer (&job->font, pango_font_description_free);
+  g_clear_pointer (&job->font_options, cairo_font_options_destroy);
+  g_clear_pointer (&job->image, cairo_surface_destroy);
+  g_free (job);
+}
+
+static void
+render_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RenderJob *job = task_data;
+  cairo_surface_t *surface;
+  BtlCanvas canvas;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->width * job->scale,
+                                        job->height * job->scale);
+  cairo_surface_set_device_scale (surface, job->scale, job->scale);
+
+  memset (&canvas, 0, sizeof canvas);
+  canvas.cr = cairo_create (surface);
+  canvas.width = job->width;
+  canvas.height = job->height;
+  canvas.fg = job->fg;
+  canvas.accent = job->accent;
+  canvas.bg = job->bg;
+  canvas.font = pango_font_description_copy (job->font);
+
+  g_mutex_lock (&font_lock);
+  if (font_map == NULL)
+    font_map = pango_cairo_font_map_new ();
+  canvas.pango = pango_font_map_create_context (font_map);
+  pango_cairo_update_context (canvas.cr, canvas.pango);
+  if (job->font_options != NULL)
+    pango_cairo_context_set_font_options (canvas.pango, job->font_options);
+  pango_cairo_context_set_resolution (canvas.pango, job->resolution);
+
+  _btl_loss_plot_draw_data (&job->data, &canvas);
+
+  g_clear_pointer (&canvas.cr, cairo_destroy);
+  btl_canvas_finish (&canvas);
+  g_mutex_unlock (&font_lock);
+
+  cairo_surface_flush (surface);
+  if (cairo_surface_status (surface) == CAIRO_STATUS_SUCCESS)
+    job->image = surface;
+  else
+    cairo_surface_destroy (surface);
+  g_task_return_boolean (task, job->image != NULL);
+}
+
+static void
+render_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(BtlLossPlot) self = user_data;
+  RenderJob *job = g_task_get_task_data (G_TASK (result));
+
+  btl_app_release (g_steal_pointer (&job->held));
+  self->rendering = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->live)
+    return;
+
+  _btl_loss_plot_drop_image (self);
+  self->image = g_steal_pointer (&job->image);
+  self->image_generation = job->generation;
+  self->image_width = job->width;
+  self->image_height = job->height;
+  self->image_scale = job->scale;
+  self->n_renders++;
+  {
+    /* One node per picture: snapshots in between append this same node,
+     * which GSK then knows has not changed. */
+    graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, job->width, job->height);
+    cairo_t *cr;
+
+    self->image_node = gsk_cairo_node_new (&bounds);
+    cr = gsk_cairo_node_get_draw_context (self->image_node);
+    cairo_set_source_surface (cr, self->image, 0, 0);
+    cairo_paint (cr);
+    cairo_destroy (cr);
+  }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* The data moved on while this one was drawn. */
+  if (self->image_generation != self->generation)
+    _btl_loss_plot_start_render (self);
+}
+
+void
+_btl_loss_plot_drop_image (BtlLossPlot *self)
+{
+  g_clear_pointer (&self->image_node, gsk_render_node_unref);
+  g_clear_pointer (&self->image, cairo_surface_destroy);
+}
+
+static gboolean
+image_fits (BtlLossPlot *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+
+  return self->image != NULL && self->image_width == gtk_widget_get_width (widget)
+         && self->image_height == gtk_widget_get_height (widget)
+         && self->image_scale == gtk_widget_get_scale_factor (widget);
+}
+
+gboolean
+_btl_loss_plot_render_instead (BtlLossPlot *self)
+{
+  if (!self->live || self->d.hovering || !image_fits (self))
+    return FALSE;
+  _btl_loss_plot_start_render (self);
+  return TRUE;
+}
+
+void
+_btl_loss_plot_start_render (BtlLossPlot *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
+  const cairo_font_options_t *options;
+  g_autoptr(GTask) task = NULL;
+  GtkSnapshot *scratch;
+  BtlCanvas theme;
+  RenderJob *job;
+
+  if (self->rendering || width <= 0 || height <= 0)
+    return;
+  if (self->image != NULL && self->image_generation == self->generation
+      && self->image_width == width && self->image_height == height && self->image_scale == scale)
+    return;
+
+  job = g_new0 (RenderJob, 1);
+  job->data.history = self->d.history ? btl_loss_history_copy (self->d.history) : NULL;
+  job->data.reference = self->d.reference ? btl_loss_history_copy (self->d.reference) : NULL;
+  job->data.reference_label = g_strdup (self->d.reference_label);
+  job->data.log_scale = self->d.log_scale;
+  job->data.x_by_epoch = self->d.x_by_epoch;
+  job->data.smoothing = self->d.smoothing;
+  job->generation = self->generation;
+  job->width = width;
+  job->height = height;
+  job->scale = scale;
+
+  /* The theme's colours and font, as the widget would draw with them. */
+  scratch = gtk_snapshot_new ();
+  btl_canvas_init_snapshot (&theme, widget, scratch);
+  job->fg = theme.fg;
+  job->accent = theme.accent;
+  job->bg = theme.bg;
+  job->font = pango_font_description_copy (theme.font);
+  options = pango_cairo_context_get_font_options (theme.pango);
+  job->font_options = options != NULL ? cairo_font_options_copy (options) : NULL;
+  job->resolution = pango_cairo_context_get_resolution (theme.pango);
+  btl_canvas_finish (&theme);
+  g_clear_pointer (&scratch, gtk_snapshot_free_to_node);  /* nothing was drawn: NULL */
+
+  job->held = btl_app_hold ();
+  self->rendering = TRUE;
+  /* No source object: the page is held by the callback's data and released
+   * there, on the main thread, never in the pool thread. */
+  task = g_task_new (NULL, NULL, render_done, g_object_ref (self));
+  g_task_set_name (task, "[bottleneck] loss plot");
+  g_task_set_task_data (task, job, render_job_free);
+  g_task_run_in_thread (task, render_thread);
+}
+
+gboolean
+_btl_loss_plot_append_image (BtlLossPlot *self,
+                             GtkSnapshot *snapshot)
+{
+  if (!image_fits (self))
+    return FALSE;
+  gtk_snapshot_append_node (snapshot, self->image_node);
+  /* Behind the data (a change while the pointer was over the plot): the
+   * next picture is on its way. */
+  if (self->image_generation != self->generation)
+    _btl_loss_plot_start_render (self);
+  return TRUE;
+}
