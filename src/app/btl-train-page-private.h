@@ -75,6 +75,8 @@ struct _BtlTrainPage
   guint              eval_running : 1;
   guint              eval_timeout_id;
   gint64             last_eval_us;
+  guint              decode_timeout_id;
+  gint64             last_decode_us;
   gint64             progress_shown_us; /* when the progress bar last moved */
   guint              decode_running : 1;
   guint              n_grid_refreshes;

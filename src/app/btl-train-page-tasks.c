@@ -23,6 +23,10 @@
  * 1,000 forward passes) every this many µs, so it never takes a core. */
 #define EVAL_INTERVAL_US (3 * G_USEC_PER_SEC)
 
+/* While training the grid shows new weights at most this often (the issue
+ * asks for twice a second; a refresh is a few ms of the window's frame). */
+#define DECODE_INTERVAL_US (400 * 1000)
+
 /* ------------------------------------------------------------ grid */
 
 /* The showcase is decoded in a short-lived thread, not on the main thread:
@@ -128,16 +132,39 @@ decode_done (GObject      *object,
   start_decode (self);
 }
 
+static gboolean
+decode_timeout_cb (gpointer user_data)
+{
+  BtlTrainPage *self = user_data;
+
+  self->decode_timeout_id = 0;
+  start_decode (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_decode (BtlTrainPage *self)
 {
   g_autoptr(GTask) task = NULL;
   DecodeData *d;
+  gint64 now = g_get_monotonic_time ();
   int dim;
 
   if (self->decode_running || self->decode_next == NULL || self->worker == NULL ||
       self->test == NULL || self->n_showcase == 0)
     return;
+
+  /* While training, keep to the pace; a finished run's weights show at once. */
+  if (self->state == BTL_TRAIN_STATE_RUNNING && now - self->last_decode_us < DECODE_INTERVAL_US)
+    {
+      if (self->decode_timeout_id == 0)
+        self->decode_timeout_id =
+          g_timeout_add ((guint) ((self->last_decode_us + DECODE_INTERVAL_US - now) / 1000) + 1,
+                         decode_timeout_cb, self);
+      return;
+    }
+  g_clear_handle_id (&self->decode_timeout_id, g_source_remove);
+  self->last_decode_us = now;
 
   dim = btl_dataset_dim (self->test);
   if (nn_model_input_dim (btl_training_worker_get_model (self->worker)) != dim)

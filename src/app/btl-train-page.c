@@ -172,6 +172,7 @@ btl_train_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->decode_timeout_id, g_source_remove);
   _btl_train_page_drop_worker (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BTL_TYPE_TRAIN_PAGE);
@@ -199,6 +200,7 @@ btl_train_page_unroot (GtkWidget *widget)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->eval_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->decode_timeout_id, g_source_remove);
   _btl_train_page_drop_worker (self);
 
   GTK_WIDGET_CLASS (btl_train_page_parent_class)->unroot (widget);
