@@ -518,6 +518,140 @@ test_drop_values (Fixture       *f,
   g_object_unref (files[1]);
 }
 
+static gboolean
+has_message (gpointer data)
+{
+  return btl_compress_page_get_message (BTL_COMPRESS_PAGE (data)) != NULL;
+}
+
+/* The page's Ctrl+V: a global shortcut (handled by the window wherever the
+ * focus is), run as GTK runs it; TRUE when it acted. */
+static gboolean
+press_ctrl_v (Fixture *f)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->page));
+  GtkShortcut *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && found == NULL; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c)
+          || gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (c)) != GTK_SHORTCUT_SCOPE_GLOBAL)
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)) && found == NULL; j++)
+        {
+          g_autoptr (GtkShortcut) sc = g_list_model_get_item (G_LIST_MODEL (c), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (sc));
+
+          if (g_strcmp0 (trigger, "<Control>v") == 0)
+            found = g_object_ref (sc);
+        }
+    }
+  g_assert_nonnull (found);
+  {
+    g_autoptr (GtkShortcut) sc = found;
+
+    return gtk_shortcut_action_activate (gtk_shortcut_get_action (sc), 0,
+                                         GTK_WIDGET (f->page), gtk_shortcut_get_arguments (sc));
+  }
+}
+
+/* Ctrl+V pastes a picture (the clipboard button's way) while the page is
+ * shown and the focus is not in a text field; a file copied in a file
+ * manager opens; text in the clipboard gives a message in the page. */
+static void
+test_paste_shortcut (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *path = write_picture (f, "shortcut.png", 140, 112);
+  g_autofree char *file_path = write_picture (f, "copied.png", 100, 80);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->page));
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *entry = gtk_entry_new ();
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *other = gtk_label_new ("another page");
+  GtkWidget *open = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page),
+                                                               BTL_TYPE_COMPRESS_PAGE,
+                                                               "open_button"));
+  GtkWidget *bits = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page),
+                                                               BTL_TYPE_COMPRESS_PAGE,
+                                                               "bits_spin"));
+  const char *message;
+  double pixels;
+
+  /* As in the window: a text field outside the page, and the page in a
+   * stack beside another. */
+  g_object_ref (f->page);
+  gtk_window_set_child (f->window, NULL);
+  gtk_stack_add_named (GTK_STACK (stack), GTK_WIDGET (f->page), "compress");
+  gtk_stack_add_named (GTK_STACK (stack), other, "other");
+  g_object_unref (f->page);
+  gtk_box_append (GTK_BOX (box), entry);
+  gtk_box_append (GTK_BOX (box), stack);
+  gtk_window_set_child (f->window, box);
+  gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (f->page));
+  g_assert_true (spin_until (is_mapped, f->page, 5000));
+
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  gdk_clipboard_set_texture (clipboard, texture);
+
+  /* In a text field, outside the page or in it, Ctrl+V is the field's. */
+  g_assert_true (gtk_widget_grab_focus (entry));
+  g_assert_false (press_ctrl_v (f));
+  g_assert_true (gtk_widget_grab_focus (bits));
+  g_assert_false (press_ctrl_v (f));
+  g_assert_false (btl_compress_page_is_busy (f->page));
+
+  /* Another page shown: nothing. */
+  gtk_stack_set_visible_child (GTK_STACK (stack), other);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (f->page)));
+  g_assert_false (press_ctrl_v (f));
+  g_assert_false (btl_compress_page_is_busy (f->page));
+
+  /* The page shown, focus on a button: the picture comes in. */
+  gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (f->page));
+  g_assert_true (spin_until (is_mapped, f->page, 5000));
+  g_assert_true (gtk_widget_grab_focus (open));
+  g_assert_true (press_ctrl_v (f));
+  g_assert_true (spin_until (is_busy, f->page, 10000));
+  wait_idle (f);
+  check_table_filled (f);
+  g_assert_null (btl_compress_page_get_message (f->page));
+  pixels = cell_number (f, 1, BTL_COMPRESS_COL_BYTES) * 8
+           / cell_number (f, 1, BTL_COMPRESS_COL_BPP);
+  g_assert_cmpfloat (fabs (pixels - 140 * 112) / (140 * 112), <, 0.01);
+
+  /* A picture file copied in a file manager. */
+  {
+    g_autoptr (GFile) file = g_file_new_for_path (file_path);
+    GdkFileList *list = gdk_file_list_new_from_array (&file, 1);
+
+    gdk_clipboard_set (clipboard, GDK_TYPE_FILE_LIST, list);
+    g_boxed_free (GDK_TYPE_FILE_LIST, list);
+  }
+  g_assert_true (press_ctrl_v (f));
+  g_assert_true (spin_until (is_busy, f->page, 10000));
+  wait_idle (f);
+  g_assert_null (btl_compress_page_get_message (f->page));
+  pixels = cell_number (f, 1, BTL_COMPRESS_COL_BYTES) * 8
+           / cell_number (f, 1, BTL_COMPRESS_COL_BPP);
+  g_assert_cmpfloat (fabs (pixels - 100 * 80) / (100 * 80), <, 0.01);
+
+  /* Text: a message in the page that says what to do. */
+  gdk_clipboard_set_text (clipboard, "not a picture");
+  g_assert_true (press_ctrl_v (f));
+  g_assert_true (spin_until (has_message, f->page, 10000));
+  g_assert_false (btl_compress_page_is_busy (f->page));
+  message = btl_compress_page_get_message (f->page);
+  g_test_message ("text in the clipboard: %s", message);
+  g_assert_cmpstr (message, ==, "The clipboard holds no picture: copy a picture or a picture "
+                                "file, then paste again");
+}
+
 static void
 test_chart_export (Fixture       *f,
                    gconstpointer  data)
@@ -555,6 +689,7 @@ main (int    argc,
   ADD ("/app/compress-page/close-while-busy", test_close_while_busy);
   ADD ("/app/compress-page/paste-and-btlz", test_paste_and_btlz);
   ADD ("/app/compress-page/drop-values", test_drop_values);
+  ADD ("/app/compress-page/paste-shortcut", test_paste_shortcut);
   ADD ("/app/compress-page/chart-export", test_chart_export);
 #undef ADD
 

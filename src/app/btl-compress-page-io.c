@@ -117,33 +117,157 @@ on_open_clicked (BtlCompressPage *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* Pasting tries, in turn: the picture as PNG, JPEG, … bytes, one type at a
+ * time, which take the path of an opened file; any picture GDK can make a
+ * texture of; a file copied in a file manager. One type at a time because
+ * GDK's X11 clipboard, when it does not know the source's formats, asks for
+ * only one of several and gives up when the source has not that one (seen
+ * under Xvfb: image/tiff asked, image/png on offer). */
+static const char *const paste_mime_types[] = {
+  "image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff", NULL,
+};
+
 static void
-on_paste_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+show_no_picture (BtlCompressPage *self,
+                 const GError    *error)
+{
+  if (error != NULL)
+    g_debug ("paste: %s", error->message);
+  btl_compress_page_show_message (self, _("The clipboard holds no picture: copy a picture or "
+                                          "a picture file, then paste again"));
+}
+
+static void
+on_paste_files_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (BtlCompressPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  const GValue *value;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+  if (value == NULL || !btl_compress_page_open_value (self, value))
+    show_no_picture (self, error);
+}
+
+static void
+on_paste_texture_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   g_autoptr (BtlCompressPage) self = user_data;
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError) error = NULL;
 
   texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
-  if (texture == NULL)
+  if (texture != NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("The clipboard holds no picture (%s)"),
-                                                  error->message);
-
-      btl_compress_page_show_message (self, message);
+      btl_compress_page_open_texture (self, texture);
       return;
     }
-  btl_compress_page_open_texture (self, texture);
+  g_debug ("paste as a texture: %s", error->message);
+  gdk_clipboard_read_value_async (GDK_CLIPBOARD (source), GDK_TYPE_FILE_LIST,
+                                  G_PRIORITY_DEFAULT, NULL, on_paste_files_done,
+                                  g_steal_pointer (&self));
 }
 
 static void
+read_texture (BtlCompressPage *self,
+              GdkClipboard    *clipboard)
+{
+  gdk_clipboard_read_texture_async (clipboard, NULL, on_paste_texture_done, g_object_ref (self));
+}
+
+typedef struct
+{
+  BtlCompressPage *self;       /* owned */
+  GdkClipboard    *clipboard;  /* owned */
+  guint            next;       /* the next of paste_mime_types to ask for */
+} PasteRead;
+
+static void
+paste_read_free (PasteRead *read)
+{
+  g_object_unref (read->self);
+  g_object_unref (read->clipboard);
+  g_free (read);
+}
+
+static void paste_read_next (PasteRead *read);
+
+static void
+on_paste_bytes_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  PasteRead *read = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &error) < 0)
+    {
+      g_debug ("paste as %s: %s", paste_mime_types[read->next - 1], error->message);
+      paste_read_next (read);
+      return;
+    }
+  {
+    g_autoptr (GBytes) bytes =
+      g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (source));
+
+    btl_compress_page_open_bytes (read->self, bytes, _("pasted picture"));
+  }
+  paste_read_free (read);
+}
+
+static void
+on_paste_stream (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PasteRead *read = user_data;
+  g_autoptr (GInputStream) in = NULL;
+  g_autoptr (GOutputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  in = gdk_clipboard_read_finish (GDK_CLIPBOARD (source), result, NULL, &error);
+  if (in == NULL)
+    {
+      g_debug ("paste as %s: %s", paste_mime_types[read->next - 1], error->message);
+      paste_read_next (read);
+      return;
+    }
+  out = g_memory_output_stream_new_resizable ();
+  g_output_stream_splice_async (out, in,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE
+                                | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, on_paste_bytes_done, read);
+}
+
+static void
+paste_read_next (PasteRead *read)
+{
+  const char *mime_type = paste_mime_types[read->next];
+
+  if (mime_type == NULL)
+    {
+      read_texture (read->self, read->clipboard);
+      paste_read_free (read);
+      return;
+    }
+  read->next++;
+  gdk_clipboard_read_async (read->clipboard, (const char *[]) { mime_type, NULL },
+                            G_PRIORITY_DEFAULT, NULL, on_paste_stream, read);
+}
+
+/* The clipboard button and Ctrl+V. */
+static void
 on_paste_clicked (BtlCompressPage *self)
 {
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+  PasteRead *read = g_new0 (PasteRead, 1);
 
-  gdk_clipboard_read_texture_async (clipboard, NULL, on_paste_done, g_object_ref (self));
+  read->self = g_object_ref (self);
+  read->clipboard = g_object_ref (gtk_widget_get_clipboard (GTK_WIDGET (self)));
+  paste_read_next (read);
 }
 
 gboolean
@@ -299,11 +423,22 @@ btl_compress_page_export_chart (BtlCompressPage  *self,
   return btl_rd_chart_export (self->rd_chart, path, error);
 }
 
+/* Ctrl+V pastes a picture wherever the focus is in the window while the page
+ * is shown, except in a text field (a spin button, an entry): there it
+ * pastes text. The window runs it after the focus widget had the key. */
 static gboolean
 paste_shortcut (GtkWidget *widget,
                 GVariant  *args,
                 gpointer   user_data)
 {
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_is_sensitive (widget))
+    return FALSE;
+  for (GtkWidget *w = root != NULL ? gtk_root_get_focus (root) : NULL; w != NULL;
+       w = gtk_widget_get_parent (w))
+    if (GTK_IS_EDITABLE (w))
+      return FALSE;
   on_paste_clicked (BTL_COMPRESS_PAGE (widget));
   return TRUE;
 }
@@ -311,8 +446,6 @@ paste_shortcut (GtkWidget *widget,
 void
 btl_compress_page_class_init_io (GtkWidgetClass *widget_class)
 {
-  /* Ctrl+V while the focus is on the page (the window keeps its own keys). */
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, paste_shortcut, NULL);
   gtk_widget_class_bind_template_callback (widget_class, on_open_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
@@ -324,9 +457,21 @@ btl_compress_page_init_io (BtlCompressPage *self)
 {
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   GType types[] = BTL_COMPRESS_PAGE_DROP_TYPES;
+  GtkEventController *shortcuts;
 
   /* Files from a file manager, or image data from a browser or an editor. */
   gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  /* Global: handled by the window, but only while this page is mapped. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                     GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (paste_shortcut,
+                                                                                   NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 }
