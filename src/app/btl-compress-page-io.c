@@ -117,12 +117,11 @@ on_open_clicked (BtlCompressPage *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
-/* Pasting tries, in turn: the picture as PNG, JPEG, … bytes, one type at a
- * time, which take the path of an opened file; any picture GDK can make a
- * texture of; a file copied in a file manager. One type at a time because
- * GDK's X11 clipboard, when it does not know the source's formats, asks for
- * only one of several and gives up when the source has not that one (seen
- * under Xvfb: image/tiff asked, image/png on offer). */
+/* Pasting tries, in turn: the picture as PNG, JPEG, … bytes, which take the
+ * path of an opened file (the pixel limit is checked before decoding, the
+ * bytes are not decoded and encoded again); any picture GDK can make a
+ * texture of; a file copied in a file manager. One type at a time, so that
+ * the first type the source has wins, whatever order GDK would ask in. */
 static const char *const paste_mime_types[] = {
   "image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff", NULL,
 };
