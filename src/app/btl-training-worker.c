@@ -47,11 +47,11 @@
 #define TRAINING_NICE 10
 
 /* At most 20 deliveries a second: smooth enough for a loss curve and a
- * status line, and each one repaints the plot (a few ms with the cairo
- * renderer, a whole-window repaint with llvmpipe GL), so the frames in
- * between stay free while a person drags or resizes the window. Measured
- * with --bench-frames: main-thread paint p50 8-13 ms at 60 deliveries a
- * second, 0.3-1.8 ms at 20 (busy machine). */
+ * status line, and each one repaints the plot (its picture is drawn in a
+ * thread, btl-loss-plot-render.c, but compositing it is still ~1 ms with the
+ * cairo renderer), so the frames in between stay free while a person drags
+ * or resizes the window. Measured with --bench-frames: main-thread paint p50
+ * 8-13 ms at 60 deliveries a second, 0.3-1.8 ms at 20 (busy machine). */
 #define DELIVERY_INTERVAL_US 50000
 
 struct _BtlTrainingWorker
