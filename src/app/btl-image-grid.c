@@ -54,10 +54,12 @@ static GParamSpec *properties[N_PROPS];
 #define INNER_GAP     2.0
 #define LABEL_SCALE   0.8
 /* Labels wider than their column are set smaller on one line down to
- * LABEL_MIN_SCALE, then on two lines (broken between words) down to
- * LABEL_MIN_SCALE_2; only names that do not fit even then are cut. */
-#define LABEL_MIN_SCALE   0.62
-#define LABEL_MIN_SCALE_2 0.55
+ * LABEL_MIN_SCALE (about 10 px), then on two lines (broken between words)
+ * from LABEL_SCALE_2 down to LABEL_MIN_SCALE: a larger font on two lines
+ * would take the tiles' height. Only names that do not fit even then are
+ * cut. */
+#define LABEL_MIN_SCALE   0.55
+#define LABEL_SCALE_2     0.62
 #define LABEL_STEP        0.02
 /* The least space between the labels of neighbouring columns. */
 #define LABEL_GAP     GAP
@@ -381,9 +383,9 @@ compute_layout_for (BtlImageGrid               *self,
    * lines at that size. */
   for (int lines = 1; lines <= 2 && !fit && n_labels (self) > 0; lines++)
     {
-      double min = lines == 1 ? LABEL_MIN_SCALE : LABEL_MIN_SCALE_2;
+      double max = lines == 1 ? LABEL_SCALE : LABEL_SCALE_2;
 
-      for (double size = LABEL_SCALE; size > min - 1e-9 && !fit; size -= LABEL_STEP)
+      for (double size = max; size > LABEL_MIN_SCALE - 1e-9 && !fit; size -= LABEL_STEP)
         {
           place_cells (self, width, height,
                        lines * label_line_height (context, font, size) + 2, l);
