@@ -213,6 +213,8 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
    * there, on the main thread, never in the pool thread. */
   task = g_task_new (NULL, NULL, render_done, g_object_ref (self));
   g_task_set_name (task, "[bottleneck] loss plot");
+  /* Its result waits for a frame that is due, rather than delaying it. */
+  g_task_set_priority (task, G_PRIORITY_DEFAULT_IDLE);
   g_task_set_task_data (task, job, render_job_free);
   g_task_run_in_thread (task, render_thread);
 }

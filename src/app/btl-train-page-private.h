@@ -77,7 +77,7 @@ struct _BtlTrainPage
   gint64             last_eval_us;
   guint              decode_timeout_id;
   gint64             last_decode_us;
-  gint64             progress_shown_us; /* when the progress bar last moved */
+  gint64             status_shown_us;   /* when the status line last changed */
   guint              decode_running : 1;
   guint              n_grid_refreshes;
   gint64             grid_us_total;     /* main thread: upload into the widget */

@@ -305,7 +305,9 @@ schedule_delivery_locked (BtlTrainingWorker *self)
   now = g_get_monotonic_time ();
   due = self->last_delivery_us + DELIVERY_INTERVAL_US;
   source = g_timeout_source_new (due > now ? (guint) ((due - now) / 1000) : 0);
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  /* Below GDK's redraw priority: a frame that is due is painted first, so a
+   * delivery never makes it start late. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_name (source, "[bottleneck] training progress");
   g_source_set_callback (source, deliver_cb, g_object_ref (self), g_object_unref);
   g_source_attach (source, self->main_context);
@@ -378,7 +380,8 @@ train_thread (gpointer user_data)
 
   /* The last thing this thread does with the worker: finish_cb joins it. */
   source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  /* The deliveries' priority, attached after the last one: it comes first. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_name (source, "[bottleneck] training finished");
   g_source_set_callback (source, finish_cb, self, NULL);
   g_source_attach (source, self->main_context);
