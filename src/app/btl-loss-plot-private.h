@@ -58,6 +58,7 @@ struct _BtlLossPlot
   int              image_scale;
   gboolean         rendering;
   guint            n_renders;
+  GPtrArray       *retired;           /* pictures replaced since the last drawing */
 };
 
 /* A marker line to draw: the live run's or (saved) the reference run's. */

@@ -35,6 +35,7 @@ typedef struct
   double                resolution;
 
   cairo_surface_t      *image;         /* the result */
+  GPtrArray            *retired;       /* old pictures, freed in the thread */
   GApplication         *held;          /* released by render_done (btl-app-hold.h) */
 } RenderJob;
 
@@ -50,6 +51,7 @@ render_job_free (gpointer data)
   g_clear_pointer (&job->font, pango_font_description_free);
   g_clear_pointer (&job->font_options, cairo_font_options_destroy);
   g_clear_pointer (&job->image, cairo_surface_destroy);
+  g_clear_pointer (&job->retired, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -62,6 +64,10 @@ render_thread (GTask        *task,
   RenderJob *job = task_data;
   cairo_surface_t *surface;
   BtlCanvas canvas;
+
+  /* Freeing a picture (1-2 MB, unmapped) is not the window's work. By now
+   * the frames that showed them are gone, so these are the last references. */
+  g_clear_pointer (&job->retired, g_ptr_array_unref);
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->width * job->scale,
                                         job->height * job->scale);
@@ -112,7 +118,15 @@ render_done (GObject      *object,
   if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->live)
     return;
 
-  _btl_loss_plot_drop_image (self);
+  /* The old picture goes with the next drawing: GTK may still hold the node
+   * that shows it until the next frame, and its free is for a thread. */
+  g_clear_pointer (&self->image_node, gsk_render_node_unref);
+  if (self->image != NULL)
+    {
+      if (self->retired == NULL)
+        self->retired = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
+      g_ptr_array_add (self->retired, g_steal_pointer (&self->image));
+    }
   self->image = g_steal_pointer (&job->image);
   self->image_generation = job->generation;
   self->image_width = job->width;
@@ -142,6 +156,7 @@ _btl_loss_plot_drop_image (BtlLossPlot *self)
 {
   g_clear_pointer (&self->image_node, gsk_render_node_unref);
   g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->retired, g_ptr_array_unref);
 }
 
 static gboolean
@@ -207,6 +222,7 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
   btl_canvas_finish (&theme);
   g_clear_pointer (&scratch, gtk_snapshot_free_to_node);  /* nothing was drawn: NULL */
 
+  job->retired = g_steal_pointer (&self->retired);
   job->held = btl_app_hold ();
   self->rendering = TRUE;
   /* No source object: the page is held by the callback's data and released

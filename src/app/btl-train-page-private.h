@@ -78,6 +78,7 @@ struct _BtlTrainPage
   guint              decode_timeout_id;
   gint64             last_decode_us;
   gint64             status_shown_us;   /* when the status line last changed */
+  gint64             progress_shown_us; /* when the progress bar last moved */
   guint              decode_running : 1;
   guint              n_grid_refreshes;
   gint64             grid_us_total;     /* main thread: upload into the widget */

@@ -11,12 +11,14 @@
 
 #include "btl-train-page-private.h"
 
-/* While training, the status line and the progress bar change at most this
- * often: four times a second is as fast as anyone reads a number, and each
- * change is a repaint of the status bar (~1 ms with the cairo renderer; the
- * bar's moves also re-allocate it, and any allocation makes GDK recompute the
- * toplevel's size with an X round trip). The plot follows every delivery. */
+/* While training, the status line changes at most this often: four times a
+ * second is as fast as anyone reads a number, and each change is a repaint of
+ * the status bar (~1 ms with the cairo renderer). The progress bar moves once
+ * a second: its moves also re-allocate it, and any allocation makes GDK
+ * recompute the toplevel's size with an X round trip. The plot follows every
+ * delivery. */
 #define STATUS_INTERVAL_US (250 * 1000)
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC)
 
 /* "1:02:03" or "2:03" */
 static char *
@@ -87,8 +89,12 @@ _btl_train_page_update_status (BtlTrainPage *self)
 
   if (g_strcmp0 (gtk_inscription_get_text (self->status_label), s->str) != 0)
     gtk_inscription_set_text (self->status_label, s->str);
-  if (total_steps > 0)
-    gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
+  if (total_steps > 0 && (self->state != BTL_TRAIN_STATE_RUNNING
+                          || now - self->progress_shown_us >= PROGRESS_INTERVAL_US))
+    {
+      gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
+      self->progress_shown_us = now;
+    }
 }
 
 /* Shows the model's current weights (while no thread writes them). */
