@@ -474,7 +474,7 @@ test_loss_plot_live (void)
   g_assert_false (btl_loss_plot_is_current (BTL_LOSS_PLOT (plot)));
   wait_for_paint (window);
   g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
-  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot)), >=, 1);
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL), >=, 1);
   wait_for_paint (window);
 
   /* The thread's picture is the plot as drawn on the main thread (text
@@ -486,17 +486,39 @@ test_loss_plot_live (void)
   g_assert_cmpuint (count_different (drawn, live), <, (guint) (live->width * live->height * 4 / 50));
 
   /* Growing: a new picture follows each change. */
-  renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot));
+  renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL);
   btl_loss_history_add_step (h, 3001, 10, 5.0, 5.0, 0);
   g_assert_false (btl_loss_plot_is_current (BTL_LOSS_PLOT (plot)));
   g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
-  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot)), >, renders);
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL), >, renders);
   wait_for_paint (window);
   later = render_widget (plot, "loss-plot-live-more");
   g_assert_cmpuint (count_different (live, later), >, 100);
 
+  /* One more ordinary step, the axes as they were: only the strips where
+   * the curve grew are new, and the strips shown are the whole picture. */
+  {
+    guint strips_before, strips_after;
+    g_autoptr(Shot) grown = NULL;
+    g_autoptr(Shot) direct = NULL;
+
+    renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), &strips_before);
+    btl_loss_history_add_step (h, 3002, 10, 0.03, 0.03, 0);
+    g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+    g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), &strips_after), ==, renders + 1);
+    g_assert_cmpuint (strips_after - strips_before, >=, 1);
+    g_assert_cmpuint (strips_after - strips_before, <=, 4);
+    wait_for_paint (window);
+    grown = render_widget (plot, "loss-plot-live-grown");
+    btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), FALSE);
+    wait_for_paint (window);
+    direct = render_widget (plot, "loss-plot-live-direct");
+    g_assert_cmpuint (count_different (grown, direct), <, (guint) (direct->width * direct->height * 4 / 50));
+    btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), TRUE);
+  }
+
   /* Destroyed with a drawing under way: nothing is left behind. */
-  btl_loss_history_add_step (h, 3002, 10, 0.01, 0.01, 0);
+  btl_loss_history_add_step (h, 3003, 10, 0.01, 0.01, 0);
   gtk_window_destroy (GTK_WINDOW (window));
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE), g_usleep (1000);

@@ -373,6 +373,21 @@ draw_empty (BtlCanvas *canvas)
                    0.5, 0.5, 1.0, FALSE, &ink);
 }
 
+/* The x axis ends on the first multiple of a fifth of the last step's
+ * order of magnitude at or past it (2,105 → 2,200; 3.1 epochs → 3.2): a
+ * growing run's curve then only gets longer between those ends instead of
+ * being squeezed a little with every step, which redrew the whole plot. */
+static double
+axis_end (double xmax)
+{
+  double step;
+
+  if (!(xmax > 0) || !isfinite (xmax))
+    return 1;
+  step = pow (10, floor (log10 (xmax))) / 5;
+  return ceil (xmax / step - 1e-9) * step;
+}
+
 static void
 update_range (double   *lo,
               double   *hi,
@@ -495,7 +510,7 @@ _btl_loss_plot_draw_data (BtlLossPlotData *d,
   xmap_init (&map, ref_epochs > n_epochs ? ref : h, d->x_by_epoch, max_step);
   xmax = xmap (&map, max_step);
   xa.min = 0;
-  xa.max = xmax > 0 ? xmax : 1;
+  xa.max = axis_end (xmax);
   btl_axis_set_range (&ya, ylo, yhi, log, FALSE);
 
   /* Colours: a lighter blue reads better on a dark background. */

@@ -6,6 +6,8 @@
 
 G_BEGIN_DECLS
 
+#define BTL_LOSS_PLOT_STRIPS 16
+
 /* Everything the drawing reads: the widget's own state, or a copy of it
  * that a thread draws from (btl-loss-plot-render.c). */
 typedef struct
@@ -51,13 +53,17 @@ struct _BtlLossPlot
   gboolean         live;
   guint            generation;        /* bumped by every change to the picture */
   cairo_surface_t *image;             /* the newest finished drawing, or NULL */
-  GskRenderNode   *image_node;        /* it, as the node every snapshot reuses */
+  /* It, shown as vertical strips that every snapshot reuses: a strip whose
+   * pixels did not change keeps its node, so GSK redraws only the strips
+   * where the curve grew. */
+  GskRenderNode   *strips[BTL_LOSS_PLOT_STRIPS];
   guint            image_generation;
   int              image_width;
   int              image_height;
   int              image_scale;
   gboolean         rendering;
   guint            n_renders;
+  guint            n_strips_drawn;
   GPtrArray       *retired;           /* pictures replaced since the last drawing */
 };
 

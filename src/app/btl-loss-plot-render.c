@@ -8,7 +8,11 @@
  * image surface painted in a cairo node, not a texture: GSK's cairo renderer
  * converts a texture's every pixel whenever any part of the window is
  * redrawn (a spinner turning made that 2-3 ms a frame), while a cairo node
- * costs only where it is redrawn.
+ * costs only where it is redrawn. The thread also compares the picture with
+ * the one before in vertical strips and hands over only the strips that
+ * differ, each as its own small image: as the curve grows (the x axis ends
+ * on a round number, so it does not rescale with every step) a delivery
+ * redraws a strip or two instead of the whole plot.
  *
  * Text is laid out with one font map of our own (pango's default ones are
  * per thread), used under a lock, so any pool thread can draw.
@@ -34,7 +38,9 @@ typedef struct
   cairo_font_options_t *font_options;  /* NULL: the surface's */
   double                resolution;
 
+  cairo_surface_t      *previous;      /* the picture shown, if of this size */
   cairo_surface_t      *image;         /* the result */
+  cairo_surface_t      *strips[BTL_LOSS_PLOT_STRIPS];  /* its strips that changed */
   GPtrArray            *retired;       /* old pictures, freed in the thread */
   GApplication         *held;          /* released by render_done (btl-app-hold.h) */
 } RenderJob;
@@ -51,8 +57,63 @@ render_job_free (gpointer data)
   g_clear_pointer (&job->font, pango_font_description_free);
   g_clear_pointer (&job->font_options, cairo_font_options_destroy);
   g_clear_pointer (&job->image, cairo_surface_destroy);
+  g_clear_pointer (&job->previous, cairo_surface_destroy);
+  for (int i = 0; i < BTL_LOSS_PLOT_STRIPS; i++)
+    g_clear_pointer (&job->strips[i], cairo_surface_destroy);
   g_clear_pointer (&job->retired, g_ptr_array_unref);
   g_free (job);
+}
+
+/* Strip i covers the logical pixel columns [strip_x (i), strip_x (i + 1)). */
+static int
+strip_x (int i,
+         int width)
+{
+  return (int) ((gint64) i * width / BTL_LOSS_PLOT_STRIPS);
+}
+
+static gboolean
+strip_differs (cairo_surface_t *a,
+               cairo_surface_t *b,
+               int              x0,
+               int              x1,
+               int              scale)
+{
+  const guint8 *pa = cairo_image_surface_get_data (a), *pb = cairo_image_surface_get_data (b);
+  int stride = cairo_image_surface_get_stride (a), rows = cairo_image_surface_get_height (a);
+  gsize from = (gsize) x0 * scale * 4, len = (gsize) (x1 - x0) * scale * 4;
+
+  for (int y = 0; y < rows; y++)
+    if (memcmp (pa + (gsize) y * stride + from, pb + (gsize) y * stride + from, len) != 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The strips of job->image that differ from job->previous (all without
+ * one), each copied into an image of its own. */
+static void
+cut_strips (RenderJob *job)
+{
+  for (int i = 0; i < BTL_LOSS_PLOT_STRIPS; i++)
+    {
+      int x0 = strip_x (i, job->width), x1 = strip_x (i + 1, job->width);
+      cairo_surface_t *strip;
+      cairo_t *cr;
+
+      if (x1 <= x0 || (job->previous != NULL
+                       && !strip_differs (job->image, job->previous, x0, x1, job->scale)))
+        continue;
+      strip = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (x1 - x0) * job->scale,
+                                          job->height * job->scale);
+      cairo_surface_set_device_scale (strip, job->scale, job->scale);
+      cr = cairo_create (strip);
+      cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+      cairo_set_source_surface (cr, job->image, -x0, 0);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      cairo_surface_flush (strip);
+      job->strips[i] = strip;
+    }
 }
 
 static void
@@ -99,7 +160,10 @@ render_thread (GTask        *task,
 
   cairo_surface_flush (surface);
   if (cairo_surface_status (surface) == CAIRO_STATUS_SUCCESS)
-    job->image = surface;
+    {
+      job->image = surface;
+      cut_strips (job);
+    }
   else
     cairo_surface_destroy (surface);
   g_task_return_boolean (task, job->image != NULL);
@@ -118,9 +182,7 @@ render_done (GObject      *object,
   if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->live)
     return;
 
-  /* The old picture goes with the next drawing: GTK may still hold the node
-   * that shows it until the next frame, and its free is for a thread. */
-  g_clear_pointer (&self->image_node, gsk_render_node_unref);
+  /* The old picture goes with the next drawing, whose thread frees it. */
   if (self->image != NULL)
     {
       if (self->retired == NULL)
@@ -133,18 +195,23 @@ render_done (GObject      *object,
   self->image_height = job->height;
   self->image_scale = job->scale;
   self->n_renders++;
-  {
-    /* One node per picture: snapshots in between append this same node,
-     * which GSK then knows has not changed. */
-    graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, job->width, job->height);
-    cairo_t *cr;
+  for (int i = 0; i < BTL_LOSS_PLOT_STRIPS; i++)
+    {
+      int x0 = strip_x (i, job->width), x1 = strip_x (i + 1, job->width);
+      graphene_rect_t bounds = GRAPHENE_RECT_INIT (x0, 0, x1 - x0, job->height);
+      cairo_t *cr;
 
-    self->image_node = gsk_cairo_node_new (&bounds);
-    cr = gsk_cairo_node_get_draw_context (self->image_node);
-    cairo_set_source_surface (cr, self->image, 0, 0);
-    cairo_paint (cr);
-    cairo_destroy (cr);
-  }
+      if (job->strips[i] == NULL)
+        continue;
+      /* A strip's node may outlive this picture: it paints its own image. */
+      g_clear_pointer (&self->strips[i], gsk_render_node_unref);
+      self->strips[i] = gsk_cairo_node_new (&bounds);
+      cr = gsk_cairo_node_get_draw_context (self->strips[i]);
+      cairo_set_source_surface (cr, job->strips[i], x0, 0);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      self->n_strips_drawn++;
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   /* The data moved on while this one was drawn. */
   if (self->image_generation != self->generation)
@@ -154,7 +221,8 @@ render_done (GObject      *object,
 void
 _btl_loss_plot_drop_image (BtlLossPlot *self)
 {
-  g_clear_pointer (&self->image_node, gsk_render_node_unref);
+  for (int i = 0; i < BTL_LOSS_PLOT_STRIPS; i++)
+    g_clear_pointer (&self->strips[i], gsk_render_node_unref);
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->retired, g_ptr_array_unref);
 }
@@ -208,6 +276,8 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
   job->width = width;
   job->height = height;
   job->scale = scale;
+  if (image_fits (self))
+    job->previous = cairo_surface_reference (self->image);
 
   /* The theme's colours and font, as the widget would draw with them. */
   scratch = gtk_snapshot_new ();
@@ -241,7 +311,9 @@ _btl_loss_plot_append_image (BtlLossPlot *self,
 {
   if (!image_fits (self))
     return FALSE;
-  gtk_snapshot_append_node (snapshot, self->image_node);
+  for (int i = 0; i < BTL_LOSS_PLOT_STRIPS; i++)
+    if (self->strips[i] != NULL)
+      gtk_snapshot_append_node (snapshot, self->strips[i]);
   /* Behind the data (a change while the pointer was over the plot): the
    * next picture is on its way. */
   if (self->image_generation != self->generation)

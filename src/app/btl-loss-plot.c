@@ -477,10 +477,13 @@ btl_loss_plot_is_current (BtlLossPlot *self)
 }
 
 guint
-btl_loss_plot_get_n_renders (BtlLossPlot *self)
+btl_loss_plot_get_n_renders (BtlLossPlot *self,
+                             guint       *n_strips_drawn)
 {
   g_return_val_if_fail (BTL_IS_LOSS_PLOT (self), 0);
 
+  if (n_strips_drawn != NULL)
+    *n_strips_drawn = self->n_strips_drawn;
   return self->n_renders;
 }
 

@@ -49,7 +49,9 @@ void            btl_loss_plot_set_live      (BtlLossPlot     *self,
                                              gboolean         live);
 /* FALSE while a live plot's picture is behind its data (for tests). */
 gboolean        btl_loss_plot_is_current    (BtlLossPlot     *self);
-guint           btl_loss_plot_get_n_renders (BtlLossPlot     *self);
+/* Pictures drawn, and how many of their strips were new (for tests). */
+guint           btl_loss_plot_get_n_renders (BtlLossPlot     *self,
+                                             guint           *n_strips_drawn);
 
 /* .png (2× pixel density) or .svg, chosen by the name; written atomically. */
 gboolean        btl_loss_plot_export        (BtlLossPlot     *self,
