@@ -39,7 +39,7 @@ struct _BtlTrainPage
   GtkButton         *continue_button;
   GtkSpinButton     *more_epochs;
   GtkInscription    *status_label;
-  GtkInscription    *psnr_label;
+  GtkLabel          *psnr_label;
   GtkProgressBar    *progress;
   GtkButton         *rerun_button;
 

@@ -42,7 +42,7 @@ _btl_train_page_update_psnr_label (BtlTrainPage *self)
   else
     /* Translators: peak signal-to-noise ratio of the test images, in decibels */
     text = g_strdup_printf (_("Test PSNR %.2f dB"), self->test_psnr);
-  gtk_inscription_set_text (self->psnr_label, text);
+  gtk_label_set_text (self->psnr_label, text);
 }
 
 void
