@@ -48,8 +48,9 @@ shot () {
     "$app" --screenshot "$out/$name.png" "$@"
 }
 
-# Train: a fresh default model, live, around epoch 3 of 5 (machine speed varies).
-shot train train "" --train --screenshot-delay 18
+# Train: a fresh default model, live, around epoch 3 of 5 (6 s on an idle
+# 2-core machine; machine speed varies).
+shot train train "" --train --screenshot-delay 6
 # Latent: the VAE (its classes separate on the map).
 shot latent latent "" --screenshot-delay 1 "$tmp/vae.btl"
 # Inspect: the dense model's worst test images.
