@@ -221,6 +221,25 @@ test_validate (void)
   g_assert_cmpint (nn_config_validate (&cfg, &err), ==, NN_ERR_INVALID);
 }
 
+/* Equal is every field alike, whatever the bytes after a string's end. */
+static void
+test_equal (void)
+{
+  NnConfig a, b;
+  NnError err = { 0 };
+
+  nn_config_init_default (&a);
+  b = a;
+  g_assert_true (nn_config_equal (&a, &b));
+  memset (b.arch + strlen (b.arch) + 1, 'x', sizeof b.arch - strlen (b.arch) - 1);
+  g_assert_true (nn_config_equal (&a, &b));
+  g_assert_cmpint (nn_config_set (&b, "lr", "0.002", &err), ==, NN_OK);
+  g_assert_false (nn_config_equal (&a, &b));
+  b = a;
+  g_assert_cmpint (nn_config_set (&b, "arch", "784-256-32", &err), ==, NN_OK);
+  g_assert_false (nn_config_equal (&a, &b));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -232,5 +251,6 @@ main (int   argc,
   g_test_add_func ("/nn/config/set-errors", test_set_errors);
   g_test_add_func ("/nn/config/parse-errors", test_parse_errors);
   g_test_add_func ("/nn/config/validate", test_validate);
+  g_test_add_func ("/nn/config/equal", test_equal);
   return g_test_run ();
 }

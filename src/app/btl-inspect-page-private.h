@@ -6,6 +6,7 @@
 #include "btl-anomaly.h"
 #include "btl-image-grid.h"
 #include "btl-inspect-page.h"
+#include "btl-pending-weights.h"
 
 G_BEGIN_DECLS
 
@@ -36,11 +37,7 @@ struct _BtlInspectPage
   NnModel          *model;           /* structure copy; its own weight buffer is unused */
   NnInference      *inf;             /* main thread: gallery and own images */
   NnSnapshot       *snap;
-  /* Weights that came while the page was hidden, taken up by map (). */
-  NnConfig          pending_cfg;
-  NnSnapshot       *pending_snap;
-  BtlDataset       *pending_train;
-  BtlDataset       *pending_test;
+  BtlPendingWeights pending;         /* weights that came while hidden */
   BtlDataset       *train;
   BtlDataset       *test;
   BtlAnomalyScores *train_scores;    /* first BTL_ANOMALY_DEFAULT_TRAIN_LIMIT training images */

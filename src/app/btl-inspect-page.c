@@ -477,14 +477,6 @@ setup (BtlInspectPage *self,
   request_score (self);
 }
 
-static void
-drop_pending (BtlInspectPage *self)
-{
-  g_clear_pointer (&self->pending_snap, nn_snapshot_unref);
-  g_clear_pointer (&self->pending_train, btl_dataset_unref);
-  g_clear_pointer (&self->pending_test, btl_dataset_unref);
-}
-
 void
 btl_inspect_page_set_model (BtlInspectPage *self,
                             NnModel        *model,
@@ -495,7 +487,7 @@ btl_inspect_page_set_model (BtlInspectPage *self,
 
   g_return_if_fail (BTL_IS_INSPECT_PAGE (self));
 
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   if (model == NULL)
     {
       setup (self, NULL, NULL, train, test);
@@ -506,19 +498,6 @@ btl_inspect_page_set_model (BtlInspectPage *self,
   nn_snapshot_unref (snap);
 }
 
-static gboolean
-same_config (const NnConfig *a,
-             const NnConfig *b)
-{
-  char ta[4096], tb[4096];
-
-  /* The text form covers every field and ignores padding and the bytes
-   * after a string's NUL. */
-  nn_config_format (a, ta, sizeof ta);
-  nn_config_format (b, tb, sizeof tb);
-  return strcmp (ta, tb) == 0;
-}
-
 static void
 follow_config (BtlInspectPage *self,
                const NnConfig *cfg,
@@ -527,7 +506,7 @@ follow_config (BtlInspectPage *self,
                BtlDataset     *test)
 {
   if (self->model != NULL && self->train == train && self->test == test
-      && same_config (nn_model_get_config (self->model), cfg))
+      && nn_config_equal (nn_model_get_config (self->model), cfg))
     btl_inspect_page_set_snapshot (self, snap);
   else
     setup (self, cfg, snap, train, test);
@@ -546,19 +525,10 @@ btl_inspect_page_follow (BtlInspectPage *self,
   /* Hidden: keep only the newest weights; map () takes them up. */
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      NnSnapshot *old_snap = self->pending_snap;
-      BtlDataset *old_train = self->pending_train, *old_test = self->pending_test;
-
-      self->pending_cfg = *nn_model_get_config (model);
-      self->pending_snap = nn_snapshot_ref (snap);
-      self->pending_train = btl_dataset_ref (train);
-      self->pending_test = btl_dataset_ref (test);
-      g_clear_pointer (&old_snap, nn_snapshot_unref);
-      g_clear_pointer (&old_train, btl_dataset_unref);
-      g_clear_pointer (&old_test, btl_dataset_unref);
+      btl_pending_weights_hold (&self->pending, nn_model_get_config (model), snap, train, test);
       return;
     }
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   follow_config (self, nn_model_get_config (model), snap, train, test);
 }
 
@@ -679,15 +649,15 @@ btl_inspect_page_map (GtkWidget *widget)
   BtlInspectPage *self = BTL_INSPECT_PAGE (widget);
 
   GTK_WIDGET_CLASS (btl_inspect_page_parent_class)->map (widget);
-  if (self->pending_snap != NULL)
-    {
-      NnSnapshot *snap = g_steal_pointer (&self->pending_snap);
-      g_autoptr(BtlDataset) train = g_steal_pointer (&self->pending_train);
-      g_autoptr(BtlDataset) test = g_steal_pointer (&self->pending_test);
+  {
+    BtlPendingWeights p;
 
-      follow_config (self, &self->pending_cfg, snap, train, test);
-      nn_snapshot_unref (snap);
-    }
+    if (btl_pending_weights_take (&self->pending, &p))
+      {
+        follow_config (self, &p.cfg, p.snap, p.train, p.test);
+        btl_pending_weights_clear (&p);
+      }
+  }
   if (self->score_pending)
     request_score (self);
 }
@@ -698,7 +668,7 @@ btl_inspect_page_dispose (GObject *object)
   BtlInspectPage *self = BTL_INSPECT_PAGE (object);
 
   clear_model (self);
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->class_bars, g_ptr_array_unref);

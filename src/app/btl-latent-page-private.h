@@ -4,6 +4,7 @@
 #pragma once
 
 #include "btl-latent-page.h"
+#include "btl-pending-weights.h"
 #include "btl-latent.h"
 
 G_BEGIN_DECLS
@@ -48,11 +49,7 @@ struct _BtlLatentPage
   NnSnapshot      *snap;           /* the weights everything here is decoded with */
   BtlDataset      *test;
   BtlLatentSpace  *space;          /* test codes under the snapshot of the last encode */
-  /* Weights that came while the page was hidden, taken up by map (): a
-   * hidden page decodes nothing, so it never costs the window a frame. */
-  NnConfig         pending_cfg;
-  NnSnapshot      *pending_snap;
-  BtlDataset      *pending_test;
+  BtlPendingWeights pending;       /* weights that came while hidden */
   GCancellable    *cancellable;    /* the encoding task; cancelled on a new model and in dispose */
   GRand           *rand;
   GPtrArray       *scales;         /* (latent) GtkScale per dimension, NULL where not shown */

@@ -567,13 +567,6 @@ setup (BtlLatentPage  *self,
   btl_latent_page_request_encode (self);
 }
 
-static void
-drop_pending (BtlLatentPage *self)
-{
-  g_clear_pointer (&self->pending_snap, nn_snapshot_unref);
-  g_clear_pointer (&self->pending_test, btl_dataset_unref);
-}
-
 void
 btl_latent_page_set_model (BtlLatentPage *self,
                            NnModel       *model,
@@ -583,7 +576,7 @@ btl_latent_page_set_model (BtlLatentPage *self,
 
   g_return_if_fail (BTL_IS_LATENT_PAGE (self));
 
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   if (model == NULL)
     {
       setup (self, NULL, NULL, test);
@@ -594,19 +587,6 @@ btl_latent_page_set_model (BtlLatentPage *self,
   nn_snapshot_unref (snap);
 }
 
-static gboolean
-same_config (const NnConfig *a,
-             const NnConfig *b)
-{
-  char ta[4096], tb[4096];
-
-  /* The text form covers every field and ignores padding and the bytes
-   * after a string's NUL. */
-  nn_config_format (a, ta, sizeof ta);
-  nn_config_format (b, tb, sizeof tb);
-  return strcmp (ta, tb) == 0;
-}
-
 static void
 follow_config (BtlLatentPage  *self,
                const NnConfig *cfg,
@@ -614,7 +594,7 @@ follow_config (BtlLatentPage  *self,
                BtlDataset     *test)
 {
   if (self->model != NULL && self->test == test
-      && same_config (nn_model_get_config (self->model), cfg))
+      && nn_config_equal (nn_model_get_config (self->model), cfg))
     btl_latent_page_set_snapshot (self, snap);
   else
     setup (self, cfg, snap, test);
@@ -629,23 +609,13 @@ btl_latent_page_follow (BtlLatentPage *self,
   g_return_if_fail (BTL_IS_LATENT_PAGE (self));
   g_return_if_fail (model != NULL && snap != NULL);
 
-  /* Hidden: keep only the newest weights (the model's configuration is
-   * copied, as the trainer's model may be gone by the time we are shown). */
+  /* Hidden: keep only the newest weights; map () takes them up. */
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      NnSnapshot *old = self->pending_snap;
-
-      self->pending_cfg = *nn_model_get_config (model);
-      self->pending_snap = nn_snapshot_ref (snap);
-      g_clear_pointer (&old, nn_snapshot_unref);
-      if (self->pending_test != test)
-        {
-          g_clear_pointer (&self->pending_test, btl_dataset_unref);
-          self->pending_test = btl_dataset_ref (test);
-        }
+      btl_pending_weights_hold (&self->pending, nn_model_get_config (model), snap, NULL, test);
       return;
     }
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   follow_config (self, nn_model_get_config (model), snap, test);
 }
 
@@ -755,14 +725,15 @@ btl_latent_page_map (GtkWidget *widget)
   BtlLatentPage *self = BTL_LATENT_PAGE (widget);
 
   GTK_WIDGET_CLASS (btl_latent_page_parent_class)->map (widget);
-  if (self->pending_snap != NULL)
-    {
-      NnSnapshot *snap = g_steal_pointer (&self->pending_snap);
-      g_autoptr(BtlDataset) test = g_steal_pointer (&self->pending_test);
+  {
+    BtlPendingWeights p;
 
-      follow_config (self, &self->pending_cfg, snap, test);
-      nn_snapshot_unref (snap);
-    }
+    if (btl_pending_weights_take (&self->pending, &p))
+      {
+        follow_config (self, &p.cfg, p.snap, p.test);
+        btl_pending_weights_clear (&p);
+      }
+  }
   /* Snapshots that arrived while hidden only marked the map stale. */
   if (self->encode_pending)
     btl_latent_page_request_encode (self);
@@ -775,7 +746,7 @@ btl_latent_page_dispose (GObject *object)
   BtlLatentPage *self = BTL_LATENT_PAGE (object);
 
   clear_model (self);
-  drop_pending (self);
+  btl_pending_weights_clear (&self->pending);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->rand, g_rand_free);

@@ -259,10 +259,8 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
   BtlCanvas theme;
   RenderJob *job;
 
-  if (self->rendering || width <= 0 || height <= 0)
-    return;
-  if (self->image != NULL && self->image_generation == self->generation
-      && self->image_width == width && self->image_height == height && self->image_scale == scale)
+  if (self->rendering || width <= 0 || height <= 0
+      || (image_fits (self) && self->image_generation == self->generation))
     return;
 
   job = g_new0 (RenderJob, 1);

@@ -581,6 +581,18 @@ nn_config_format (const NnConfig *cfg,
   return len;
 }
 
+bool
+nn_config_equal (const NnConfig *a,
+                 const NnConfig *b)
+{
+  char ta[4096], tb[4096];
+
+  /* The text form covers every field and nothing else. */
+  nn_config_format (a, ta, sizeof ta);
+  nn_config_format (b, tb, sizeof tb);
+  return strcmp (ta, tb) == 0;
+}
+
 /* ---------------------------------------------------------------- parse */
 
 NnStatus

@@ -139,6 +139,11 @@ size_t   nn_config_format (const NnConfig *cfg,
                            char           *buf,
                            size_t          size);
 
+/* true when a and b describe the same model and training (every field;
+ * padding and the bytes after a string's NUL do not count). */
+bool     nn_config_equal  (const NnConfig *a,
+                           const NnConfig *b);
+
 /* Parses text written by nn_config_format onto cfg (start from defaults:
  * keys missing from older files keep their defaults; unknown keys are an error). */
 NnStatus nn_config_parse (NnConfig   *cfg,
