@@ -82,6 +82,10 @@ option_to_key (const char *option_name)
   return key;
 }
 
+/* The configuration keys given on this command line, in the engine's
+ * spelling (one command runs per process). */
+static GPtrArray *keys_given;
+
 static gboolean
 set_config_key (NnConfig    *cfg,
                 const char  *option_name,
@@ -98,7 +102,25 @@ set_config_key (NnConfig    *cfg,
                              ? nerr.message : _("Invalid configuration value"));
       return FALSE;
     }
+  if (keys_given == NULL)
+    keys_given = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (keys_given, g_steal_pointer (&key));
   return TRUE;
+}
+
+const char *
+cli_config_key_given (const char * const *except)
+{
+  if (keys_given == NULL)
+    return NULL;
+  for (guint i = 0; i < keys_given->len; i++)
+    {
+      const char *key = keys_given->pdata[i];
+
+      if (except == NULL || !g_strv_contains (except, key))
+        return key;
+    }
+  return NULL;
 }
 
 static gboolean

@@ -69,6 +69,11 @@ gboolean cli_parse (GOptionContext   *context,
                     char           ***positional,
                     GError          **error);
 
+/* The first configuration key (engine spelling, "val_split") that cli_parse
+ * set from the command line and that is not in except (NULL-terminated, may
+ * be NULL); NULL when there is none. */
+const char *cli_config_key_given (const char * const *except);
+
 /* Sets cfg's input shape (in_channels, in_height, in_width) and data set name
  * from ds, so the model fits what it trains on, then validates the whole
  * configuration (the engine's message on error). */

@@ -1,13 +1,16 @@
-/* cli-train.c — `bottleneck-cli train`: train an autoencoder, report each epoch,
- * save the model, an optional loss log and an optional sample grid.
+/* cli-train.c — `bottleneck-cli train`: train an autoencoder (or continue a
+ * project's run, --continue), report each epoch, save the model, an optional
+ * project, loss log and sample grid.
  *
- * Ctrl+C: the first SIGINT cancels between two steps; the best weights so far
- * (lowest validation loss at an epoch end, or the current ones when no epoch
- * has finished) are saved to --out and the command exits with 130. A second
- * SIGINT kills the process the ordinary way. */
+ * Ctrl+C: the first SIGINT cancels between two steps; the project gets the
+ * weights and trainer state of that step (so --continue goes on from it),
+ * then the best weights so far (lowest validation loss at an epoch end, or
+ * the current ones when no epoch has finished) are saved to --out and the
+ * command exits with 130. A second SIGINT kills the process the ordinary way. */
 #include "config.h"
 
 #include "cli-common.h"
+#include "cli-train.h"
 
 #include <math.h>
 #include <signal.h>
@@ -51,6 +54,7 @@ typedef struct
   BtlDataset     *test;
   int             val_images;     /* validation rows (held-out pictures' tiles, or the split) */
   const NnConfig *cfg;
+  int             target_epochs;  /* the epoch this run ends with (1-based) */
   /* owned */
   NnInference    *inference;
   float          *recon;          /* (EVAL_CHUNK, dim) scratch for per-epoch PSNR */
@@ -60,9 +64,8 @@ typedef struct
   gboolean        json;
   double          start;
   double          eval_seconds;   /* time spent evaluating, not training */
-  double          loss_sum;       /* over this epoch's steps */
-  gint64          loss_count;
   gint64          last_step;
+  gint64          steps_run;      /* steps in this process (a continued run counts from 0) */
   int             epochs_done;
   int             best_epoch;
   double          train_loss;     /* mean over the last finished epoch */
@@ -120,9 +123,8 @@ on_progress (const NnProgress *p,
 
   if (!p->epoch_end)
     {
-      st->loss_sum += p->train_loss;
-      st->loss_count++;
       st->last_step = p->step;
+      st->steps_run++;
       btl_loss_history_add_step (st->history, p->step, p->epoch, p->train_loss,
                                  p->recon_loss, p->reg_loss);
       if (st->log != NULL)
@@ -141,7 +143,9 @@ on_progress (const NnProgress *p,
   /* Epoch end. */
   {
     double t0 = cli_now ();
-    double train_loss = st->loss_count > 0 ? st->loss_sum / st->loss_count : NAN;
+    /* The trainer's mean over the whole epoch, also when it began before a
+     * --continue. */
+    double train_loss = p->train_loss;
     double elapsed;
 
     st->test_psnr_db = epoch_test_psnr (st);
@@ -152,8 +156,6 @@ on_progress (const NnProgress *p,
     st->best_epoch = p->best_epoch;
     st->train_loss = train_loss;
     st->val_loss = p->val_loss;
-    st->loss_sum = 0.0;
-    st->loss_count = 0;
 
     btl_loss_history_add_epoch (st->history, p->epoch, p->step, train_loss,
                                 p->val_loss, p->val_recon_loss, p->val_reg_loss,
@@ -181,7 +183,7 @@ on_progress (const NnProgress *p,
         cli_json_begin (&json);
         cli_json_add_string (&json, "type", "epoch");
         cli_json_add_int (&json, "epoch", p->epoch + 1);
-        cli_json_add_int (&json, "epochs", st->cfg->epochs);
+        cli_json_add_int (&json, "epochs", st->target_epochs);
         cli_json_add_int (&json, "step", p->step);
         cli_json_add_double (&json, "train_loss", train_loss);
         cli_json_add_double (&json, "val_loss", p->val_loss);
@@ -194,7 +196,7 @@ on_progress (const NnProgress *p,
     else
       {
         printf (_("epoch %d/%d  train loss %.5f  val loss %.5f  test PSNR %.2f dB  %.0f samples/s\n"),
-                p->epoch + 1, st->cfg->epochs, train_loss, p->val_loss,
+                p->epoch + 1, st->target_epochs, train_loss, p->val_loss,
                 st->test_psnr_db, p->samples_per_s);
         fflush (stdout);
       }
@@ -242,6 +244,8 @@ print_summary (TrainState          *st,
                const BtlEvalResult *res,
                const BtlModelInfo  *info,
                const char          *out,
+               const char          *project,
+               const char          *continued,
                const char          *samples,
                const char          *log_path)
 {
@@ -255,6 +259,7 @@ print_summary (TrainState          *st,
       cli_json_add_int (&json, "best_epoch",
                         info->best_epoch >= 0 ? info->best_epoch + 1 : -1);
       cli_json_add_int (&json, "steps", st->last_step);
+      cli_json_add_int (&json, "steps_run", st->steps_run);
       cli_json_add_double (&json, "train_loss", info->train_loss);
       cli_json_add_double (&json, "val_loss", info->val_loss);
       cli_json_add_double (&json, "test_mse", res->mse);
@@ -269,6 +274,8 @@ print_summary (TrainState          *st,
       cli_json_add_int (&json, "seed", (gint64) st->cfg->seed);
       cli_json_add_double (&json, "peak_rss_mb", cli_peak_rss_mb ());
       cli_json_add_string (&json, "out", out);
+      cli_json_add_string (&json, "project", project);
+      cli_json_add_string (&json, "continued_from", continued);
       cli_json_add_string (&json, "samples", samples);
       cli_json_add_string (&json, "log", log_path);
       cli_json_print (&json);
@@ -284,12 +291,57 @@ print_summary (TrainState          *st,
           cli_peak_rss_mb ());
   if (out != NULL)
     printf (_("model saved to %s\n"), out);
+  if (project != NULL)
+    printf (_("project (model, loss history, trainer state) saved to %s\n"), project);
   if (samples != NULL)
     printf (_("sample grid (originals above reconstructions) saved to %s\n"),
             samples);
   if (log_path != NULL)
     printf (_("loss log saved to %s\n"), log_path);
   fflush (stdout);
+}
+
+/* "val_split" → "--val-split", for messages. */
+static char *
+key_to_option (const char *key)
+{
+  char *option = g_strconcat ("--", key, NULL);
+
+  g_strdelimit (option, "_", '-');
+  return option;
+}
+
+/* --continue takes the configuration and the data's cut from the project:
+ * anything that would change them is a usage error. */
+static gboolean
+check_continue_flags (int           limit,
+                      int           tile,
+                      int           channels,
+                      GError      **error)
+{
+  static const char * const allowed[] = { "epochs", "threads", NULL };
+  const char *key = cli_config_key_given (allowed);
+  const char *flag = limit != G_MININT ? "--limit"
+                     : tile != 0 ? "--tile"
+                     : channels != 0 ? "--channels" : NULL;
+
+  if (flag != NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s cannot be used with --continue: the project's data set is "
+                     "cut as it was in its run"), flag);
+      return FALSE;
+    }
+  if (key != NULL)
+    {
+      g_autofree char *option = key_to_option (key);
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s cannot be used with --continue: the project fixes the "
+                     "configuration (only --epochs and --threads may be given)"), option);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int
@@ -300,7 +352,9 @@ cli_train (int    argc,
   g_autofree char *out = NULL;
   g_autofree char *log_path = NULL;
   g_autofree char *samples = NULL;
-  int limit = 0;
+  g_autofree char *project_path = NULL;
+  g_autofree char *continue_path = NULL;
+  int limit = G_MININT;   /* not given */
   int tile = 0;
   int channels = 0;
   gboolean json = FALSE;
@@ -315,6 +369,10 @@ cli_train (int    argc,
       N_("Train on the first N training images only"), N_("N") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
       N_("Save the trained model to FILE (.btl)"), N_("FILE") },
+    { "project", 0, 0, G_OPTION_ARG_FILENAME, &project_path,
+      N_("Save the run as a project FILE (.btlproj): model, loss history and trainer state, for --continue"), N_("FILE") },
+    { "continue", 0, 0, G_OPTION_ARG_FILENAME, &continue_path,
+      N_("Continue the run of project FILE (.btlproj) exactly where it stopped, for --epochs more epochs; its data set and configuration are used"), N_("FILE") },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
       N_("Write per-step and per-epoch losses to FILE as CSV"), N_("FILE") },
     { "samples", 0, 0, G_OPTION_ARG_FILENAME, &samples,
@@ -325,26 +383,32 @@ cli_train (int    argc,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BtlDataset) train_all = NULL;
   g_autoptr(BtlDataset) train = NULL;
   g_autoptr(BtlDataset) test = NULL;
   g_autoptr(BtlDataset) val = NULL;
   g_autoptr(GBytes) history_bytes = NULL;
+  g_autoptr(BtlProject) project = NULL;   /* the --continue one, or the one to write */
+  g_autofree char *dataset_spec = NULL;
   g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
   BtlEvalResult res = { 0 };
   TrainState st = { 0 };
+  CliTrainData td = { 0 };
   NnConfig cfg;
+  NnConfig run_config;
   NnError nerr = { 0 };
   NnModel *model = NULL;
   NnStatus status;
   struct sigaction sa = { 0 }, old_sa;
   double train_seconds;
+  double seconds_before = 0.0;   /* training time of the run being continued */
   int rc = CLI_EXIT_RUNTIME;
 
   nn_config_init_default (&cfg);
   context = cli_option_context_new ("train", NULL,
                                     _("Train an autoencoder on Fashion-MNIST (or "
-                                      "MNIST-format IDX files) and save it. Any other "
+                                      "MNIST-format IDX files, or a folder of pictures) "
+                                      "and save it, or continue a project's run "
+                                      "(--continue). Any other "
                                       "configuration key of the engine (--kind, --noise, "
                                       "--sparsity, --beta, --weight-decay, --schedule, "
                                       "--momentum, --batch-norm, …) is accepted as "
@@ -352,69 +416,100 @@ cli_train (int    argc,
                                     entries, &cfg, train_keys);
   if (!cli_parse (context, &cfg, &argc, &argv, NULL, &error))
     return cli_usage_fail ("train", error->message);
+  if (continue_path != NULL && !check_continue_flags (limit, tile, channels, &error))
+    return cli_usage_fail ("train", error->message);
+  if (limit == G_MININT)
+    limit = 0;
   if (limit < 0)
     return cli_usage_fail ("train", _("--limit must be 0 (all) or a positive count"));
   if (tile != 0 && (tile < 4 || tile > 1024))
     return cli_usage_fail ("train", _("--tile must be between 4 and 1024"));
   if (channels != 0 && channels != 1 && channels != 3)
     return cli_usage_fail ("train", _("--channels must be 1 or 3"));
+  if (out != NULL && project_path != NULL && strcmp (out, project_path) == 0)
+    return cli_usage_fail ("train", _("--out and --project name the same file"));
   /* Find unwritable outputs now, not after an hour of training. */
   {
-    const char *outputs[] = { out, log_path, samples };
+    const char *outputs[] = { out, project_path, log_path, samples };
 
     for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
       if (outputs[i] != NULL && !cli_check_writable (outputs[i], &error))
         return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
   }
-  /* Catch bad values before the data is loaded; the input shape is only known
-   * afterwards, so a shape mismatch is judged then. */
-  if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
-    return cli_usage_fail ("train", nerr.message);
 
-  if (data != NULL && btl_image_folder_detect (data))
+  if (continue_path != NULL)
     {
-      /* Tiles of the folder's pictures, split by picture, seeded like the rest. */
-      BtlImageFolderOptions opts;
-      g_auto(GStrv) skipped = NULL;
+      /* The project's configuration and data; only the epochs and the BLAS
+       * threads come from the command line. */
+      int more_epochs = cfg.epochs;
+      /* Only --epochs and --threads got past check_continue_flags. */
+      gboolean threads_given = cli_config_key_given ((const char * const[]) { "epochs", NULL }) != NULL;
+      int threads = cfg.threads;
 
-      btl_image_folder_options_init (&opts);
-      if (tile != 0)
-        opts.tile_height = opts.tile_width = tile;
-      opts.channels = channels;
-      opts.seed = cfg.seed;
-      /* Validation on tiles of held-out pictures, not on other crops of the
-       * training pictures: --val-split is then a fraction of the pictures. */
-      opts.val_fraction = MIN (cfg.val_split, 0.5);
-      if (!btl_image_folder_load_with_validation (data, &opts, &train_all, &val, &test,
-                                                  &skipped, &error))
+      project = cli_train_load_continue (continue_path, &error);
+      if (project == NULL)
         return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
-      for (guint i = 0; skipped[i] != NULL; i++)
-        fprintf (stderr, "bottleneck-cli train: %s %s\n", _("skipped"), skipped[i]);
+      if (data == NULL && project->dataset_spec == NULL)
+        return cli_fail ("train", CLI_EXIT_RUNTIME,
+                         _("%s does not say which data set it was trained on: give it with --data"),
+                         continue_path);
+      cfg = project->config;
+      cfg.epochs = more_epochs;
+      if (threads_given)
+        cfg.threads = threads;
+      td.spec = data != NULL ? data : project->dataset_spec;
+      td.tile_height = cfg.in_height;
+      td.tile_width = cfg.in_width;
+      td.channels = cfg.in_channels;
+      td.limit = project->train_limit;
+      if (isfinite (project->info.train_seconds))
+        seconds_before = project->info.train_seconds;
     }
-  else if (tile != 0 || channels != 0)
-    return cli_usage_fail ("train", _("--tile and --channels apply to a folder of pictures"));
-  else if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train_all, &test,
-                              &error))
+  else
+    {
+      /* Catch bad values before the data is loaded; the input shape is only
+       * known afterwards, so a shape mismatch is judged then. */
+      if (nn_config_validate (&cfg, &nerr) != NN_OK && nerr.code != NN_ERR_SHAPE)
+        return cli_usage_fail ("train", nerr.message);
+      if (data != NULL && !btl_image_folder_detect (data) && (tile != 0 || channels != 0))
+        return cli_usage_fail ("train", _("--tile and --channels apply to a folder of pictures"));
+      td.spec = data != NULL ? data : "fashion-mnist";
+      td.tile_height = td.tile_width = tile;
+      td.channels = channels;
+      td.limit = limit;
+    }
+  td.seed = cfg.seed;
+  td.val_split = cfg.val_split;
+  if (!cli_train_open_data (&td, &train, &val, &test, &error))
     return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
-  if (test == NULL || test->n == 0)
-    return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no test images"));
-  train = btl_dataset_subset (train_all, 0, limit);
-  if (train == NULL || train->n == 0)
-    return cli_fail ("train", CLI_EXIT_RUNTIME, _("the data set has no training images"));
-  if (test->channels != train->channels || test->height != train->height
-      || test->width != train->width)
-    return cli_fail ("train", CLI_EXIT_RUNTIME,
-                     _("the test images (%d×%d×%d) and the training images (%d×%d×%d) differ in shape"),
-                     test->channels, test->height, test->width,
-                     train->channels, train->height, train->width);
-  if (!cli_config_set_input (&cfg, train, &error))
-    return cli_usage_fail ("train", error->message);
+  dataset_spec = cli_train_dataset_spec (td.spec);
 
+  if (project != NULL)
+    {
+      if (train->channels != cfg.in_channels || train->height != cfg.in_height
+          || train->width != cfg.in_width)
+        return cli_fail ("train", CLI_EXIT_RUNTIME,
+                         _("the data set's images are %d×%d×%d, the project's model takes %d×%d×%d"),
+                         train->channels, train->height, train->width,
+                         cfg.in_channels, cfg.in_height, cfg.in_width);
+      /* The model as saved, on the threads asked for now. */
+      project->config.threads = cfg.threads;
+      model = btl_project_dup_model (project, &error);
+      if (model == NULL)
+        return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      run_config = project->has_run_config ? project->run_config : project->config;
+    }
+  else
+    {
+      if (!cli_config_set_input (&cfg, train, &error))
+        return cli_usage_fail ("train", error->message);
+      model = nn_model_new (&cfg, &nerr);
+      if (model == NULL)
+        return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
+      nn_model_init_params (model, cfg.seed);
+      run_config = cfg;
+    }
   nn_set_threads (cfg.threads);
-  model = nn_model_new (&cfg, &nerr);
-  if (model == NULL)
-    return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
-  nn_model_init_params (model, cfg.seed);
 
   st.model = model;
   st.cfg = nn_model_get_config (model);
@@ -422,7 +517,7 @@ cli_train (int    argc,
   st.json = json;
   st.best_epoch = -1;
   st.train_loss = st.val_loss = st.test_psnr_db = NAN;
-  st.history = btl_loss_history_new ();
+  st.history = project != NULL ? g_object_ref (project->history) : btl_loss_history_new ();
   st.recon = g_try_new (float, (gsize) EVAL_CHUNK * btl_dataset_dim (test));
   st.inference = nn_inference_new (model, EVAL_CHUNK, &nerr);
   if (st.recon == NULL || st.inference == NULL)
@@ -446,6 +541,32 @@ cli_train (int    argc,
       cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
       goto out;
     }
+  st.target_epochs = cfg.epochs;
+
+  if (project != NULL)
+    {
+      gsize size;
+      const void *state = g_bytes_get_data (project->trainer_state, &size);
+      NnTrainerStateInfo si;
+
+      if (nn_trainer_import_state (st.trainer, state, size, &nerr) != NN_OK)
+        {
+          cli_fail ("train", CLI_EXIT_RUNTIME,
+                    _("the trainer state of %s does not fit the data set %s (%s): "
+                      "continue on the same data set and training-image limit"),
+                    continue_path, td.spec, nerr.message);
+          goto out;
+        }
+      nn_trainer_state_inspect (state, size, &si, NULL);
+      /* --epochs more, an epoch in progress counting as the first. */
+      nn_trainer_set_extra_epochs (st.trainer, cfg.epochs);
+      st.target_epochs = si.epoch + cfg.epochs;
+      st.best_epoch = si.best_epoch;
+      st.last_step = si.step;
+      st.epochs_done = si.epoch;
+      st.train_loss = project->info.train_loss;
+      st.val_loss = project->info.val_loss;
+    }
 
   if (!json)
     {
@@ -454,14 +575,19 @@ cli_train (int    argc,
 
       desc = g_malloc (len + 1);
       nn_model_describe (model, desc, len + 1);
+      if (project != NULL)
+        printf (ngettext ("continuing %s after step %lld (%d epoch done) to the end of epoch %d\n",
+                          "continuing %s after step %lld (%d epochs done) to the end of epoch %d\n",
+                          st.epochs_done),
+                continue_path, (long long) st.last_step, st.epochs_done, st.target_epochs);
       if (val != NULL)
         printf (_("training %s on %s: %d tiles (validation: %d tiles of held-out "
                   "pictures), %zu parameters\n"),
-                cfg.arch, train->name, train->n, val->n, nn_model_n_params (model));
+                st.cfg->arch, train->name, train->n, val->n, nn_model_n_params (model));
       else
         printf (_("training %s on %s: %d images (%d held out for validation), "
                   "%zu parameters\n"),
-                cfg.arch, train->name, train->n,
+                st.cfg->arch, train->name, train->n,
                 (int) (train->n * cfg.val_split), nn_model_n_params (model));
       fputs (desc, stdout);
       if (len > 0 && desc[len - 1] != '\n')
@@ -499,14 +625,26 @@ cli_train (int    argc,
   info.train_loss = st.train_loss;
   info.val_loss = st.val_loss;
   info.created = g_get_real_time () / G_USEC_PER_SEC;
-  info.train_seconds = train_seconds;
+  info.train_seconds = seconds_before + train_seconds;
   /* Throughput of training proper: the per-epoch test evaluation is excluded. */
-  if (train_seconds - st.eval_seconds > 0 && st.last_step > 0)
-    info.samples_per_s = (double) st.last_step * cfg.batch
+  if (train_seconds - st.eval_seconds > 0 && st.steps_run > 0)
+    info.samples_per_s = (double) st.steps_run * cfg.batch
                          / (train_seconds - st.eval_seconds);
+  if (project == NULL && project_path != NULL)
+    project = btl_project_new ();
 
   if (status == NN_ERR_CANCELLED)
     {
+      /* The project first, with the weights of the step the state is at:
+       * --continue goes on from there. */
+      if (project_path != NULL
+          && !cli_train_save_project (project, project_path, model, st.trainer, st.history,
+                                      &info, &run_config, dataset_spec, train->name,
+                                      td.limit, &error))
+        {
+          cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+          goto out;
+        }
       if (st.best_epoch >= 0)
         nn_trainer_restore_best (st.trainer);
       if (out != NULL)
@@ -521,8 +659,12 @@ cli_train (int    argc,
       if (st.log != NULL)
         write_log (log_path, st.log, NULL);
       fflush (stdout);
+      if (project_path != NULL)
+        fprintf (stderr, _("bottleneck-cli train: interrupted at step %lld; the project %s "
+                           "continues from there (--continue)\n"),
+                 (long long) st.last_step, project_path);
       if (out == NULL)
-        fprintf (stderr, _("bottleneck-cli train: interrupted after %d epochs; nothing saved (no --out)\n"),
+        fprintf (stderr, _("bottleneck-cli train: interrupted after %d epochs; no model saved (no --out)\n"),
                  info.epochs_trained);
       else if (st.best_epoch >= 0)
         fprintf (stderr, _("bottleneck-cli train: interrupted; saved the best model so far (epoch %d) to %s\n"),
@@ -561,6 +703,14 @@ cli_train (int    argc,
           goto out;
         }
     }
+  if (project_path != NULL
+      && !cli_train_save_project (project, project_path, model, st.trainer, st.history,
+                                  &info, &run_config, dataset_spec, train->name,
+                                  td.limit, &error))
+    {
+      cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
+      goto out;
+    }
   if (samples != NULL
       && !save_sample_grid (samples, model, st.inference, test, &error))
     {
@@ -573,7 +723,7 @@ cli_train (int    argc,
       goto out;
     }
 
-  print_summary (&st, &res, &info, out, samples, log_path);
+  print_summary (&st, &res, &info, out, project_path, continue_path, samples, log_path);
   rc = CLI_EXIT_OK;
 
 out:
