@@ -178,14 +178,18 @@ test_window_refuses_bad_values (Fixture *f, gconstpointer data)
   NnConfig cfg;
 
   set_text (f, "lr", "-1");
-  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
-  g_assert_cmpfloat (cfg.lr, >, 0);   /* the old value stays */
+  /* The old value stays, but the sidebar no longer shows what would be
+   * trained: Train is off until the field is corrected. */
+  g_assert_false (btl_config_panel_get_config (f->panel, &cfg));
+  g_assert_cmpfloat (cfg.lr, >, 0);
   g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
+  g_assert_false (action_enabled (f, "train"));
 
   set_text (f, "lr", "2e-3");
   g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
   g_assert_cmpfloat_with_epsilon (cfg.lr, 2e-3, 1e-9);
   g_assert_false (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
+  g_assert_true (action_enabled (f, "train"));
 
   /* An architecture that does not fit the 28×28 input: Train is off and
    * the reason shows under the architecture. */
@@ -197,6 +201,12 @@ test_window_refuses_bad_values (Fixture *f, gconstpointer data)
   set_text (f, "arch", "784-abc");
   btl_config_panel_get_config (f->panel, &cfg);
   g_assert_cmpstr (cfg.arch, ==, "100-50-10");
+  /* A refused syntax after a valid architecture: still no Train with the
+   * old one while the field shows another. */
+  set_text (f, "arch", "784-32");
+  g_assert_true (action_enabled (f, "train"));
+  set_text (f, "arch", "784-abc");
+  g_assert_false (action_enabled (f, "train"));
 
   set_text (f, "arch", "784-64-16");
   g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
@@ -274,6 +284,7 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   g_signal_emit_by_name (btl_config_panel_get_control (f->panel, "lr"), "activate");
   g_assert_cmpuint (btl_loss_history_get_n_markers (history), ==, 1);
   g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
+  set_text (f, "lr", "3e-4");
   /* The frozen keys are frozen. */
   g_assert_false (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "arch")));
   g_assert_true (gtk_widget_get_sensitive (btl_config_panel_get_control (f->panel, "lr")));

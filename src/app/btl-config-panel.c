@@ -56,6 +56,7 @@ struct _BtlConfigPanel
   guint           folder_timeout_id;
   guint           updating : 1;    /* controls being set from code */
   guint           valid : 1;
+  guint           refused : 1;     /* a control shows a refused value */
   guint           training : 1;
   guint           commit_live : 1;  /* Enter or focus-out on lr / β */
 };
@@ -176,7 +177,10 @@ error_label_for (BtlConfigPanel *self,
   return label;
 }
 
-/* Applies one key to cfg; shows or clears its error. */
+/* Applies one key to cfg; shows or clears its error. A refused value keeps
+ * the old one in cfg, but the sidebar then shows something other than what
+ * would be trained: self->refused makes the configuration invalid until the
+ * field is corrected. */
 static void
 apply_key (BtlConfigPanel *self,
            NnConfig       *cfg,
@@ -195,8 +199,11 @@ apply_key (BtlConfigPanel *self,
       show_field_error (control, error_label_for (self, key), NULL);
     }
   else
-    show_field_error (control, error_label_for (self, key),
-                      err.message[0] ? err.message : _("Invalid value"));
+    {
+      show_field_error (control, error_label_for (self, key),
+                        err.message[0] ? err.message : _("Invalid value"));
+      self->refused = TRUE;
+    }
 }
 
 static void on_control_changed (BtlConfigPanel *self);
@@ -258,6 +265,13 @@ update_preview (BtlConfigPanel *self)
   gboolean shown_in_place = FALSE;
 
   self->valid = FALSE;
+  if (self->refused)
+    {
+      /* The reason is under the field; the preview shows the last accepted
+       * configuration, which is not the one on screen. */
+      gtk_widget_set_visible (GTK_WIDGET (self->summary_error), FALSE);
+      return;
+    }
   if (nn_config_validate (&self->config, &err) != NN_OK)
     {
       message = err.message;
@@ -340,6 +354,7 @@ on_control_changed (BtlConfigPanel *self)
   self->last_arch = g_strdup (arch_text);
   self->last_latent = gtk_spin_button_get_value_as_int (self->latent);
 
+  self->refused = FALSE;
   i = gtk_drop_down_get_selected (self->kind);
   apply_key (self, &cfg, "kind", GTK_WIDGET (self->kind),
              key_at (kind_keys, G_N_ELEMENTS (kind_keys), i));
