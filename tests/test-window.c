@@ -165,6 +165,9 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_false (action_enabled (f, "step"));
   g_assert_false (action_enabled (f, "stop"));
   g_assert_false (action_enabled (f, "save"));
+  /* No curve to export yet (it exported the placeholder text). */
+  g_assert_false (action_enabled (f, "export-plot"));
+  g_assert_true (action_enabled (f, "export-grid"));
   g_assert_true (action_enabled (f, "open"));
   g_assert_null (btl_train_page_get_message (f->page));
   /* The shortcuts window comes from the resource bundle. */
@@ -333,6 +336,7 @@ test_window_save_open (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
   g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));
+  g_assert_true (action_enabled (f, "export-plot"));
 
   /* Saving while training takes the latest snapshot. */
   g_assert_true (btl_train_page_save_model (f->page, path, &error));
@@ -383,6 +387,7 @@ test_window_save_open (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_steps (f), ==, steps);
   g_assert_true (btl_train_page_has_model (f->page));
   g_assert_true (action_enabled (f, "save"));
+  g_assert_true (action_enabled (f, "export-plot"));
 
   g_unlink (path);
   g_unlink (bad);

@@ -53,6 +53,11 @@ _btl_window_update_actions (BtlWindow *self)
                                             state == BTL_TRAIN_STATE_IDLE);
   set_action_enabled (self, "rerun", btl_train_page_can_rerun (self->train_page) && !self->loading);
   set_action_enabled (self, "export-grid", self->dataset_loaded);
+  /* Before any run (or after opening a bare .btl) the plot is only its
+   * placeholder: nothing to export. Steps arrive once a run is started. */
+  set_action_enabled (self, "export-plot",
+                      state != BTL_TRAIN_STATE_IDLE ||
+                      btl_loss_history_get_n_steps (btl_train_page_get_history (self->train_page)) > 0);
   set_action_enabled (self, "dataset-default", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   set_action_enabled (self, "dataset-folder", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (paused));
