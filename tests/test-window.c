@@ -175,6 +175,49 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));
 }
 
+/* GTK 4.8 names a button "_Log Log" from its label property and its
+ * mnemonic label: the window leaves only the label (buttons) or sets the
+ * label without the underscore (check buttons). Returns how many it saw. */
+static guint
+check_mnemonic_names (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_use_underline (GTK_BUTTON (widget))
+      && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
+    {
+      g_assert_false (gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
+                                                        GTK_ACCESSIBLE_PROPERTY_LABEL));
+      n++;
+    }
+  else if (GTK_IS_CHECK_BUTTON (widget) && gtk_check_button_get_use_underline (GTK_CHECK_BUTTON (widget))
+           && gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)) != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), "_", -1);
+      g_autofree char *plain = g_strjoinv ("", parts);
+
+      gtk_test_accessible_assert_property (widget, GTK_ACCESSIBLE_PROPERTY_LABEL, plain);
+      n++;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += check_mnemonic_names (c);
+  return n;
+}
+
+static void
+test_window_accessible_names (Fixture *f, gconstpointer data)
+{
+  GtkWidget *log_scale = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "log_scale"));
+
+  /* Train, Latent, Compress and Inspect pages all have some. */
+  g_assert_cmpuint (check_mnemonic_names (GTK_WIDGET (f->window)), >=, 15);
+  /* A label set later is named right too. */
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (log_scale));
+  gtk_button_set_label (GTK_BUTTON (log_scale), "_Logarithmic");
+  g_assert_false (gtk_test_accessible_has_property (GTK_ACCESSIBLE (log_scale),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
+}
+
 static void
 test_window_refuses_bad_values (Fixture *f, gconstpointer data)
 {
@@ -598,6 +641,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/app/window/shell", test_window_shell);
+  ADD ("/app/window/accessible-names", test_window_accessible_names);
   ADD ("/app/window/refuses-bad-values", test_window_refuses_bad_values);
   ADD ("/app/window/train-pause-step-stop", test_window_train_pause_step_stop);
   ADD ("/app/window/save-open", test_window_save_open);

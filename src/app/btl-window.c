@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "btl-a11y.h"
 #include "btl-compress-page.h"
 #include "btl-config-panel.h"
 #include "btl-image-folder.h"
@@ -524,6 +525,7 @@ btl_window_init (BtlWindow *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  btl_a11y_fix_mnemonic_names (GTK_WIDGET (self));
 
   {
     GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);

@@ -1,0 +1,83 @@
+/* btl-a11y.c — accessible names GTK 4.8 gets wrong.
+ *
+ * GTK 4.8 names a button whose label has a mnemonic ("_Log") from both its
+ * label property, underscore included, and the mnemonic label inside it:
+ * screen readers hear "underscore Log Log". Dropping the property leaves
+ * the inner label's "Log". A check button has no such inner relation: it
+ * gets its label without the underscore instead.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "btl-a11y.h"
+
+/* "_Save .btlz…" → "Save .btlz…"; "__" stands for one underscore. */
+static char *
+strip_mnemonic (const char *label)
+{
+  GString *out = g_string_sized_new (strlen (label));
+
+  for (const char *p = label; *p != '\0'; p++)
+    {
+      if (*p == '_')
+        {
+          if (p[1] != '_')
+            continue;
+          p++;
+        }
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+fix_name (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget))
+    {
+      GtkButton *button = GTK_BUTTON (widget);
+
+      if (gtk_button_get_use_underline (button) && gtk_button_get_label (button) != NULL)
+        gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL);
+    }
+  else if (GTK_IS_CHECK_BUTTON (widget))
+    {
+      GtkCheckButton *check = GTK_CHECK_BUTTON (widget);
+      const char *label = gtk_check_button_get_label (check);
+
+      if (gtk_check_button_get_use_underline (check) && label != NULL)
+        {
+          g_autofree char *plain = strip_mnemonic (label);
+
+          gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
+        }
+    }
+}
+
+static void
+on_label_changed (GtkWidget  *widget,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  fix_name (widget);
+}
+
+void
+btl_a11y_fix_mnemonic_names (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  if (GTK_IS_BUTTON (root) || GTK_IS_CHECK_BUTTON (root))
+    {
+      fix_name (root);
+      /* After GTK's own handler, which sets the property again. */
+      g_signal_connect_after (root, "notify::label", G_CALLBACK (on_label_changed), NULL);
+      g_signal_connect_after (root, "notify::use-underline", G_CALLBACK (on_label_changed), NULL);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    btl_a11y_fix_mnemonic_names (child);
+}
