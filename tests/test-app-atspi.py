@@ -53,11 +53,14 @@ def find(app, roles, name):
 
 
 def find_status(app):
-    """The status line is the first label beside the training progress bar."""
-    bar = find(app, "progress bar", "Training progress")
-    if bar is None:
+    """The status line is the first label beside the test PSNR (the
+    progress bar beside them shows only while training)."""
+    psnr = pyatspi.findDescendant(
+        app, lambda a: a is not None and a.getRoleName() == "label"
+        and a.name.startswith("Test PSNR"))
+    if psnr is None:
         return None
-    parent = bar.parent
+    parent = psnr.parent
     for child in parent:
         if child.getRoleName() == "label":
             return child

@@ -52,16 +52,19 @@ _btl_train_page_current_model (BtlTrainPage *self)
 
 /* "Restore best" and "Continue for N epochs" sit in the status bar and
  * show only between runs, when the status line is short: while training
- * the whole bar belongs to the progress text. */
+ * the whole bar belongs to the progress text. Before any model the bar
+ * would be empty: its room goes to the data set's line ("… — ready to
+ * train" was cut at the default window size). */
 void
 _btl_train_page_update_run_actions (BtlTrainPage *self)
 {
-  gboolean show = self->state == BTL_TRAIN_STATE_IDLE && self->worker != NULL;
+  gboolean idle = self->state == BTL_TRAIN_STATE_IDLE;
+  gboolean show = idle && self->worker != NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->restore_best), show);
   gtk_widget_set_visible (GTK_WIDGET (self->more_epochs), show);
   gtk_widget_set_visible (GTK_WIDGET (self->continue_button), show);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), !show);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), !idle);
 }
 
 void
@@ -664,6 +667,14 @@ btl_train_page_get_config_panel (BtlTrainPage *self)
   g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
 
   return GTK_WIDGET (self->config_panel);
+}
+
+BtlLossPlot *
+btl_train_page_get_loss_plot (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return self->plot;
 }
 
 guint
