@@ -115,7 +115,7 @@ def main():
     pause = wait_for(lambda: find(app, BUTTON_ROLES, "Pause"), "the Pause button")
     stop = wait_for(lambda: find(app, BUTTON_ROLES, "Stop"), "the Stop button")
     status = wait_for(lambda: find_status(app), "the status line")
-    wait_for(lambda: "ready to train" in text_of(status), "the data set to load")
+    wait_for(lambda: "ready to train" in text_of(status).lower(), "the data set to load")
     print("data set loaded: " + text_of(status), flush=True)
 
     click(train)

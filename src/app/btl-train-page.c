@@ -415,7 +415,8 @@ btl_train_page_set_dataset (BtlTrainPage *self,
 
   {
     g_autofree char *status =
-      g_strdup_printf (_("%s: %d training and %d test images of %d×%d — ready to train"),
+      /* "Ready to train" first: at the narrowest window the end is cut. */
+      g_strdup_printf (_("Ready to train — %s: %d training and %d test images of %d×%d"),
                        train->name, train->n, test->n, train->width, train->height);
 
     if (self->pending_model == NULL)
