@@ -8,7 +8,17 @@
 static atomic_int counting;
 static atomic_int n_allocs;
 
-#ifdef __GLIBC__
+/* AddressSanitizer owns malloc itself: interposing it too crashes at start
+ * (asan_posix.cpp "tsd_key_inited"), so a sanitizer build skips the count. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOC_COUNTER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOC_COUNTER_ASAN 1
+#endif
+#endif
+
+#if defined(__GLIBC__) && !defined(ALLOC_COUNTER_ASAN)
 extern void *__libc_malloc (size_t size);
 extern void *__libc_calloc (size_t n, size_t size);
 extern void *__libc_realloc (void *p, size_t size);
