@@ -257,6 +257,25 @@ test_bce_stable (void)
   g_assert_cmpfloat_with_epsilon (dz[1], -1.0f, 1e-6);
 }
 
+/* NaN logits (weights from a damaged file, a diverging step) stay NaN through
+ * the sigmoid; its fast exp once turned NaN into an int (undefined, caught
+ * by UBSan as a negative shift). ±inf still saturate. */
+static void
+test_sigmoid_non_finite (void)
+{
+  float z[3] = { NAN, INFINITY, -INFINITY };
+  float y[3], dz[3];
+  const float t[3] = { 0.5f, 0.5f, 0.5f };
+
+  g_assert_true (isnan (nn_act_scalar (NAN, NN_ACT_SIGMOID)));
+  g_assert_cmpfloat (nn_act_scalar (INFINITY, NN_ACT_SIGMOID), ==, 1.0f);
+  g_assert_cmpfloat (nn_act_scalar (-INFINITY, NN_ACT_SIGMOID), <, 1e-30f);
+  nn_output_loss (dz, y, z, t, 3, 3.0, NN_ACT_SIGMOID, NN_LOSS_MSE);
+  g_assert_true (isnan (y[0]));
+  g_assert_cmpfloat (y[1], ==, 1.0f);
+  g_assert_cmpfloat (y[2], <, 1e-30f);
+}
+
 /* ---------------------------------------------------------------- whole models */
 
 typedef struct
@@ -492,6 +511,7 @@ main (int   argc,
     }
   g_test_add_func ("/nn/loss/gradcheck", test_losses);
   g_test_add_func ("/nn/loss/bce-stable", test_bce_stable);
+  g_test_add_func ("/nn/activation/sigmoid-non-finite", test_sigmoid_non_finite);
   g_test_add_func ("/nn/model/gradcheck/plain", test_model_plain);
   g_test_add_func ("/nn/model/gradcheck/dropout", test_model_dropout);
   g_test_add_func ("/nn/model/gradcheck/sparse", test_model_sparse);

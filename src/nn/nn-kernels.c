@@ -168,6 +168,10 @@ exp_approx (float x)
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
+  /* NaN (weights from a damaged file, or a diverging step) must not reach
+   * the int conversion: that is undefined and gave a negative shift. With
+   * the exponent 0 here, p keeps the NaN, so it still propagates. */
+  n = n == n ? n : 0.0f;
   bits = ((int32_t) n + 127) << 23;
   memcpy (&scale, &bits, sizeof scale);
   return p * scale;
