@@ -524,6 +524,90 @@ test_structure (Fixture       *f,
   }
 }
 
+/* A configuration whose architecture needs gigabytes of weights, beside a
+ * PARM chunk of a few hundred bytes: refused on the counts, before the
+ * engine allocates (and initialises) what the header describes. */
+static void
+test_huge_architecture (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GByteArray) b = file_start (1);
+  g_autofree char *conf = config_text (f->model);
+  g_autofree char *hostile = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *msg = NULL;
+
+  /* 16-16384×10-4: 4.8 billion floats, 19 GB a buffer. Later arch lines win. */
+  hostile = g_strconcat (conf, "\narch=16-16384-16384-16384-16384-16384-16384-16384-16384"
+                         "-16384-16384-4\nbatch_norm=0\n", NULL);
+  add_chunk (b, "CONF", hostile, strlen (hostile));
+  add_chunk (b, "PARM", nn_model_params (f->model), nn_model_n_params (f->model) * 4);
+  file_finish (b, FALSE);
+  path = write_array (f, "huge.btl", b);
+  msg = expect_load_error (path, BTL_ERROR, BTL_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (msg, "(4832821268)"));
+}
+
+/* NaN or infinite weights and out-of-range counters behind a valid checksum. */
+static void
+test_hostile_values (Fixture       *f,
+                     gconstpointer  data)
+{
+  size_t np = nn_model_n_params (f->model), ns = nn_model_n_stats (f->model);
+  g_autofree float *p = g_memdup2 (nn_model_params (f->model), np * sizeof (float));
+  g_autofree float *st = g_memdup2 (nn_model_stats (f->model), ns * sizeof (float));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (ns, >, 2);
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr(GByteArray) b = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *msg = NULL;
+
+      memcpy (p, nn_model_params (f->model), np * sizeof (float));
+      if (round == 0)
+        p[3] = NAN;
+      else if (round == 1)
+        p[np - 1] = -INFINITY;
+      else
+        nn_model_stats (f->model)[2] = INFINITY;   /* file_with writes the model's stats */
+      b = file_with (f->model, p, np, TRUE, FALSE);
+      memcpy (nn_model_stats (f->model), st, ns * sizeof (float));
+      file_finish (b, FALSE);
+      path = write_array (f, "non-finite.btl", b);
+      msg = expect_load_error (path, BTL_ERROR, BTL_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (msg, round == 0 ? "parameter 3 is not a finite number"
+                                    : round == 1 ? "is not a finite number"
+                                    : "statistic 2 is not a finite number"));
+    }
+
+  /* Never written either: such a file could not be loaded back. */
+  p[0] = NAN;
+  g_assert_false (btl_model_file_save_buffers (f->path, nn_model_get_config (f->model),
+                                               p, np, st, ns, NULL, NULL, &error));
+  g_assert_error (error, BTL_ERROR, BTL_ERROR_INVALID);
+
+  /* Epoch counters at the top of an int: shown 1-based, so kept one below. */
+  {
+    g_autoptr(GByteArray) b = file_with (f->model, nn_model_params (f->model), np, TRUE, FALSE);
+    g_auto(BtlModelInfo) info = BTL_MODEL_INFO_INIT;
+    const char *text = "epochs_trained=2147483647\nbest_epoch=99999999999\n";
+    g_autofree char *path = NULL;
+    NnModel *loaded;
+
+    add_chunk (b, "INFO", text, strlen (text));
+    file_finish (b, FALSE);
+    path = write_array (f, "epochs.btl", b);
+    g_clear_error (&error);
+    loaded = btl_model_file_load (path, NULL, &info, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (info.epochs_trained, ==, G_MAXINT - 1);
+    g_assert_cmpint (info.best_epoch, ==, G_MAXINT - 1);
+    nn_model_free (loaded);
+  }
+}
+
 /* A chunk from a later version is skipped. */
 static void
 test_unknown_chunk (Fixture       *f,
@@ -689,6 +773,8 @@ main (int    argc,
   ADD ("/core/model-file/params-mismatch", test_params_mismatch);
   ADD ("/core/model-file/structure", test_structure);
   ADD ("/core/model-file/unknown-chunk", test_unknown_chunk);
+  ADD ("/core/model-file/huge-architecture", test_huge_architecture);
+  ADD ("/core/model-file/hostile-values", test_hostile_values);
   ADD ("/core/model-file/mutations", test_mutations);
   ADD ("/core/model-file/atomic", test_atomic);
 #undef ADD

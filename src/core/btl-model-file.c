@@ -93,6 +93,19 @@ put_text_chunk (GByteArray *out,
   g_byte_array_append (out, (const guint8 *) text, (guint) len);
 }
 
+/* Index of the first NaN or infinity in v, or n. The trainer never keeps
+ * such weights (it stops on divergence), so in a file they mean damage; a
+ * network fed them only computes NaN pictures and codes. */
+static size_t
+first_non_finite (const float *v,
+                  size_t       n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return i;
+  return n;
+}
+
 GBytes *
 btl_model_file_save_to_bytes (const char          *display,
                               const NnConfig      *cfg,
@@ -148,6 +161,13 @@ btl_model_file_save_to_bytes (const char          *display,
       return NULL;
     }
   nn_model_free (check);
+  if (first_non_finite (params, n_params) < n_params
+      || first_non_finite (stats, n_stats) < n_stats)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("%s: cannot save weights that are not finite numbers"), display);
+      return NULL;
+    }
 
   if (info == NULL)
     {
@@ -308,7 +328,7 @@ decode (Reader        *r,
   NnConfig cfg;
   NnError nerr = { 0 };
   NnModel *model;
-  size_t n_params, n_stats;
+  size_t n_params, n_stats, bad;
 
   if (r->conf.data == NULL)
     {
@@ -333,16 +353,14 @@ decode (Reader        *r,
       fail (r, error, BTL_ERROR_INVALID, _("bad configuration: %s"), nerr.message);
       return NULL;
     }
-  model = nn_model_new (&cfg, &nerr);
-  if (model == NULL)
+  /* Counts before buffers: a damaged CONF could describe gigabytes of
+   * weights that the file does not hold. */
+  if (nn_config_param_counts (&cfg, &n_params, &n_stats, &nerr) != NN_OK)
     {
       fail (r, error, nerr.code == NN_ERR_SHAPE ? BTL_ERROR_SHAPE : BTL_ERROR_INVALID,
             _("bad configuration: %s"), nerr.message);
       return NULL;
     }
-
-  n_params = nn_model_n_params (model);
-  n_stats = nn_model_n_stats (model);
   if (r->parm.len % 4 != 0 || r->parm.len / 4 != n_params)
     {
       if (r->parm.len % 4 != 0)
@@ -353,18 +371,36 @@ decode (Reader        *r,
         fail (r, error, BTL_ERROR_MISMATCH,
               _("parameter count %llu does not match the architecture (%zu)"),
               (unsigned long long) (r->parm.len / 4), n_params);
-      goto failed;
+      return NULL;
     }
   if (r->stat.len % 4 != 0 || r->stat.len / 4 != n_stats)
     {
       fail (r, error, BTL_ERROR_MISMATCH,
             _("stat count %llu does not match the architecture (%zu)"),
             (unsigned long long) (r->stat.len / 4), n_stats);
-      goto failed;
+      return NULL;
+    }
+  model = nn_model_new (&cfg, &nerr);
+  if (model == NULL)
+    {
+      fail (r, error, nerr.code == NN_ERR_NOMEM ? BTL_ERROR_TOO_LARGE : BTL_ERROR_INVALID,
+            _("bad configuration: %s"), nerr.message);
+      return NULL;
     }
   get_floats (nn_model_params (model), r->parm.data, n_params);
   if (n_stats > 0)
     get_floats (nn_model_stats (model), r->stat.data, n_stats);
+  if ((bad = first_non_finite (nn_model_params (model), n_params)) < n_params)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT, _("parameter %zu is not a finite number"), bad);
+      goto failed;
+    }
+  if ((bad = first_non_finite (nn_model_stats (model), n_stats)) < n_stats)
+    {
+      fail (r, error, BTL_ERROR_CORRUPT,
+            _("batch-norm statistic %zu is not a finite number"), bad);
+      goto failed;
+    }
 
   if (info_out != NULL)
     {

@@ -146,10 +146,11 @@ btl_model_info_parse_text (BtlModelInfo *info,
         continue;
       *eq = '\0';
       val = eq + 1;
+      /* G_MAXINT - 1: epochs are shown 1-based, and that must fit an int. */
       if (g_str_equal (key, "epochs_trained"))
-        info->epochs_trained = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), 0, G_MAXINT);
+        info->epochs_trained = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), 0, G_MAXINT - 1);
       else if (g_str_equal (key, "best_epoch"))
-        info->best_epoch = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), -1, G_MAXINT);
+        info->best_epoch = (int) CLAMP (g_ascii_strtoll (val, NULL, 10), -1, G_MAXINT - 1);
       else if (g_str_equal (key, "train_loss"))
         info->train_loss = parse_double (val);
       else if (g_str_equal (key, "val_loss"))

@@ -90,9 +90,10 @@ layer_from_arch (NnLayer           *l,
   l->out_dim = l->out_c * l->out_h * l->out_w;
 }
 
-NnModel *
-nn_model_new (const NnConfig *cfg,
-              NnError        *err)
+/* The layer stack and buffer offsets for cfg, without the buffers. */
+static NnModel *
+model_plan (const NnConfig *cfg,
+            NnError        *err)
 {
   NnModel *model;
   NnStatus st;
@@ -163,6 +164,36 @@ nn_model_new (const NnConfig *cfg,
       model->max_dim = model->layers[i].out_dim;
 
   assign_offsets (model);
+  return model;
+}
+
+NnStatus
+nn_config_param_counts (const NnConfig *cfg,
+                        size_t         *n_params,
+                        size_t         *n_stats,
+                        NnError        *err)
+{
+  NnError local = { 0 };
+  NnModel *model = model_plan (cfg, err != NULL ? err : &local);
+
+  if (model == NULL)
+    return err != NULL ? err->code : local.code;
+  if (n_params != NULL)
+    *n_params = model->n_params;
+  if (n_stats != NULL)
+    *n_stats = model->n_stats;
+  nn_free (model);
+  return NN_OK;
+}
+
+NnModel *
+nn_model_new (const NnConfig *cfg,
+              NnError        *err)
+{
+  NnModel *model = model_plan (cfg, err);
+
+  if (model == NULL)
+    return NULL;
   model->params = nn_alloc_floats (model->n_params);
   model->stats = model->n_stats > 0 ? nn_alloc_floats (model->n_stats) : NULL;
   if (model->params == NULL || (model->n_stats > 0 && model->stats == NULL))

@@ -163,6 +163,13 @@ typedef struct NnModel NnModel;
 NnModel *nn_model_new (const NnConfig *cfg,
                        NnError        *err);
 void     nn_model_free (NnModel *model);
+/* The parameter and stats counts nn_model_new (cfg) would allocate, without
+ * allocating them: a reader compares them with what a file holds before a
+ * damaged configuration can ask for gigabytes. Validates cfg like nn_model_new. */
+NnStatus nn_config_param_counts (const NnConfig *cfg,
+                                 size_t         *n_params,
+                                 size_t         *n_stats,
+                                 NnError        *err);
 
 const NnConfig *nn_model_get_config (const NnModel *model);
 size_t   nn_model_n_params (const NnModel *model);  /* trainable floats */
