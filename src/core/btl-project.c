@@ -313,6 +313,18 @@ typedef struct
 
 #define fail(r, error, code, ...) btl_chunk_file_fail (error, code, (r)->display, __VA_ARGS__)
 
+/* FALSE when v ends in an unpaired backslash, which g_strescape() never
+ * writes and g_strcompress() answers with a warning. */
+static gboolean
+escapes_complete (const char *v)
+{
+  gsize n = strlen (v), trailing = 0;
+
+  while (trailing < n && v[n - 1 - trailing] == '\\')
+    trailing++;
+  return trailing % 2 == 0;
+}
+
 /* "key=value" lines of a text chunk, values unescaped; NULL (with error
  * set) when the text is not what this writer makes. */
 static GHashTable *
@@ -347,6 +359,12 @@ parse_keys (Reader      *r,
           return NULL;
         }
       *eq = '\0';
+      if (!escapes_complete (eq + 1))
+        {
+          fail (r, error, BTL_ERROR_CORRUPT, _("chunk %s: line %u ends in a lone backslash"),
+                tag, i + 1);
+          return NULL;
+        }
       g_hash_table_replace (keys, g_strdup (lines[i]), g_strcompress (eq + 1));
     }
   return g_steal_pointer (&keys);
@@ -384,6 +402,18 @@ key_str (GHashTable *keys,
   return v != NULL ? g_strdup (v) : NULL;
 }
 
+/* A value shown as text (labels, the status line) must be UTF-8 for GTK;
+ * a data set named after a folder may not be, so repair rather than refuse.
+ * Only the data set's path (dataset) is kept as any bytes. */
+static char *
+key_text (GHashTable *keys,
+          const char *key)
+{
+  const char *v = g_hash_table_lookup (keys, key);
+
+  return v != NULL ? g_utf8_make_valid (v, -1) : NULL;
+}
+
 static gboolean
 decode_run_view (Reader      *r,
                  BtlProject  *p,
@@ -408,10 +438,10 @@ decode_run_view (Reader      *r,
   p->threads = (int) threads;
   p->created = created;
   p->dataset_spec = key_str (run, "dataset");
-  p->dataset_name = key_str (run, "dataset_name");
-  p->blas_core = key_str (run, "blas_core");
-  p->blas_config = key_str (run, "blas_config");
-  p->app_version = key_str (run, "app_version");
+  p->dataset_name = key_text (run, "dataset_name");
+  p->blas_core = key_text (run, "blas_core");
+  p->blas_config = key_text (run, "blas_config");
+  p->app_version = key_text (run, "app_version");
 
   smoothing = g_hash_table_lookup (view, "smoothing");
   if (smoothing != NULL)
@@ -433,7 +463,7 @@ decode_run_view (Reader      *r,
   FLAG ("x_by_epoch", x_by_epoch);
   FLAG ("show_difference", show_difference);
 #undef FLAG
-  p->status = key_str (view, "status");
+  p->status = key_text (view, "status");
   return TRUE;
 }
 

@@ -1122,7 +1122,10 @@ state_check (const void *buf,
   in->optim_steps = (int64_t) get_u64 (p + 56);
   in->epoch = (int32_t) get_u32 (p + 64);
   in->pos = (int32_t) get_u32 (p + 68);
-  if (in->step < 0 || in->optim_steps < 0 || in->optim_steps > in->step || in->epoch < 0
+  /* Counters far below their type's limit: training on from them adds
+   * 1 a step or epoch, which must not overflow (undefined behaviour). */
+  if (in->step < 0 || in->step > INT64_MAX / 2 || in->optim_steps < 0
+      || in->optim_steps > in->step || in->epoch < 0 || in->epoch > INT32_MAX / 2
       || in->pos < 0 || (uint64_t) in->pos >= n_train / batch || in->step < in->pos)
     return nn_error_set (err, NN_ERR_INVALID, "trainer state: bad step or epoch counters");
   {
@@ -1136,7 +1139,9 @@ state_check (const void *buf,
     if (!(lr_factor >= 0.0f) || !isfinite (lr_factor) || !(plateau_factor >= 0.0f)
         || !isfinite (plateau_factor) || !(lr > 0.0f) || !isfinite (lr) || !(noise >= 0.0f)
         || !isfinite (noise) || !(beta >= 0.0f) || !isfinite (beta) || plateau_bad < 0
+        || plateau_bad > INT32_MAX / 2
         || best_epoch < -1 || (best_epoch >= 0 && best_epoch >= in->epoch) || since_best < 0
+        || since_best > INT32_MAX / 2
         || (best_kind != 0 && best_epoch < 0)
         || isnan (get_f64 (p + 104)) || isnan (get_f64 (p + 120))
         || !isfinite (get_f64 (p + 72)) || !isfinite (get_f64 (p + 80))
