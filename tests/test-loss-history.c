@@ -249,6 +249,23 @@ test_bytes_hostile (void)
   set_u32 (buf + 20, (guint32) -7);
   expect_error (buf, size, BTL_ERROR_CORRUPT);
 
+  /* Epoch numbers that are negative or that the 1-based display (epoch + 1)
+   * would overflow: the first step's, the first epoch's, the best one. */
+  {
+    const gsize at[] = { 24 + 8, 24 + 50 * 36, 20 };
+    const guint32 bad[] = { (guint32) -1, 0x7FFFFFFFu };
+
+    for (guint i = 0; i < G_N_ELEMENTS (at); i++)
+      for (guint j = 0; j < G_N_ELEMENTS (bad); j++)
+        {
+          if (i == 2 && j == 0)
+            continue;   /* -1 is "no best epoch" */
+          memcpy (buf, orig, size);
+          set_u32 (buf + at[i], bad[j]);
+          expect_error (buf, size, BTL_ERROR_CORRUPT);
+        }
+  }
+
   /* The first marker's length pointing past the end, then at invalid UTF-8. */
   marker_len_at = 24 + 50 * 36 + 2 * 52 + 8;
   memcpy (buf, orig, size);

@@ -518,7 +518,8 @@ read_body (BtlLossHistory  *self,
   if ((guint64) n_steps * STEP_SIZE + (guint64) n_epochs * EPOCH_SIZE
       + (guint64) n_markers * MARKER_MIN_SIZE > r->left)
     return corrupt (error, _("entry counts exceed the data size (truncated?)"));
-  if (best < -1)
+  /* Epochs are shown 1-based (epoch + 1): keep that inside an int. */
+  if (best < -1 || best == G_MAXINT)
     return corrupt (error, _("invalid best epoch"));
 
   /* Reserve once: the counts were checked against the data size above. */
@@ -531,6 +532,8 @@ read_body (BtlLossHistory  *self,
       if (!get_i64 (r, &s.step) || !get_i32 (r, &s.epoch) || !get_f64 (r, &s.train)
           || !get_f64 (r, &s.recon) || !get_f64 (r, &s.reg))
         return corrupt (error, _("truncated in the steps"));
+      if (s.epoch < 0 || s.epoch == G_MAXINT)
+        return corrupt (error, _("invalid epoch number"));
       append_step (self, &s);
     }
   for (guint32 i = 0; i < n_epochs; i++)
@@ -541,6 +544,8 @@ read_body (BtlLossHistory  *self,
           || !get_f64 (r, &e.val) || !get_f64 (r, &e.val_recon) || !get_f64 (r, &e.val_reg)
           || !get_f64 (r, &e.test_psnr))
         return corrupt (error, _("truncated in the epochs"));
+      if (e.epoch < 0 || e.epoch == G_MAXINT)
+        return corrupt (error, _("invalid epoch number"));
       append_epoch (self, &e);
     }
   for (guint32 i = 0; i < n_markers; i++)
