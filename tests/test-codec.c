@@ -586,6 +586,20 @@ test_hostile (void)
   EDIT_EXPECT (43, 0x7f, BTL_ERROR_CORRUPT);    /* min[0] becomes huge or Inf */
 #undef EDIT_EXPECT
 
+  /* A picture just under the pixel limit (8192 × 7680) with this small
+   * payload: the payload is refused before the ~1 GB of tile and picture
+   * buffers are taken (ASan's allocation cap catches the wrong order). */
+  {
+    g_autoptr (GBytes) b = NULL;
+    g_autofree guint8 *big = g_memdup2 (data, len);
+    guint32 w = GUINT32_TO_LE (8192), hh = GUINT32_TO_LE (7680);
+
+    memcpy (big + 28, &w, 4);
+    memcpy (big + 32, &hh, 4);
+    b = with_fixed_crc (big, len);
+    expect_error (codec, b, BTL_ERROR_CORRUPT);
+  }
+
   /* Random damage behind a valid checksum: an error or a picture of the
    * announced size, never a crash (run under ASan/UBSan too). */
   {

@@ -738,7 +738,11 @@ btl_codec_decompress (BtlCodec        *codec,
 
   n_codes = (gsize) h.n_tiles * d;
   n_pixels = (gsize) h.channels * h.width * h.height;
+  /* The codes first: a damaged header announcing a huge picture fails on
+   * its payload before the picture's buffers (up to ~1.5 GB) are taken. */
   q = g_try_new (guint16, n_codes);
+  if (q != NULL && !btl_codec_decode_payload (data + h.header_bytes, &h, q, error))
+    return NULL;
   z = g_try_new (float, n_codes);
   tiles = g_try_new (float, (gsize) h.n_tiles * codec->input_dim);
   image = h.mode == BTL_CODEC_MODE_TILES ? g_try_new (float, n_pixels) : NULL;
@@ -749,8 +753,6 @@ btl_codec_decompress (BtlCodec        *codec,
                    _("not enough memory to decode a %d × %d picture"), h.width, h.height);
       return NULL;
     }
-  if (!btl_codec_decode_payload (data + h.header_bytes, &h, q, error))
-    return NULL;
   for (gsize i = 0; i < n_codes; i++)
     {
       int j = (int) (i % (gsize) d);
