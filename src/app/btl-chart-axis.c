@@ -401,8 +401,17 @@ btl_chart_draw_frame (BtlCanvas  *canvas,
       btl_canvas_text (canvas, px, bottom + 6, xt[i].label, 0.5, 0.0, BTL_CHART_TICK_SCALE, FALSE, &label_ink);
     }
   if (x_title)
-    btl_canvas_text (canvas, left + plot.size.width / 2, canvas->height - 6, x_title,
-                     0.5, 1.0, BTL_CHART_TITLE_SCALE, FALSE, &label_ink);
+    {
+      /* Centred under the plot, but inside the canvas: under a narrow plot
+       * "principal component 1" ran past the right edge. */
+      double w, cx = left + plot.size.width / 2;
+
+      btl_canvas_text_size (canvas, x_title, BTL_CHART_TITLE_SCALE, &w, NULL);
+      cx = MIN (cx, canvas->width - 6 - w / 2);
+      cx = MAX (cx, 6 + w / 2);
+      btl_canvas_text (canvas, cx, canvas->height - 6, x_title,
+                       0.5, 1.0, BTL_CHART_TITLE_SCALE, FALSE, &label_ink);
+    }
   if (y_title)
     btl_canvas_text_vertical (canvas, 6 + title_h / 2, top + (bottom - top) / 2, y_title,
                               BTL_CHART_TITLE_SCALE, &label_ink);

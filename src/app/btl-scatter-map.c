@@ -200,7 +200,10 @@ draw_map (GtkWidget *widget,
   if (side_legend)
     right = legend_w + 12;
   else if (legend != NULL)
-    top = btl_chart_legend (canvas, legend, self->n_classes, 0, 0, canvas->width - 60, FALSE) + 12;
+    /* Measured with the width it is drawn in below: measured wider, it
+     * wrapped into fewer rows than it drew, and the last rows lay over
+     * the plot (a 230 px map at the 1024 px window). */
+    top = btl_chart_legend (canvas, legend, self->n_classes, 8, 0, canvas->width - 16, FALSE) + 12;
 
   plot = btl_chart_draw_frame (canvas, &xa, &ya,
                                self->x_label ? self->x_label : _("Dimension 1"),
@@ -220,8 +223,7 @@ draw_map (GtkWidget *widget,
         btl_chart_legend (canvas, legend, self->n_classes, canvas->width - legend_w,
                           plot.origin.y, legend_w - 8, TRUE);
       else
-        btl_chart_legend (canvas, legend, self->n_classes, plot.origin.x, 4,
-                          canvas->width - plot.origin.x - 8, TRUE);
+        btl_chart_legend (canvas, legend, self->n_classes, 8, 4, canvas->width - 16, TRUE);
     }
 
   cr = btl_canvas_cairo (canvas);
