@@ -998,6 +998,98 @@ test_load_errors (void)
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 }
 
+/* Pictures in the formats' odd corners (tests/images/odd-*, 8×6: left half
+ * one colour, right half another) load at their size with the colours a
+ * viewer shows: 16-bit samples scaled to 8, transparency over white, the
+ * palette, Adobe's inverted CMYK, an animation's first frame. */
+static void
+test_odd_pictures (void)
+{
+  const struct { const char *file; int w, h; float left[3], right[3]; } cases[] = {
+    { "odd-1x1.png", 1, 1, { 1, 0, 0 }, { 1, 0, 0 } },
+    { "odd-gray16.png", 8, 6, { 0, 0, 0 }, { 1, 1, 1 } },
+    { "odd-rgb16.png", 8, 6, { 1, 0, 0 }, { 0, 0, 1 } },
+    { "odd-gray-alpha.png", 8, 6, { 0, 0, 0 }, { 1, 1, 1 } },
+    { "odd-palette.png", 8, 6, { 0, 0, 0 }, { 1, 1, 1 } },
+    { "odd-cmyk.jpg", 8, 6, { 1, 0, 0 }, { 1, 0, 0 } },
+    { "odd-animated.gif", 8, 6, { 0, 0, 1 }, { 0, 0, 1 } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "images", cases[i].file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GdkPixbuf) pixbuf = btl_tiles_load_image (path, 0, &error);
+      g_autofree float *x = NULL;
+      int h = 0, w = 0;
+
+      g_assert_no_error (error);
+      x = btl_tiles_image_from_pixbuf (pixbuf, 3, 0, 0, &h, &w);
+      g_assert_cmpint (w, ==, cases[i].w);
+      g_assert_cmpint (h, ==, cases[i].h);
+      for (int c = 0; c < 3; c++)
+        {
+          float left = x[(gsize) c * w * h], right = x[(gsize) c * w * h + w - 1];
+
+          /* JPEG's chroma needs the slack */
+          if (fabsf (left - cases[i].left[c]) > 0.1f || fabsf (right - cases[i].right[c]) > 0.1f)
+            g_error ("%s channel %d: %g, %g; expected %g, %g", cases[i].file, c,
+                     left, right, cases[i].left[c], cases[i].right[c]);
+        }
+    }
+}
+
+/* A JPEG or WebP cut anywhere in its data is refused: their loaders pad
+ * or fill in what is missing without an error. */
+static void
+test_load_truncated (void)
+{
+  g_autoptr (GdkPixbuf) src = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 37, 23);
+  const char *types[] = { "jpeg", "webp" };
+  guint8 *px = gdk_pixbuf_get_pixels (src);
+
+  for (int i = 0; i < gdk_pixbuf_get_rowstride (src) * 23; i++)
+    px[i] = (guint8) (i * 37 % 251);
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autofree char *buf = NULL;
+      g_autofree guint8 *longer = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GBytes) whole = NULL;
+      g_autoptr (GBytes) trailing = NULL;
+      g_autoptr (GdkPixbuf) back = NULL;
+      gsize len = 0;
+
+      if (!gdk_pixbuf_save_to_buffer (src, &buf, &len, types[t], &error, NULL))
+        {
+          g_test_message ("no %s writer here (%s): skipped", types[t], error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      for (gsize cut = 1; cut < len; cut++)
+        {
+          g_autoptr (GBytes) b = g_bytes_new (buf, cut);
+          g_autoptr (GdkPixbuf) p = btl_tiles_load_image_bytes (b, "cut", 0, &error);
+
+          if (p != NULL)
+            g_error ("%s cut to %zu of %zu bytes was loaded", types[t], cut, len);
+          g_assert_error (error, BTL_ERROR, BTL_ERROR_CORRUPT);
+          g_clear_error (&error);
+        }
+      whole = g_bytes_new (buf, len);
+      back = btl_tiles_load_image_bytes (whole, "whole", 0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (gdk_pixbuf_get_width (back), ==, 37);
+      /* Bytes after the end of the picture (cameras append some) are fine. */
+      longer = g_malloc0 (len + 16);
+      memcpy (longer, buf, len);
+      trailing = g_bytes_new (longer, len + 16);
+      g_clear_object (&back);
+      back = btl_tiles_load_image_bytes (trailing, "trailing", 0, &error);
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1017,6 +1109,8 @@ main (int    argc,
   g_test_add_func ("/codec/comparison", test_comparison);
   g_test_add_func ("/codec/load/pixel-limit", test_pixel_limit);
   g_test_add_func ("/codec/load/errors", test_load_errors);
+  g_test_add_func ("/codec/load/odd-pictures", test_odd_pictures);
+  g_test_add_func ("/codec/load/truncated", test_load_truncated);
 
   return g_test_run ();
 }

@@ -167,6 +167,39 @@ on_size_prepared (GdkPixbufLoader *loader,
   check->n_rows_seen = 0;
 }
 
+/* TRUE when the bytes are a JPEG or WebP stream cut short. Their loaders
+ * do not say so: libjpeg pads a cut scan with grey rows (every row is then
+ * "decoded"), and the WebP loader hands out a full-size picture from as
+ * little as its 30-byte header. */
+static gboolean
+looks_truncated (const guint8 *data,
+                 gsize         len)
+{
+  if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
+    {
+      /* The end-of-image marker must follow the last start-of-scan; neither
+       * can occur inside entropy-coded data (0xff is stuffed there), and
+       * bytes after EOI (some cameras append data) are fine. */
+      gsize last_sos = 0;
+
+      for (gsize i = 2; i + 1 < len; i++)
+        if (data[i] == 0xff && data[i + 1] == 0xda)
+          last_sos = i;
+      for (gsize i = last_sos + 2; last_sos > 0 && i + 1 < len; i++)
+        if (data[i] == 0xff && data[i + 1] == 0xd9)
+          return FALSE;
+      return TRUE;
+    }
+  if (len >= 12 && memcmp (data, "RIFF", 4) == 0 && memcmp (data + 8, "WEBP", 4) == 0)
+    {
+      guint32 riff_len;
+
+      memcpy (&riff_len, data + 4, 4);
+      return (guint64) GUINT32_FROM_LE (riff_len) + 8 > len;
+    }
+  return FALSE;
+}
+
 GdkPixbuf *
 btl_tiles_load_image_bytes (GBytes      *bytes,
                             const char  *name,
@@ -189,6 +222,13 @@ btl_tiles_load_image_bytes (GBytes      *bytes,
   if (g_bytes_get_size (bytes) == 0)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT, _("%s: no data"), name);
+      return NULL;
+    }
+
+  if (looks_truncated (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)))
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
+                   _("%s: the file ends before the picture does (truncated?)"), name);
       return NULL;
     }
 
