@@ -69,6 +69,8 @@ cli_anomalies (int    argc,
     return cli_usage_fail ("anomalies", error->message);
   if (model_path == NULL)
     return cli_usage_fail ("anomalies", _("--model FILE is required"));
+  if (csv != NULL && !cli_check_writable (csv, &error))
+    return cli_fail ("anomalies", CLI_EXIT_RUNTIME, "%s", error->message);
   if (top < 0 || train_limit < 0 || threads < 0)
     return cli_usage_fail ("anomalies",
                            _("--top, --train-limit and --threads must not be negative"));
@@ -81,7 +83,8 @@ cli_anomalies (int    argc,
   model = btl_model_file_load (model_path, NULL, &info, &error);
   if (model == NULL)
     return cli_fail ("anomalies", CLI_EXIT_RUNTIME, "%s", error->message);
-  if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train, &test, &error))
+  if (!cli_dataset_open_for_model (data != NULL ? data : "fashion-mnist",
+                                   nn_model_get_config (model), &train, &test, &error))
     {
       nn_model_free (model);
       return cli_fail ("anomalies", CLI_EXIT_RUNTIME, "%s", error->message);

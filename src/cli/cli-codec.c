@@ -86,7 +86,7 @@ cli_codec_pca_baseline (CliCodecModel  *cm,
 
   if (spec == NULL)
     spec = cfg->dataset[0] != '\0' ? cfg->dataset : "fashion-mnist";
-  if (!btl_dataset_open (spec, &train, &test, &error))
+  if (!cli_dataset_open_for_model (spec, cfg, &train, &test, &error))
     {
       *note = g_strdup_printf (_("no PCA baseline: %s"), error->message);
       return NULL;

@@ -4,7 +4,11 @@
 #include "cli-common.h"
 
 #include "btl-error.h"
+#include "btl-image-folder.h"
 
+#include <glib/gstdio.h>
+
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,6 +265,31 @@ cli_parse (GOptionContext   *context,
 }
 
 gboolean
+cli_dataset_open_for_model (const char      *spec,
+                            const NnConfig  *cfg,
+                            BtlDataset     **train,
+                            BtlDataset     **test,
+                            GError         **error)
+{
+  BtlImageFolderOptions opts;
+
+  if (cfg == NULL || strcmp (spec, "fashion-mnist") == 0 || !btl_image_folder_detect (spec))
+    return btl_dataset_open (spec, train, test, error);
+
+  /* As cli-train.c cut it (btl_dataset_open would cut 32×32 tiles). */
+  btl_image_folder_options_init (&opts);
+  if (cfg->in_height >= 4 && cfg->in_height <= 1024 && cfg->in_width >= 4 && cfg->in_width <= 1024)
+    {
+      opts.tile_height = cfg->in_height;
+      opts.tile_width = cfg->in_width;
+    }
+  if (cfg->in_channels == 1 || cfg->in_channels == 3)
+    opts.channels = cfg->in_channels;
+  opts.seed = cfg->seed;
+  return btl_image_folder_load (spec, &opts, train, test, NULL, error);
+}
+
+gboolean
 cli_check_writable (const char  *path,
                     GError     **error)
 {
@@ -284,6 +313,25 @@ cli_check_writable (const char  *path,
                    _("Cannot write %s: no permission to create files in %s"), path, dir);
       return FALSE;
     }
+  /* Files are written to a temporary file beside path, then renamed: try
+   * that now (a read-only file system, /proc, a full disk say no only then,
+   * and access() says yes to root everywhere). */
+  {
+    g_autofree char *probe = g_build_filename (dir, ".bottleneck-cli-XXXXXX", NULL);
+    int fd = g_mkstemp (probe);
+
+    if (fd < 0)
+      {
+        int saved = errno;
+
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     _("Cannot write %s: cannot create files in %s (%s)"), path, dir,
+                     g_strerror (saved));
+        return FALSE;
+      }
+    close (fd);
+    g_unlink (probe);
+  }
   return TRUE;
 }
 
@@ -348,6 +396,12 @@ void
 cli_json_append_string (GString    *str,
                         const char *value)
 {
+  g_autofree char *valid = NULL;
+
+  /* JSON is UTF-8: a file name in another encoding (or any stray byte)
+   * becomes U+FFFD instead of making the whole document unreadable. */
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
   g_string_append_c (str, '"');
   for (const unsigned char *p = (const unsigned char *) value; *p != '\0'; p++)
     {

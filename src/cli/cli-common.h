@@ -81,6 +81,16 @@ gboolean cli_config_set_input (NnConfig    *cfg,
                                BtlDataset  *ds,
                                GError     **error);
 
+/* Opens spec ("fashion-mnist", an IDX folder or a folder of pictures) for a
+ * model with configuration cfg: a folder of pictures is cut into tiles of the
+ * model's input size and colours, with its seed, so the test half is the one
+ * training held out. Without cfg, or for IDX files, as btl_dataset_open(). */
+gboolean cli_dataset_open_for_model (const char      *spec,
+                                     const NnConfig  *cfg,
+                                     BtlDataset     **train,
+                                     BtlDataset     **test,
+                                     GError         **error);
+
 /* Checks, before any long work, that a file can be created at path: its folder
  * exists and is writable, and path is not a folder. The error names both. */
 gboolean cli_check_writable (const char  *path,

@@ -91,6 +91,8 @@ cli_decode (int    argc,
   z = parse_code (z_text, &n_z, &error);
   if (z == NULL)
     return cli_usage_fail ("decode", error->message);
+  if (!cli_check_writable (out, &error))
+    return cli_fail ("decode", CLI_EXIT_RUNTIME, "%s", error->message);
 
   model = btl_model_file_load (model_path, NULL, &info, &error);
   if (model == NULL)

@@ -45,6 +45,8 @@ cli_decompress (int    argc,
     return cli_usage_fail ("decompress", _("give one .btlz file and one output PNG"));
   if (threads < 0)
     return cli_usage_fail ("decompress", _("--threads must not be negative"));
+  if (!cli_check_writable (args[1], &error))
+    return cli_fail ("decompress", CLI_EXIT_RUNTIME, "%s", error->message);
 
   bytes = btl_codec_read_file (args[0], &error);
   if (bytes == NULL)

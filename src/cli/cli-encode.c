@@ -69,8 +69,8 @@ cli_load_inputs (NnModel            *model,
 
           if (!loaded)
             {
-              if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train, &test,
-                                     error))
+              if (!cli_dataset_open_for_model (data != NULL ? data : "fashion-mnist",
+                                               cfg, &train, &test, error))
                 return NULL;
               loaded = TRUE;
             }

@@ -155,8 +155,8 @@ cli_eval (int    argc,
       return cli_usage_fail ("eval", nerr.message);
     }
 
-  if (!btl_dataset_open (data != NULL ? data : "fashion-mnist", &train, &test,
-                         &error))
+  if (!cli_dataset_open_for_model (data != NULL ? data : "fashion-mnist",
+                                   nn_model_get_config (model), &train, &test, &error))
     {
       nn_model_free (model);
       return cli_fail ("eval", CLI_EXIT_RUNTIME, "%s", error->message);

@@ -53,6 +53,7 @@ typedef struct
   NnModel        *model;
   BtlDataset     *test;
   int             val_images;     /* validation rows (held-out pictures' tiles, or the split) */
+  int             batch;          /* rows per step (the configured batch, or all rows when fewer) */
   const NnConfig *cfg;
   int             target_epochs;  /* the epoch this run ends with (1-based) */
   /* owned */
@@ -530,7 +531,10 @@ cli_train (int    argc,
     st.log = g_string_new ("kind,step,epoch,train_loss,recon_loss,reg_loss,lr,"
                            "val_loss,test_psnr_db,samples_per_s\n");
 
-  st.val_images = val != NULL ? val->n : (int) (train->n * cfg.val_split);
+  /* As the trainer splits and batches (nn_trainer_new): a set smaller than
+   * one batch trains on all of it, in one smaller step. */
+  st.val_images = val != NULL ? val->n : (int) ((double) train->n * cfg.val_split);
+  st.batch = MIN (cfg.batch, val != NULL ? train->n : train->n - st.val_images);
   if (val != NULL)
     st.trainer = nn_trainer_new_with_validation (model, train->images, train->n,
                                                  val->images, val->n, &nerr);
@@ -587,8 +591,7 @@ cli_train (int    argc,
       else
         printf (_("training %s on %s: %d images (%d held out for validation), "
                   "%zu parameters\n"),
-                st.cfg->arch, train->name, train->n,
-                (int) (train->n * cfg.val_split), nn_model_n_params (model));
+                st.cfg->arch, train->name, train->n, st.val_images, nn_model_n_params (model));
       fputs (desc, stdout);
       if (len > 0 && desc[len - 1] != '\n')
         fputc ('\n', stdout);
@@ -628,7 +631,7 @@ cli_train (int    argc,
   info.train_seconds = seconds_before + train_seconds;
   /* Throughput of training proper: the per-epoch test evaluation is excluded. */
   if (train_seconds - st.eval_seconds > 0 && st.steps_run > 0)
-    info.samples_per_s = (double) st.steps_run * cfg.batch
+    info.samples_per_s = (double) st.steps_run * st.batch
                          / (train_seconds - st.eval_seconds);
   if (project == NULL && project_path != NULL)
     project = btl_project_new ();
