@@ -7,8 +7,8 @@ A run trained for 2 epochs, saved as a project and continued for 1 more must
 be bit for bit the 3-epoch run (weights, loss history, trainer state), for the
 constant, step and plateau schedules, also after Ctrl+C in mid-epoch; bad
 projects and conflicting flags are refused with one line on stderr and
-nothing written. Needs Fashion-MNIST at $BTL_DATA_DIR; tiny models on 600
-images, a few seconds in all.
+nothing written. Needs Fashion-MNIST at $BTL_DATA_DIR (the Ctrl+C test);
+tiny models on 600 synthetic images otherwise.
 """
 import json
 import os
@@ -16,50 +16,20 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import zlib
 
-CLI = None
-TMP = None
-TESTS = []
+import clitap
+from clitap import (check, check_exit, check_one_line_error, json_lines, run, test, tmp,
+                    write_mini_idx)
 
-# Small and fast; the step schedule halves the lr every epoch, so a continued
-# run that got the schedule's position wrong differs from step 1 on.
-BASE = ["--arch", "784-32-8", "--batch", "50", "--limit", "600", "--threads", "1"]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def run(*args, timeout=120):
-    proc = subprocess.run([CLI] + list(args), capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_exit(rc, want, out, err, what):
-    check(rc >= 0, f"{what}: killed by signal {-rc} (crash)\nstderr: {err}")
-    check(rc == want, f"{what}: exit {rc}, wanted {want}\nstdout: {out[-800:]}\nstderr: {err[-800:]}")
-
-
-def check_one_line_error(rc, want, out, err, what):
-    check_exit(rc, want, out, err, what)
-    lines = [l for l in err.splitlines() if l.strip()]
-    check(len(lines) == 1, f"{what}: wanted one line on stderr, got {len(lines)}: {err!r}")
-    check(lines[0].startswith("bottleneck-cli train: "), f"{what}: {err!r}")
-    return lines[0]
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
+def base():
+    """Small and fast: 600 synthetic images (Fashion-MNIST would evaluate
+    10,000 test images after every epoch); 10 steps an epoch."""
+    d = tmp("idx")
+    if not os.path.isdir(d):
+        write_mini_idx(d, 600)
+    return ["--data", d, "--arch", "784-32-8", "--batch", "50", "--limit", "600", "--threads", "1"]
 
 
 def chunks(data):
@@ -128,9 +98,9 @@ SCHEDULES = {
 def continue_equals_uninterrupted(name):
     extra = SCHEDULES[name] + ["--seed", "7"]
     full, half, cont = tmp(f"{name}-3.btlproj"), tmp(f"{name}-2.btlproj"), tmp(f"{name}-2+1.btlproj")
-    train(*BASE, *extra, "--epochs", "3", "--project", full, "--log", tmp(f"{name}-3.csv"),
+    train(*base(), *extra, "--epochs", "3", "--project", full, "--log", tmp(f"{name}-3.csv"),
           what=f"{name}: 3 epochs")
-    train(*BASE, *extra, "--epochs", "2", "--project", half, what=f"{name}: 2 epochs")
+    train(*base(), *extra, "--epochs", "2", "--project", half, what=f"{name}: 2 epochs")
     out = train("--continue", half, "--epochs", "1", "--project", cont,
                 "--out", tmp(f"{name}-2+1.btl"), "--log", tmp(f"{name}-2+1.csv"), "--json",
                 what=f"{name}: continue 1")
@@ -160,7 +130,7 @@ def continue_step_schedule():
     continue_equals_uninterrupted("step")
     # Three runs of one epoch each, continuing in place, are the same again.
     one = tmp("step-1+1+1.btlproj")
-    train(*BASE, *SCHEDULES["step"], "--seed", "7", "--epochs", "1", "--project", one)
+    train(*base(), *SCHEDULES["step"], "--seed", "7", "--epochs", "1", "--project", one)
     for _ in range(2):
         train("--continue", one, "--epochs", "1", "--project", one, what="continue in place")
     same_run(tmp("step-3.btlproj"), one, "1 + 1 + 1 epochs vs 3")
@@ -177,7 +147,7 @@ def ctrl_c_mid_epoch_then_continue():
     proj = tmp("interrupted.btlproj")
     args = ["--arch", "784-32-8", "--batch", "20", "--limit", "3000", "--threads", "1",
             "--seed", "5", "--schedule", "step", "--lr-step", "1", "--lr-gamma", "0.7"]
-    proc = subprocess.Popen([CLI, "train", *args, "--epochs", "500", "--json", "--project", proj],
+    proc = subprocess.Popen([clitap.CLI, "train", *args, "--epochs", "500", "--json", "--project", proj],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()
@@ -221,7 +191,7 @@ def continue_picture_folder():
     train(*args, "--epochs", "3", "--project", full, what="pictures: 3 epochs")
     train(*args, "--epochs", "2", "--project", half, what="pictures: 2 epochs")
     # From another directory: the project holds the folder's absolute path.
-    proc = subprocess.run([CLI, "train", "--continue", os.path.abspath(half), "--epochs", "1",
+    proc = subprocess.run([clitap.CLI, "train", "--continue", os.path.abspath(half), "--epochs", "1",
                            "--project", half], capture_output=True, text=True, cwd="/")
     check_exit(proc.returncode, 0, proc.stdout, proc.stderr, "pictures: continue")
     same_run(full, half, "pictures: 2 + 1 epochs vs 3")
@@ -246,7 +216,7 @@ def write_rgb_png(path, width, height, seed):
 def a_project():
     path = tmp("base.btlproj")
     if not os.path.exists(path):
-        train(*BASE, "--epochs", "1", "--project", path, "--out", tmp("base.btl"))
+        train(*base(), "--epochs", "1", "--project", path, "--out", tmp("base.btl"))
     return path
 
 
@@ -266,7 +236,7 @@ def refused(args, code, what, expect=None):
         check(expect in line, f"{what}: {line!r} lacks {expect!r}")
     for path in outs:
         check(not os.path.exists(path), f"{what}: {path} was written")
-    leftovers = [n for n in os.listdir(TMP) if n.startswith("never")]
+    leftovers = [n for n in os.listdir(clitap.TMP) if n.startswith("never")]
     check(leftovers == [], f"{what}: left {leftovers}")
     return line
 
@@ -335,51 +305,7 @@ def out_and_project_checks():
     check("--continue" in out and "--project" in out, "train --help lacks --continue/--project")
 
 
-def write_mini_idx(d, n):
-    """n training and 20 test 28×28 images in MNIST format (gzip-free)."""
-    os.makedirs(d, exist_ok=True)
-
-    def write(name, magic_type, dims, data):
-        with open(os.path.join(d, name), "wb") as f:
-            f.write(struct.pack(">BBBB", 0, 0, magic_type, len(dims)))
-            f.write(struct.pack(">" + "I" * len(dims), *dims))
-            f.write(data)
-    for prefix, count in (("train", n), ("t10k", 20)):
-        pixels = bytes((i * 37) % 256 for i in range(count * 784))
-        write(f"{prefix}-images-idx3-ubyte", 0x08, [count, 28, 28], pixels)
-        write(f"{prefix}-labels-idx1-ubyte", 0x08, [count], bytes(i % 10 for i in range(count)))
-
-
 # --------------------------------------------------------------- main
 
-def main():
-    global CLI, TMP
-    if len(sys.argv) != 2:
-        print("usage: test-cli-project.py PATH/TO/bottleneck-cli", file=sys.stderr)
-        return 2
-    CLI = os.path.abspath(sys.argv[1])
-    data = os.environ.get("BTL_DATA_DIR", "/usr/share/datasets/fashion-mnist")
-    print(f"1..{len(TESTS)}")
-    if not os.path.exists(os.path.join(data, "train-images-idx3-ubyte.gz")):
-        for i, fn in enumerate(TESTS, 1):
-            print(f"not ok {i} - {fn.__name__} # Fashion-MNIST missing in {data}")
-        return 1
-    failed = 0
-    with tempfile.TemporaryDirectory(prefix="test-cli-project-") as TMP:
-        for i, fn in enumerate(TESTS, 1):
-            t0 = time.monotonic()
-            try:
-                fn()
-                print(f"ok {i} - {fn.__name__} ({time.monotonic() - t0:.1f} s)")
-            except Exception as e:
-                failed += 1
-                print(f"not ok {i} - {fn.__name__}")
-                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                for line in detail.splitlines():
-                    print(f"# {line}")
-            sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitap.main("test-cli-project.py"))

@@ -16,55 +16,14 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import zlib
 
-CLI = None
-TMP = None
-TESTS = []
+import clitap
+from clitap import (check, check_exit, check_one_line_error, json_lines, run, test, tmp,
+                    write_mini_idx)
+
 MODELS = {}
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def run(*args, timeout=120):
-    proc = subprocess.run([CLI] + list(args), capture_output=True, timeout=timeout)
-    return (proc.returncode, proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"))
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_exit(rc, want, out, err, what):
-    check(rc >= 0, f"{what}: killed by signal {-rc} (crash)\nstderr: {err}")
-    check(rc == want, f"{what}: exit {rc}, wanted {want}\nstdout: {out[-600:]}\nstderr: {err[-600:]}")
-
-
-def check_one_line_error(rc, want, out, err, what):
-    check_exit(rc, want, out, err, what)
-    lines = [l for l in err.splitlines() if l.strip()]
-    check(len(lines) == 1, f"{what}: wanted one line on stderr, got {len(lines)}: {err!r}")
-    check(lines[0].startswith("bottleneck-cli "), f"{what}: {err!r}")
-    return lines[0]
-
-
-def tmp(*names):
-    return os.path.join(TMP, *names)
-
-
-def json_lines(out, what):
-    try:
-        return [json.loads(l) for l in out.splitlines() if l.strip()]
-    except ValueError as e:
-        raise AssertionError(f"{what}: not JSON ({e}): {out[:400]!r}")
 
 
 def png(path, w, h, ctype, depth, pixel, plte=None):
@@ -115,23 +74,9 @@ def picture_folder():
 
 
 def mini_idx():
-    """300 training and 50 test 28×28 images in MNIST format: training runs
-    on them take a fraction of a second (Fashion-MNIST's 10,000 test images
-    are evaluated after every epoch)."""
     d = tmp("idx")
-    if os.path.isdir(d):
-        return d
-    os.makedirs(d)
-
-    def write(name, magic_type, dims, data):
-        with open(os.path.join(d, name), "wb") as f:
-            f.write(struct.pack(">BBBB", 0, 0, magic_type, len(dims)))
-            f.write(struct.pack(">" + "I" * len(dims), *dims))
-            f.write(data)
-    for prefix, count in (("train", 300), ("t10k", 50)):
-        pixels = bytes(((i % 784) * (i // 784 % 7 + 1) * 3) % 256 for i in range(count * 784))
-        write(f"{prefix}-images-idx3-ubyte", 0x08, [count, 28, 28], pixels)
-        write(f"{prefix}-labels-idx1-ubyte", 0x08, [count], bytes(i % 10 for i in range(count)))
+    if not os.path.isdir(d):
+        write_mini_idx(d, 300, 50)
     return d
 
 
@@ -280,7 +225,7 @@ def outputs_that_cannot_be_written():
     z = ",".join(["0.1"] * 8)
     rc, out, err = run("compress", "--model", m, pic, tmp("ok.btlz"))
     check_exit(rc, 0, out, err, "compress")
-    for dest in (tmp("no", "such", "dir", "x"), "/proc/bottleneck-cli-test", TMP):
+    for dest in (tmp("no", "such", "dir", "x"), "/proc/bottleneck-cli-test", clitap.TMP):
         for args in (["train", "--limit", "100", "--epochs", "1", "--arch", "784-8", "--out", dest],
                      ["train", "--limit", "100", "--epochs", "1", "--arch", "784-8", "--project", dest],
                      ["compress", "--model", m, pic, dest],
@@ -294,13 +239,13 @@ def outputs_that_cannot_be_written():
             check(dest in line, f"{args[0]}: the message does not name {dest}: {line!r}")
             check("XXXXXX" not in line and ".btl." not in line, f"temporary name shown: {line!r}")
             check(out == "", f"{args[0]} to {dest} did work first: {out[:200]!r}")
-    check(not [n for n in os.listdir(TMP) if n.startswith(".bottleneck-cli")], "probe files left")
+    check(not [n for n in os.listdir(clitap.TMP) if n.startswith(".bottleneck-cli")], "probe files left")
 
 
 @test
 def json_with_file_names_that_are_not_utf8():
     m = model("gray")
-    name = os.fsencode(TMP) + b"/we\"ird\\\tna\xffme.png"
+    name = os.fsencode(clitap.TMP) + b"/we\"ird\\\tna\xffme.png"
     with open(os.path.join(odd_pictures(), "gray.png"), "rb") as f, open(name, "wb") as g:
         g.write(f.read())
     path = os.fsdecode(name)
@@ -310,7 +255,7 @@ def json_with_file_names_that_are_not_utf8():
                  ["train", "--data", mini_idx(), "--epochs", "1", "--arch", "784-8", "--out",
                   path + ".btl", "--json"],
                  ["info", path + ".btl", "--json"]):
-        proc = subprocess.run([CLI] + args, capture_output=True, timeout=120)
+        proc = subprocess.run([clitap.CLI] + args, capture_output=True, timeout=120)
         check_exit(proc.returncode, 0, "", proc.stderr.decode("utf-8", "replace"),
                    f"{args[0]} on an odd file name")
         for line in proc.stdout.splitlines():
@@ -322,34 +267,5 @@ def json_with_file_names_that_are_not_utf8():
 
 # --------------------------------------------------------------- main
 
-def main():
-    global CLI, TMP
-    if len(sys.argv) != 2:
-        print("usage: test-cli-sweep.py PATH/TO/bottleneck-cli", file=sys.stderr)
-        return 2
-    CLI = os.path.abspath(sys.argv[1])
-    data = os.environ.get("BTL_DATA_DIR", "/usr/share/datasets/fashion-mnist")
-    print(f"1..{len(TESTS)}")
-    if not os.path.exists(os.path.join(data, "train-images-idx3-ubyte.gz")):
-        for i, fn in enumerate(TESTS, 1):
-            print(f"not ok {i} - {fn.__name__} # Fashion-MNIST missing in {data}")
-        return 1
-    failed = 0
-    with tempfile.TemporaryDirectory(prefix="test-cli-sweep-") as TMP:
-        for i, fn in enumerate(TESTS, 1):
-            t0 = time.monotonic()
-            try:
-                fn()
-                print(f"ok {i} - {fn.__name__} ({time.monotonic() - t0:.1f} s)")
-            except Exception as e:
-                failed += 1
-                print(f"not ok {i} - {fn.__name__}")
-                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                for line in detail.splitlines():
-                    print(f"# {line}")
-            sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitap.main("test-cli-sweep.py"))
