@@ -12,6 +12,30 @@
 
 #include "btl-a11y.h"
 
+/* The focus of a GtkDropDown is a toggle button inside it that GTK 4.8
+ * leaves unnamed, read as "GtkToggleButton". It gets the drop-down's
+ * label (the sidebar's "Kind") or, without one, the drop-down itself (a
+ * named one: GTK reads a related widget's label property, not the labels
+ * that name that widget in turn). */
+static void
+name_drop_down_button (GtkWidget *drop_down)
+{
+  GtkWidget *toggle = NULL;
+  GList *labels;
+
+  for (GtkWidget *w = gtk_widget_get_first_child (drop_down); w != NULL && toggle == NULL;
+       w = gtk_widget_get_first_child (w))
+    if (GTK_IS_TOGGLE_BUTTON (w))
+      toggle = w;
+  if (toggle == NULL)
+    return;
+
+  labels = gtk_widget_list_mnemonic_labels (drop_down);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  labels != NULL ? labels->data : drop_down, NULL, -1);
+  g_list_free (labels);
+}
+
 /* "_Save .btlz…" → "Save .btlz…"; "__" stands for one underscore. */
 static char *
 strip_mnemonic (const char *label)
@@ -76,6 +100,8 @@ btl_a11y_fix_mnemonic_names (GtkWidget *root)
       g_signal_connect_after (root, "notify::label", G_CALLBACK (on_label_changed), NULL);
       g_signal_connect_after (root, "notify::use-underline", G_CALLBACK (on_label_changed), NULL);
     }
+  else if (GTK_IS_DROP_DOWN (root))
+    name_drop_down_button (root);
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
