@@ -65,6 +65,20 @@ set_corrupt (IdxReader   *r,
   return FALSE;
 }
 
+/* zlib's message without the "<fd:3>: " it puts first (the path it was
+ * given by gzdopen): our message names the file already. */
+static const char *
+gz_reason (gzFile  gz,
+           int    *zerr)
+{
+  const char *msg = gzerror (gz, zerr);
+  const char *colon;
+
+  if (msg != NULL && g_str_has_prefix (msg, "<fd:") && (colon = strstr (msg, ": ")) != NULL)
+    msg = colon + 2;
+  return msg;
+}
+
 /* Reads exactly len bytes; returns how many it got (< len at end of data),
  * or -1 with error set on a decompression or I/O error. */
 static gssize
@@ -83,7 +97,7 @@ idx_read (IdxReader  *r,
       if (n < 0)
         {
           int zerr = Z_OK;
-          const char *msg = gzerror (r->gz, &zerr);
+          const char *msg = gz_reason (r->gz, &zerr);
 
           if (zerr == Z_ERRNO)
             g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
@@ -98,7 +112,7 @@ idx_read (IdxReader  *r,
       if (n == 0)
         {
           int zerr = Z_OK;
-          const char *msg = gzerror (r->gz, &zerr);
+          const char *msg = gz_reason (r->gz, &zerr);
 
           /* A clean end leaves Z_OK; zlib flags a gzip stream cut off
            * (even just in its trailer) as Z_BUF_ERROR. */
