@@ -197,6 +197,34 @@ def continue_picture_folder():
     same_run(full, half, "pictures: 2 + 1 epochs vs 3")
 
 
+@test
+def project_as_model():
+    """--model takes a project as well as a model file: the same weights."""
+    proj = a_project()
+    m = tmp("base.btl")
+    pic = tmp("pictures", "p0.png") if os.path.exists(tmp("pictures", "p0.png")) else None
+    for args in (["eval", "--data", base()[1], "--json"],
+                 ["encode", "--data", base()[1], "test:0", "test:3", "--json"]):
+        results = []
+        for model in (m, proj):
+            rc, out, err = run(args[0], "--model", model, *args[1:])
+            check_exit(rc, 0, out, err, f"{args[0]} --model {os.path.basename(model)}")
+            doc = json_lines(out, args[0])[0]
+            doc.pop("model", None)
+            for key in ("file", "seconds"):
+                doc.pop(key, None)
+            results.append(doc)
+        check(results[0] == results[1], f"{args[0]}: the project and the model differ:\n{results}")
+    if pic is not None:
+        rc, out, err = run("compress", "--model", proj, pic, tmp("p.btlz"))
+        check_exit(rc, 0, out, err, "compress --model PROJECT")
+        rc, out, err = run("decompress", "--model", m, tmp("p.btlz"), tmp("p.png"))
+        check_exit(rc, 0, out, err, "decompress with the .btl of the same run")
+    rc, out, err = run("eval", "--model", tmp("truncated.btlproj") if os.path.exists(tmp("truncated.btlproj"))
+                       else proj + ".missing")
+    check_one_line_error(rc, 1, out, err, "eval --model a damaged project")
+
+
 def write_rgb_png(path, width, height, seed):
     def chunk(kind, data):
         return (struct.pack(">I", len(data)) + kind + data

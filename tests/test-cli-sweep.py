@@ -215,6 +215,22 @@ def picture_folder_model_in_other_commands():
             check(doc.get("pca_training_images", 0) > 0, f"compare without a PCA baseline: {doc}")
 
 
+@test
+def wrong_kind_of_file_and_values():
+    m = model("gray")
+    pic = os.path.join(odd_pictures(), "gray.png")
+    rc, out, err = run("compress", "--model", m, pic, tmp("w.btlz"))
+    check_exit(rc, 0, out, err, "compress")
+    rc, out, err = run("info", tmp("w.btlz"))
+    line = check_one_line_error(rc, 1, out, err, "info on a .btlz")
+    check("compressed picture" in line, f"info on a .btlz: {line!r}")
+    # A code beyond float range is not a finite float.
+    z = ",".join(["1e39"] + ["0.1"] * 7)
+    rc, out, err = run("decode", "--model", m, "--z", z, "--out", tmp("d.png"))
+    check_one_line_error(rc, 2, out, err, "decode --z 1e39")
+    check(not os.path.exists(tmp("d.png")), "decode --z 1e39 wrote a picture")
+
+
 # --------------------------------------------------------------- outputs
 
 @test

@@ -28,7 +28,7 @@ cli_anomalies (int    argc,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       N_("fashion-mnist (default) or a directory of MNIST-format IDX files"), N_("DATA") },
     { "top", 0, 0, G_OPTION_ARG_INT, &top,
@@ -80,7 +80,7 @@ cli_anomalies (int    argc,
     return cli_usage_fail ("anomalies", _("--threshold must be a finite error ≥ 0"));
   from_train = isnan (threshold);
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("anomalies", CLI_EXIT_RUNTIME, "%s", error->message);
   if (!cli_dataset_open_for_model (data != NULL ? data : "fashion-mnist",

@@ -18,7 +18,7 @@ cli_codec_open (const char     *model_path,
 {
   memset (cm, 0, sizeof *cm);
   btl_model_info_init (&cm->info);
-  cm->model = btl_model_file_load (model_path, NULL, &cm->info, error);
+  cm->model = cli_model_load (model_path, &cm->info, error);
   if (cm->model == NULL)
     return FALSE;
   cm->codec = btl_codec_new_for_model (cm->model, nn_model_params (cm->model),

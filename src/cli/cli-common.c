@@ -5,6 +5,7 @@
 
 #include "btl-error.h"
 #include "btl-image-folder.h"
+#include "btl-project.h"
 
 #include <glib/gstdio.h>
 
@@ -262,6 +263,47 @@ cli_parse (GOptionContext   *context,
       return FALSE;
     }
   return TRUE;
+}
+
+NnModel *
+cli_model_load (const char    *path,
+                BtlModelInfo  *info,
+                GError       **error)
+{
+  g_autoptr(BtlProject) project = NULL;
+  NnModel *model;
+
+  if (!btl_project_file_sniff (path))
+    return btl_model_file_load (path, NULL, info, error);
+
+  project = btl_project_load (path, error);
+  if (project == NULL)
+    return NULL;
+  model = btl_project_dup_model (project, error);
+  if (model != NULL && info != NULL)
+    {
+      btl_model_info_clear (info);
+      btl_model_info_copy (info, &project->info);
+    }
+  return model;
+}
+
+gboolean
+cli_file_has_magic (const char *path,
+                    const char *magic)
+{
+  size_t len = strlen (magic);
+  char head[16] = { 0 };
+  FILE *f;
+  gboolean same;
+
+  g_return_val_if_fail (len <= sizeof head, FALSE);
+  f = fopen (path, "rb");
+  if (f == NULL)
+    return FALSE;
+  same = fread (head, 1, len, f) == len && memcmp (head, magic, len) == 0;
+  fclose (f);
+  return same;
 }
 
 gboolean

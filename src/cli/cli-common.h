@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "btl-dataset.h"
+#include "btl-model-file.h"
 #include "nn.h"
 
 G_BEGIN_DECLS
@@ -90,6 +91,16 @@ gboolean cli_dataset_open_for_model (const char      *spec,
                                      BtlDataset     **train,
                                      BtlDataset     **test,
                                      GError         **error);
+
+/* The model of a model file (.btl) or of a project (.btlproj, told apart
+ * by its content), with its info (latent statistics, run summary). */
+NnModel *cli_model_load (const char    *path,
+                         BtlModelInfo  *info,
+                         GError       **error);
+
+/* TRUE when the file at path starts with magic (e.g. "BTLMODEL", "BTLZ"). */
+gboolean cli_file_has_magic (const char *path,
+                             const char *magic);
 
 /* Checks, before any long work, that a file can be created at path: its folder
  * exists and is writable, and path is not a folder. The error names both. */

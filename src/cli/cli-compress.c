@@ -21,7 +21,7 @@ cli_compress (int    argc,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "bits", 0, 0, G_OPTION_ARG_INT, &bits,
       N_("Bits per code dimension, 2–16 (default 8)"), N_("N") },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text,

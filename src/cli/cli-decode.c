@@ -29,7 +29,8 @@ parse_code (const char  *text,
         continue;   /* "1, 2" splits into "1", "", "2" */
       errno = 0;
       v = g_ascii_strtod (parts[i], &end);
-      if (*end != '\0' || errno != 0 || !isfinite (v))
+      /* Codes are floats: 1e39 is finite as a double but not as a float. */
+      if (*end != '\0' || errno != 0 || !isfinite ((float) v))
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        _("--z: “%s” is not a finite number"), parts[i]);
@@ -58,7 +59,7 @@ cli_decode (int    argc,
   int scale = 1;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "z", 0, 0, G_OPTION_ARG_STRING, &z_text,
       N_("The code, one value per latent dimension, comma-separated"), N_("V1,V2,…") },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
@@ -94,7 +95,7 @@ cli_decode (int    argc,
   if (!cli_check_writable (out, &error))
     return cli_fail ("decode", CLI_EXIT_RUNTIME, "%s", error->message);
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("decode", CLI_EXIT_RUNTIME, "%s", error->message);
   latent = nn_model_latent_dim (model);

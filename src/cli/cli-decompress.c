@@ -17,7 +17,7 @@ cli_decompress (int    argc,
   int threads = 0;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file the picture was compressed with (.btl)"), N_("FILE") },
+      N_("The model file the picture was compressed with (.btl, or a project .btlproj)"), N_("FILE") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
       N_("BLAS threads, 0 = OpenBLAS default"), N_("N") },
     { NULL }

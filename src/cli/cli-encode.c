@@ -150,7 +150,7 @@ cli_encode (int    argc,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       N_("Where test:INDEX images come from: fashion-mnist (default) or an IDX directory"),
       N_("DATA") },
@@ -182,7 +182,7 @@ cli_encode (int    argc,
   if (n == 0)
     return cli_usage_fail ("encode", _("name at least one IMAGE (a file or test:INDEX)"));
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("encode", CLI_EXIT_RUNTIME, "%s", error->message);
   latent = nn_model_latent_dim (model);

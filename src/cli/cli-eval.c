@@ -98,7 +98,7 @@ cli_eval (int    argc,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file to evaluate (.btl)"), N_("FILE") },
+      N_("The model file to evaluate (.btl, or a project .btlproj)"), N_("FILE") },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       N_("fashion-mnist (default), a folder of MNIST-format IDX files, or a folder of pictures"), N_("DATA") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
@@ -142,7 +142,7 @@ cli_eval (int    argc,
   if (seed < 0)
     return cli_usage_fail ("eval", _("--seed must not be negative"));
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("eval", CLI_EXIT_RUNTIME, "%s", error->message);
   /* The engine parses the noise spec (same rules and messages as train). */

@@ -417,6 +417,11 @@ cli_info (int    argc,
     }
   else
     {
+      if (cli_file_has_magic (files[0], "BTLZ"))
+        return cli_fail ("info", CLI_EXIT_RUNTIME,
+                         _("%s is a compressed picture (.btlz), not a model: info reads "
+                           ".btl and .btlproj files; decompress it with the model that made it"),
+                         files[0]);
       model = btl_model_file_load (files[0], &history_bytes, &info, &error);
       if (model == NULL)
         return cli_fail ("info", CLI_EXIT_RUNTIME, "%s", error->message);

@@ -27,7 +27,7 @@ cli_interpolate (int    argc,
   gboolean with_inputs = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       N_("Where test:INDEX images come from: fashion-mnist (default) or an IDX directory"),
       N_("DATA") },
@@ -80,7 +80,7 @@ cli_interpolate (int    argc,
       && strcmp (mode, "auto") != 0)
     return cli_usage_fail ("interpolate", _("--mode must be linear, spherical or auto"));
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("interpolate", CLI_EXIT_RUNTIME, "%s", error->message);
   cfg = nn_model_get_config (model);

@@ -26,7 +26,7 @@ cli_rd (int    argc,
   gboolean json = FALSE, no_pca = FALSE;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl)"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj)"), N_("FILE") },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text,
       N_("“tiles” (default) or “fit”"), N_("MODE") },
     { "pca-bits", 0, 0, G_OPTION_ARG_INT, &pca_bits,

@@ -42,7 +42,7 @@ cli_sample (int    argc,
   gint64 seed = 1;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
-      N_("The model file (.btl) of a variational autoencoder"), N_("FILE") },
+      N_("The model file (.btl, or a project .btlproj) of a variational autoencoder"), N_("FILE") },
     { "n", 'n', 0, G_OPTION_ARG_INT, &n,
       N_("How many samples (default 64)"), N_("N") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -85,7 +85,7 @@ cli_sample (int    argc,
   if (!cli_check_writable (out, &error))
     return cli_fail ("sample", CLI_EXIT_RUNTIME, "%s", error->message);
 
-  model = btl_model_file_load (model_path, NULL, &info, &error);
+  model = cli_model_load (model_path, &info, &error);
   if (model == NULL)
     return cli_fail ("sample", CLI_EXIT_RUNTIME, "%s", error->message);
   cfg = nn_model_get_config (model);

@@ -71,21 +71,6 @@ cli_train_open_data (const CliTrainData *data,
   return TRUE;
 }
 
-/* TRUE when path starts with a model file's magic. */
-static gboolean
-is_model_file (const char *path)
-{
-  char head[8] = { 0 };
-  FILE *f = fopen (path, "rb");
-  gboolean model;
-
-  if (f == NULL)
-    return FALSE;
-  model = fread (head, 1, sizeof head, f) == sizeof head && memcmp (head, "BTLMODEL", 8) == 0;
-  fclose (f);
-  return model;
-}
-
 BtlProject *
 cli_train_load_continue (const char  *path,
                          GError     **error)
@@ -93,7 +78,7 @@ cli_train_load_continue (const char  *path,
   g_autoptr(BtlProject) project = NULL;
   g_autofree char *display = g_filename_display_name (path);
 
-  if (is_model_file (path))
+  if (cli_file_has_magic (path, "BTLMODEL"))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
                    _("%s is a model file, not a project: it holds no trainer state to "
