@@ -499,6 +499,14 @@ input_height_is (gpointer data)
 
 /* A folder of pictures: the panel shows its tile size and colours, and a new
  * tile size or colour choice reloads the folder with the new input shape. */
+static gboolean
+has_message (gpointer data)
+{
+  Fixture *f = data;
+
+  return btl_train_page_get_message (f->page) != NULL;
+}
+
 static void
 test_window_picture_folder (Fixture *f, gconstpointer data)
 {
@@ -575,6 +583,21 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
 
       g_unlink (path);
     }
+
+  /* The folder, now empty, cannot be loaded: a message, and the data set
+   * in use stays, status line included (it said "Loading …" for good). */
+  {
+    g_autofree char *status = g_strdup (btl_train_page_get_status (f->page));
+
+    g_assert_null (btl_train_page_get_message (f->page));
+    btl_window_load_dataset (f->window, dir);
+    g_assert_cmpstr (btl_train_page_get_status (f->page), !=, status);
+    g_assert_true (spin_until (has_message, f, TIMEOUT_MS));
+    g_assert_cmpstr (btl_train_page_get_status (f->page), ==, status);
+    btl_config_panel_get_config (f->panel, &cfg);
+    g_assert_cmpint (cfg.in_height, ==, 28);
+    g_assert_true (action_enabled (f, "train"));
+  }
   g_rmdir (dir);
 }
 

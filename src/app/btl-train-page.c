@@ -646,6 +646,14 @@ btl_train_page_set_status (BtlTrainPage *self,
   gtk_inscription_set_text (self->status_label, status ? status : "");
 }
 
+const char *
+btl_train_page_get_status (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return gtk_inscription_get_text (self->status_label);
+}
+
 BtlLossHistory *
 btl_train_page_get_history (BtlTrainPage *self)
 {

@@ -113,6 +113,7 @@ void               btl_train_page_show_message     (BtlTrainPage  *self,
 const char        *btl_train_page_get_message      (BtlTrainPage  *self);
 void               btl_train_page_set_status       (BtlTrainPage  *self,
                                                     const char    *status);
+const char        *btl_train_page_get_status       (BtlTrainPage  *self);
 
 /* For tests and benchmarks. */
 BtlLossHistory    *btl_train_page_get_history      (BtlTrainPage  *self);

@@ -40,6 +40,7 @@ struct _BtlWindow
   char                 *dataset_spec;
   char                 *loading_spec;   /* the data set being loaded */
   char                 *next_dataset;   /* asked for while another loaded */
+  char                 *status_before_load; /* what a failed load puts back */
   BtlDataset           *train_data;     /* the Inspect page's threshold comes from it */
 
   /* state */

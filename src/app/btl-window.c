@@ -193,12 +193,15 @@ load_done (GObject      *object,
       g_autofree char *what = g_strdup_printf (_("Could not load the data set “%s”"), name);
 
       _btl_window_show_error (self, what, error);
-      /* A data set loaded before stays in use. */
+      /* A data set loaded before stays in use, and so does its status line
+       * (it said "Loading …" for good). */
       if (!self->dataset_loaded)
         {
           gtk_menu_button_set_label (self->dataset_button, _("No Data Set"));
           btl_train_page_set_status (self->train_page, _("No data set: choose one from the data set menu"));
         }
+      else
+        btl_train_page_set_status (self->train_page, self->status_before_load);
     }
   else
     {
@@ -279,6 +282,8 @@ btl_window_load_dataset (BtlWindow  *self,
     g_autofree char *name = dataset_display_name (spec);
     g_autofree char *status = g_strdup_printf (_("Loading %s…"), name);
 
+    g_free (self->status_before_load);
+    self->status_before_load = g_strdup (btl_train_page_get_status (self->train_page));
     btl_train_page_set_status (self->train_page, status);
   }
 
@@ -459,6 +464,7 @@ btl_window_finalize (GObject *object)
   g_clear_pointer (&self->dataset_spec, g_free);
   g_clear_pointer (&self->loading_spec, g_free);
   g_clear_pointer (&self->next_dataset, g_free);
+  g_clear_pointer (&self->status_before_load, g_free);
   g_clear_pointer (&self->train_data, btl_dataset_unref);
   g_clear_object (&self->title_box);
 
