@@ -126,6 +126,11 @@ def odd_architectures():
     for args in bad:
         rc, out, err = run("train", "--data", mini_idx(), "--epochs", "1", *args)
         check_one_line_error(rc, 2, out, err, f"train {' '.join(args)}")
+    # Pictures of another size and the default (Fashion-MNIST) architecture:
+    # the message says what would fit.
+    rc, out, err = run("train", "--data", picture_folder(), "--tile", "8", "--epochs", "1")
+    line = check_one_line_error(rc, 2, out, err, "train on 8×8 tiles with the default --arch")
+    check("--arch 192-" in line, f"no --arch that fits in {line!r}")
 
 
 @test

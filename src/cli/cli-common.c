@@ -113,6 +113,13 @@ set_config_key (NnConfig    *cfg,
   return TRUE;
 }
 
+gboolean
+cli_config_key_was_given (const char *key)
+{
+  return keys_given != NULL
+         && g_ptr_array_find_with_equal_func (keys_given, key, g_str_equal, NULL);
+}
+
 const char *
 cli_config_key_given (const char * const *except)
 {

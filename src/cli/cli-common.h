@@ -74,6 +74,8 @@ gboolean cli_parse (GOptionContext   *context,
  * set from the command line and that is not in except (NULL-terminated, may
  * be NULL); NULL when there is none. */
 const char *cli_config_key_given (const char * const *except);
+/* TRUE when cli_parse set key (engine spelling) from the command line. */
+gboolean    cli_config_key_was_given (const char *key);
 
 /* Sets cfg's input shape (in_channels, in_height, in_width) and data set name
  * from ds, so the model fits what it trains on, then validates the whole

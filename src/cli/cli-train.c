@@ -443,8 +443,7 @@ cli_train (int    argc,
       /* The project's configuration and data; only the epochs and the BLAS
        * threads come from the command line. */
       int more_epochs = cfg.epochs;
-      /* Only --epochs and --threads got past check_continue_flags. */
-      gboolean threads_given = cli_config_key_given ((const char * const[]) { "epochs", NULL }) != NULL;
+      gboolean threads_given = cli_config_key_was_given ("threads");
       int threads = cfg.threads;
 
       project = cli_train_load_continue (continue_path, &error);
@@ -503,7 +502,19 @@ cli_train (int    argc,
   else
     {
       if (!cli_config_set_input (&cfg, train, &error))
-        return cli_usage_fail ("train", error->message);
+        {
+          /* The default architecture is Fashion-MNIST's: say what fits. */
+          if (!cli_config_key_was_given ("arch"))
+            {
+              g_autofree char *hint =
+                g_strdup_printf (_("%s; give an --arch for %d×%d×%d images, e.g. --arch %d-64-16"),
+                                 error->message, train->channels, train->height, train->width,
+                                 btl_dataset_dim (train));
+
+              return cli_usage_fail ("train", hint);
+            }
+          return cli_usage_fail ("train", error->message);
+        }
       model = nn_model_new (&cfg, &nerr);
       if (model == NULL)
         return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", nerr.message);
