@@ -264,6 +264,38 @@ def outputs_that_cannot_be_written():
 
 
 @test
+def output_that_is_an_input():
+    """An output naming an input (by name or through a link) is a usage
+    error, and the input survives."""
+    m = tmp("precious.btl")
+    with open(model("gray"), "rb") as f, open(m, "wb") as g:
+        g.write(f.read())
+    os.symlink(m, tmp("link.btl"))
+    with open(m, "rb") as f:
+        before = f.read()
+    pic = tmp("precious.png")
+    with open(os.path.join(odd_pictures(), "gray.png"), "rb") as f, open(pic, "wb") as g:
+        g.write(f.read())
+    rc, out, err = run("compress", "--model", m, pic, tmp("p.btlz"))
+    check_exit(rc, 0, out, err, "compress")
+    z = ",".join(["0.1"] * 8)
+    for args in (["compress", "--model", m, pic, m],
+                 ["compress", "--model", tmp("link.btl"), pic, m],
+                 ["compress", "--model", m, pic, pic],
+                 ["decompress", "--model", m, tmp("p.btlz"), tmp("p.btlz")],
+                 ["decode", "--model", m, "--z", z, "--out", m],
+                 ["interpolate", "--model", m, "test:0", pic, "--out", pic],
+                 ["anomalies", "--model", m, "--csv", m],
+                 ["sample", "--model", m, "--out", m],
+                 ["train", "--data", mini_idx(), "--arch", "784-8", "--out", tmp("x"),
+                  "--log", tmp(".", "x")]):
+        rc, out, err = run(*args)
+        check_one_line_error(rc, 2, out, err, f"{args[0]} writing over an input")
+    with open(m, "rb") as f:
+        check(f.read() == before, "the model was overwritten")
+
+
+@test
 def json_with_file_names_that_are_not_utf8():
     m = model("gray")
     name = os.fsencode(clitap.TMP) + b"/we\"ird\\\tna\xffme.png"

@@ -69,6 +69,9 @@ cli_anomalies (int    argc,
     return cli_usage_fail ("anomalies", error->message);
   if (model_path == NULL)
     return cli_usage_fail ("anomalies", _("--model FILE is required"));
+  if (csv != NULL
+      && !cli_check_not_input (csv, (const char *[]) { model_path }, 1, &error))
+    return cli_usage_fail ("anomalies", error->message);
   if (csv != NULL && !cli_check_writable (csv, &error))
     return cli_fail ("anomalies", CLI_EXIT_RUNTIME, "%s", error->message);
   if (top < 0 || train_limit < 0 || threads < 0)

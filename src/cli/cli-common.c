@@ -338,6 +338,37 @@ cli_dataset_open_for_model (const char      *spec,
   return btl_image_folder_load (spec, &opts, train, test, NULL, error);
 }
 
+static gboolean
+same_file (const char *a,
+           const char *b)
+{
+  g_autofree char *ca = g_canonicalize_filename (a, NULL);
+  g_autofree char *cb = g_canonicalize_filename (b, NULL);
+  GStatBuf sa, sb;
+
+  if (strcmp (ca, cb) == 0)
+    return TRUE;
+  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0
+         && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+gboolean
+cli_check_not_input (const char         *output,
+                     const char * const *inputs,
+                     guint               n,
+                     GError            **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (inputs[i] != NULL && same_file (output, inputs[i]))
+      {
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                     _("the output %s is the input %s: writing it would destroy it; choose "
+                       "another output file"), output, inputs[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 gboolean
 cli_check_writable (const char  *path,
                     GError     **error)

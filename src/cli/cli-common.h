@@ -104,6 +104,14 @@ NnModel *cli_model_load (const char    *path,
 gboolean cli_file_has_magic (const char *path,
                              const char *magic);
 
+/* FALSE with an error when the output path names the same file as one of
+ * the n inputs (NULL entries are skipped): by name, or by identity when
+ * both exist (links). */
+gboolean cli_check_not_input (const char         *output,
+                              const char * const *inputs,
+                              guint               n,
+                              GError            **error);
+
 /* Checks, before any long work, that a file can be created at path: its folder
  * exists and is writable, and path is not a folder. The error names both. */
 gboolean cli_check_writable (const char  *path,

@@ -63,6 +63,8 @@ cli_compress (int    argc,
     return cli_usage_fail ("compress", message);
   if (threads < 0)
     return cli_usage_fail ("compress", _("--threads must not be negative"));
+  if (!cli_check_not_input (args[1], (const char *[]) { model_path, args[0] }, 2, &error))
+    return cli_usage_fail ("compress", error->message);
   if (!cli_check_writable (args[1], &error))
     return cli_fail ("compress", CLI_EXIT_RUNTIME, "%s", error->message);
 

@@ -92,6 +92,8 @@ cli_decode (int    argc,
   z = parse_code (z_text, &n_z, &error);
   if (z == NULL)
     return cli_usage_fail ("decode", error->message);
+  if (!cli_check_not_input (out, (const char *[]) { model_path }, 1, &error))
+    return cli_usage_fail ("decode", error->message);
   if (!cli_check_writable (out, &error))
     return cli_fail ("decode", CLI_EXIT_RUNTIME, "%s", error->message);
 

@@ -45,6 +45,8 @@ cli_decompress (int    argc,
     return cli_usage_fail ("decompress", _("give one .btlz file and one output PNG"));
   if (threads < 0)
     return cli_usage_fail ("decompress", _("--threads must not be negative"));
+  if (!cli_check_not_input (args[1], (const char *[]) { model_path, args[0] }, 2, &error))
+    return cli_usage_fail ("decompress", error->message);
   if (!cli_check_writable (args[1], &error))
     return cli_fail ("decompress", CLI_EXIT_RUNTIME, "%s", error->message);
 

@@ -70,6 +70,9 @@ cli_interpolate (int    argc,
     return cli_usage_fail ("interpolate", _("--model FILE and --out FILE are required"));
   if (g_strv_length (inputs) != 2)
     return cli_usage_fail ("interpolate", _("name exactly two images A and B"));
+  if (!cli_check_not_input (out, (const char *[]) { model_path, inputs[0], inputs[1] }, 3,
+                            &error))
+    return cli_usage_fail ("interpolate", error->message);
   if (!cli_check_writable (out, &error))
     return cli_fail ("interpolate", CLI_EXIT_RUNTIME, "%s", error->message);
   if (steps < 2 || steps > MAX_STEPS)

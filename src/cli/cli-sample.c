@@ -82,6 +82,8 @@ cli_sample (int    argc,
     return cli_usage_fail ("sample", _("--cols must be between 1 and 1024"));
   if (seed < 0 || seed > G_MAXUINT32)
     return cli_usage_fail ("sample", _("--seed must be between 0 and 4294967295"));
+  if (!cli_check_not_input (out, (const char *[]) { model_path }, 1, &error))
+    return cli_usage_fail ("sample", error->message);
   if (!cli_check_writable (out, &error))
     return cli_fail ("sample", CLI_EXIT_RUNTIME, "%s", error->message);
 

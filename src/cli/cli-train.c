@@ -427,12 +427,31 @@ cli_train (int    argc,
     return cli_usage_fail ("train", _("--tile must be between 4 and 1024"));
   if (channels != 0 && channels != 1 && channels != 3)
     return cli_usage_fail ("train", _("--channels must be 1 or 3"));
-  if (out != NULL && project_path != NULL && strcmp (out, project_path) == 0)
-    return cli_usage_fail ("train", _("--out and --project name the same file"));
-  /* Find unwritable outputs now, not after an hour of training. */
+  /* Find unwritable or clashing outputs now, not after an hour of training. */
   {
     const char *outputs[] = { out, project_path, log_path, samples };
+    const char *flags[] = { "--out", "--project", "--log", "--samples" };
 
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+      for (guint j = i + 1; j < G_N_ELEMENTS (outputs); j++)
+        if (outputs[i] != NULL && outputs[j] != NULL)
+          {
+            g_autofree char *a = g_canonicalize_filename (outputs[i], NULL);
+            g_autofree char *b = g_canonicalize_filename (outputs[j], NULL);
+
+            if (strcmp (a, b) == 0)
+              {
+                g_autofree char *message =
+                  g_strdup_printf (_("%s and %s name the same file"), flags[i], flags[j]);
+
+                return cli_usage_fail ("train", message);
+              }
+          }
+    /* --project may continue in place; the others would destroy the project. */
+    for (guint i = 0; continue_path != NULL && i < G_N_ELEMENTS (outputs); i++)
+      if (outputs[i] != NULL && outputs[i] != project_path
+          && !cli_check_not_input (outputs[i], (const char *[]) { continue_path }, 1, &error))
+        return cli_usage_fail ("train", error->message);
     for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
       if (outputs[i] != NULL && !cli_check_writable (outputs[i], &error))
         return cli_fail ("train", CLI_EXIT_RUNTIME, "%s", error->message);
