@@ -185,6 +185,11 @@ def codec_on_odd_pictures():
         rc, out, err = run("compress", "--model", model("gray"), path, tmp("never.btlz"))
         check_one_line_error(rc, 1, out, err, f"compress {name}")
         check(not os.path.exists(tmp("never.btlz")), f"compress {name} wrote its output")
+        # Found before the tables of the good pictures are printed.
+        rc, out, err = run("compare", "--model", model("gray"), os.path.join(d, "gray.png"), path,
+                           "--no-pca")
+        check_one_line_error(rc, 1, out, err, f"compare gray.png {name}")
+        check(out == "", f"compare gray.png {name} printed half its tables: {out[:200]!r}")
 
 
 @test

@@ -127,6 +127,17 @@ cli_compare (int    argc,
   if (threads < 0)
     return cli_usage_fail ("compare", _("--threads must not be negative"));
 
+  /* A picture that cannot be read is found now, not after the tables of
+   * the ones before it (its header is enough; the full reader says why). */
+  for (guint i = 0; args[i] != NULL; i++)
+    if (gdk_pixbuf_get_file_info (args[i], NULL, NULL) == NULL)
+      {
+        g_autoptr (GdkPixbuf) pixbuf = btl_tiles_load_image (args[i], 0, &error);
+
+        if (pixbuf == NULL)
+          return cli_fail ("compare", CLI_EXIT_RUNTIME, "%s", error->message);
+      }
+
   if (!cli_codec_open (model_path, &cm, &error))
     return cli_fail ("compare", CLI_EXIT_RUNTIME, "%s", error->message);
   cli_codec_note_ranges ("compare", &cm);
