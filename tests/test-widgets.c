@@ -656,6 +656,99 @@ count_regions (const Shot *shot,
   return regions;
 }
 
+/* A refresh with new reconstructions of the same images redraws only the
+ * bottom tiles (the rest is kept from before) and looks exactly like a grid
+ * that showed those reconstructions from the start. */
+static void
+test_image_grid_refresh (void)
+{
+  const int n = 10, c = 1, h = 28, w = 28;
+  static const char *const labels[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot", NULL };
+  g_autofree float *orig = g_new (float, n * c * h * w);
+  g_autofree float *recon1 = g_new (float, n * c * h * w);
+  g_autofree float *recon2 = g_new (float, n * c * h * w);
+  GtkWidget *grid = btl_image_grid_new (), *fresh = btl_image_grid_new ();
+  GtkWidget *window = show_in_window (grid, 640, 300);
+  GtkWidget *fresh_window = show_in_window (fresh, 640, 300);
+  g_autoptr(Shot) before = NULL, refreshed = NULL, expected = NULL, hovered = NULL;
+  guint draws;
+
+  for (int i = 0; i < n * c * h * w; i++)
+    {
+      orig[i] = (float) (0.5 + 0.5 * sin (i / 37.0));
+      recon1[i] = 0.3f;
+      recon2[i] = (float) (0.5 + 0.4 * cos (i / 11.0));
+    }
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon1, n, c, h, w);
+  btl_image_grid_set_labels (BTL_IMAGE_GRID (grid), labels);
+  wait_for_paint (window);
+  before = render_widget (grid, "grid-refresh-before");
+  draws = btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid));
+  g_assert_cmpuint (draws, >=, 1);
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon2, n, c, h, w);
+  wait_for_paint (window);
+  refreshed = render_widget (grid, "grid-refresh-after");
+  g_assert_cmpuint (btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid)), ==, draws);
+  g_assert_cmpuint (count_different (before, refreshed), >, 1000);
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (fresh), orig, recon2, n, c, h, w);
+  btl_image_grid_set_labels (BTL_IMAGE_GRID (fresh), labels);
+  wait_for_paint (fresh_window);
+  expected = render_widget (fresh, "grid-refresh-expected");
+  g_assert_cmpuint (count_different (refreshed, expected), ==, 0);
+
+  /* Other originals: everything is drawn again. */
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), recon2, recon2, n, c, h, w);
+  wait_for_paint (window);
+  shot_free (render_widget (grid, "grid-refresh-new-originals"));
+  g_assert_cmpuint (btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid)), ==, draws + 1);
+
+  /* The hover frame comes and goes without redrawing the rest. */
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon2, n, c, h, w);
+  wait_for_paint (window);
+  draws = btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid));
+  {
+    GtkEventController *motion = NULL;
+    GListModel *controllers = gtk_widget_observe_controllers (grid);
+    int x = -1, y = -1;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && motion == NULL; i++)
+      {
+        GtkEventController *controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+          motion = controller;
+        g_object_unref (controller);
+      }
+    g_object_unref (controllers);
+    g_assert_nonnull (motion);
+    for (int yy = 0; yy < refreshed->height && x < 0; yy++)
+      for (int xx = 0; xx < refreshed->width; xx++)
+        if (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), xx, yy) == 2)
+          {
+            x = xx + 3;
+            y = yy + 3;
+            break;
+          }
+    g_signal_emit_by_name (motion, "motion", (double) x, (double) y);
+    wait_for_paint (window);
+    hovered = render_widget (grid, "grid-refresh-hover");
+    g_assert_cmpuint (count_different (refreshed, hovered), >, 100);
+    g_signal_emit_by_name (motion, "leave");
+    wait_for_paint (window);
+    shot_free (refreshed);
+    refreshed = render_widget (grid, "grid-refresh-left");
+    g_assert_cmpuint (count_different (refreshed, expected), ==, 0);
+  }
+  g_assert_cmpuint (btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid)), ==, draws);
+
+  gtk_window_destroy (GTK_WINDOW (fresh_window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_image_grid (void)
 {
@@ -1397,6 +1490,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);
+  g_test_add_func ("/widgets/image-grid-refresh", test_image_grid_refresh);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
   g_test_add_func ("/widgets/rd-chart", test_rd_chart);

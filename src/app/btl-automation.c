@@ -10,6 +10,10 @@
  * --bench-idle       with --bench-frames: the same without training, to
  *                    tell the machine's (and the renderer's) share from ours
  *
+ * With --bench-frames, BTL_BENCH_TRACE=FILE writes one line per frame (time,
+ * interval, paint, main-thread CPU in and between paints, and what arrived
+ * since the last frame) to tell which work makes a frame late.
+ *
  * Screenshots of the other pages (metainfo, README) are asked for with two
  * environment variables read only together with --screenshot:
  * BTL_SCREENSHOT_PAGE=latent|compress|inspect shows that page, and
@@ -20,12 +24,14 @@
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "btl-automation.h"
 #include "btl-compress-page.h"
 #include "btl-inspect-page.h"
 #include "btl-latent-page.h"
+#include "btl-loss-plot.h"
 
 #define FALLBACK_TIMEOUT_S 20
 /* How long a shot of another page waits for that page's results. */
@@ -52,6 +58,9 @@ struct _BtlAutomation
   gint64      before_paint_us;
   gint64      before_paint_cpu_us;
   gint64      bench_start_cpu_us;
+  GString    *trace;           /* BTL_BENCH_TRACE lines, or NULL */
+  gint64      last_after_cpu_us;
+  guint       last_counts[3];  /* deliveries, grid refreshes, plot pictures */
   gulong      before_paint_id;
   guint       tick_id;
   gulong      after_paint_id;
@@ -86,6 +95,9 @@ btl_automation_new (gboolean    train,
   self->paint_times_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->paint_costs_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->paint_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (bench_seconds > 0 && g_getenv ("BTL_BENCH_TRACE") != NULL)
+    self->trace = g_string_new ("# t_ms interval_ms paint_ms paint_cpu_ms between_cpu_ms "
+                                "deliveries grid_refreshes plot_pictures monotonic_us\n");
   self->created_us = g_get_monotonic_time ();
   return self;
 }
@@ -103,6 +115,8 @@ btl_automation_free (BtlAutomation *self)
   g_array_unref (self->paint_times_us);
   g_array_unref (self->paint_costs_us);
   g_array_unref (self->paint_cpu_us);
+  if (self->trace != NULL)
+    g_string_free (self->trace, TRUE);
   g_free (self->screenshot_path);
   g_free (self->page);
   g_free (self->open_path);
@@ -252,6 +266,33 @@ print_bench (BtlAutomation *self)
            grid_mean / 1000.0, grid_max / 1000.0);
 }
 
+/* One line of BTL_BENCH_TRACE for the frame painted at NOW. */
+static void
+trace_frame (BtlAutomation *self,
+             gint64         now,
+             gint64         cost,
+             gint64         cpu)
+{
+  BtlTrainPage *page = btl_window_get_train_page (self->window);
+  BtlTrainingWorker *worker = btl_train_page_get_worker (page);
+  guint counts[3];
+  gint64 last = self->paint_times_us->len > 0
+                ? g_array_index (self->paint_times_us, gint64, self->paint_times_us->len - 1) : now;
+
+  counts[0] = worker != NULL ? btl_training_worker_get_n_deliveries (worker) : 0;
+  counts[1] = btl_train_page_get_n_grid_refreshes (page);
+  counts[2] = btl_loss_plot_get_n_renders (btl_train_page_get_loss_plot (page), NULL);
+  g_string_append_printf (self->trace, "%.2f %.2f %.2f %.2f %.2f %u %u %u %" G_GINT64_FORMAT "\n",
+                          (now - self->created_us) / 1000.0, (now - last) / 1000.0,
+                          cost / 1000.0, cpu / 1000.0,
+                          self->last_after_cpu_us > 0
+                          ? (self->before_paint_cpu_us - self->last_after_cpu_us) / 1000.0 : 0.0,
+                          counts[0] - self->last_counts[0], counts[1] - self->last_counts[1],
+                          counts[2] - self->last_counts[2], now);
+  memcpy (self->last_counts, counts, sizeof counts);
+  self->last_after_cpu_us = thread_cpu_us ();
+}
+
 static void
 on_before_paint (GdkFrameClock *clock,
                  BtlAutomation *self)
@@ -284,6 +325,8 @@ on_after_paint (GdkFrameClock *clock,
 
       if (self->paint_times_us->len == 0)
         self->bench_start_cpu_us = thread_cpu_us ();
+      if (self->trace != NULL)
+        trace_frame (self, now, cost, cpu);
       g_array_append_val (self->paint_times_us, now);
       g_array_append_val (self->paint_costs_us, cost);
       g_array_append_val (self->paint_cpu_us, cpu);
@@ -320,6 +363,13 @@ bench_done_cb (gpointer user_data)
   self->timeout_id = 0;
   if (self->window != NULL)
     print_bench (self);
+  if (self->trace != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_set_contents (g_getenv ("BTL_BENCH_TRACE"), self->trace->str, -1, &error))
+        g_printerr ("bottleneck: %s\n", error->message);
+    }
   quit (self);
   return G_SOURCE_REMOVE;
 }

@@ -2,7 +2,13 @@
  *
  * Each image becomes small cairo surfaces (original, reconstruction, error
  * heat map) built once per set_images; drawing scales them with NEAREST
- * filtering, so the same draw_grid() serves the screen and PNG export. */
+ * filtering, so the same drawing serves the screen and PNG export.
+ *
+ * On screen the grid keeps two render nodes: what stays while a model trains
+ * (caption, originals, labels) and the bottom tiles, one cairo node per row.
+ * A refresh while training only rebuilds the latter, so GSK repaints just
+ * those bands instead of the whole grid (measured with --bench-frames: the
+ * refresh frames were the window's slowest, 2–3 ms of main thread). */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -33,11 +39,20 @@ struct _BtlImageGrid
 
   /* The on-screen layout for (cached_width, cached_height, cached_font):
    * fitting the labels lays out many texts, too many for every frame. */
+  guint             layout_serial; /* changes with every new layout */
   gboolean          cached;
   int               cached_width;
   int               cached_height;
   guint             cached_font;
   struct _Layout   *cache;
+
+  /* Screen nodes (see the top of the file), NULL when out of date. */
+  GskRenderNode    *fixed_node;    /* caption, originals, labels */
+  guint             fixed_serial;  /* layout_serial they were drawn for */
+  GdkRGBA           fixed_ink;     /* the theme's ink they were drawn with */
+  GskRenderNode    *bottom_node;   /* reconstructions or error maps */
+  guint             bottom_serial;
+  guint             n_fixed_draws;
 };
 
 G_DEFINE_FINAL_TYPE (BtlImageGrid, btl_image_grid, GTK_TYPE_WIDGET)
@@ -436,6 +451,7 @@ get_layout (BtlImageGrid *self)
         self->cache = g_new0 (Layout, 1);
       compute_layout_for (self, gtk_widget_get_pango_context (widget), font,
                           width, height, self->cache);
+      self->layout_serial++;
       self->cached = TRUE;
       self->cached_width = width;
       self->cached_height = height;
@@ -448,6 +464,13 @@ static void
 invalidate_layout (BtlImageGrid *self)
 {
   self->cached = FALSE;
+}
+
+static void
+clear_nodes (BtlImageGrid *self)
+{
+  g_clear_pointer (&self->fixed_node, gsk_render_node_unref);
+  g_clear_pointer (&self->bottom_node, gsk_render_node_unref);
 }
 
 static void
@@ -478,31 +501,15 @@ draw_tile (cairo_t         *cr,
   cairo_restore (cr);
 }
 
+/* The caption (and the heat map's scale after it). */
 static void
-draw_grid (GtkWidget *widget,
-           BtlCanvas *canvas)
+draw_caption (BtlImageGrid *self,
+              BtlCanvas    *canvas,
+              const Layout *l)
 {
-  BtlImageGrid *self = BTL_IMAGE_GRID (widget);
   GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
-  int labelled = n_labels (self);
-  int k = self->recons ? 2 : 1;
   const char *caption;
-  Layout l;
-  cairo_t *cr;
-
-  if (self->n == 0)
-    {
-      GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
-
-      btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                       _("Reconstructions appear here"), 0.5, 0.5, 1.0, FALSE, &faint);
-      return;
-    }
-
-  if (canvas->exporting)
-    compute_layout_for (self, canvas->pango, canvas->font, canvas->width, canvas->height, &l);
-  else
-    l = *get_layout (self);
+  double tw;
 
   if (self->recons == NULL)
     caption = _("Originals (no reconstruction yet)");
@@ -510,74 +517,179 @@ draw_grid (GtkWidget *widget,
     caption = _("Top: originals · bottom: error |x − x̂|");
   else
     caption = _("Top: originals · bottom: reconstructions");
-  {
-    double tw;
 
-    btl_canvas_text_size (canvas, caption, LABEL_SCALE, &tw, NULL);
-    btl_canvas_text (canvas, l.x0, 3, caption, 0, 0, LABEL_SCALE, FALSE, &ink);
-    /* The heat map's scale, right after the caption. */
-    if (self->recons != NULL && self->show_difference)
-      {
-        double bx = l.x0 + tw + 26, bw = 80, bh = l.caption_h - 10;
-        char hi[16];
+  btl_canvas_text_size (canvas, caption, LABEL_SCALE, &tw, NULL);
+  btl_canvas_text (canvas, l->x0, 3, caption, 0, 0, LABEL_SCALE, FALSE, &ink);
+  if (self->recons != NULL && self->show_difference)
+    {
+      double bx = l->x0 + tw + 26, bw = 80, bh = l->caption_h - 10;
+      cairo_t *cr = btl_canvas_cairo (canvas);
+      char hi[16];
 
-        cr = btl_canvas_cairo (canvas);
-        for (int i = 0; i < (int) bw; i++)
-          {
-            guint8 rgb[3];
+      for (int i = 0; i < (int) bw; i++)
+        {
+          guint8 rgb[3];
 
-            heat (i / (bw - 1), rgb);
-            cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
-            cairo_rectangle (cr, bx + i, 5, 1, bh);
-            cairo_fill (cr);
-          }
-        btl_canvas_text (canvas, bx - 4, 3, "0", 1, 0, LABEL_SCALE * 0.9, FALSE, &ink);
-        g_snprintf (hi, sizeof hi, "≥ %.1f", DIFF_FULL);
-        btl_canvas_text (canvas, bx + bw + 3, 3, hi, 0, 0, LABEL_SCALE * 0.9, FALSE, &ink);
-      }
-  }
+          heat (i / (bw - 1), rgb);
+          cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+          cairo_rectangle (cr, bx + i, 5, 1, bh);
+          cairo_fill (cr);
+        }
+      btl_canvas_text (canvas, bx - 4, 3, "0", 1, 0, LABEL_SCALE * 0.9, FALSE, &ink);
+      g_snprintf (hi, sizeof hi, "≥ %.1f", DIFF_FULL);
+      btl_canvas_text (canvas, bx + bw + 3, 3, hi, 0, 0, LABEL_SCALE * 0.9, FALSE, &ink);
+    }
+}
 
+/* Under the tiles, in the size and on the lines compute_layout found. */
+static void
+draw_labels (BtlImageGrid *self,
+             BtlCanvas    *canvas,
+             const Layout *l)
+{
+  GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
+  int k = self->recons ? 2 : 1;
+  cairo_t *cr = btl_canvas_cairo (canvas);
+
+  for (int i = 0; i < n_labels (self); i++)
+    {
+      PangoLayout *layout = label_layout (canvas->pango, canvas->font, self->labels[i],
+                                          l->label_size, l->room, l->label_lines);
+      double x, y;
+
+      cell_origin (l, i, &x, &y);
+      cairo_save (cr);
+      gdk_cairo_set_source_rgba (cr, &ink);
+      cairo_move_to (cr, round (x + l->cell_w / 2 - l->room / 2),
+                     round (y + k * l->tile_h + (k - 1) * INNER_GAP + 1));
+      pango_cairo_show_layout (cr, layout);
+      cairo_restore (cr);
+      g_object_unref (layout);
+    }
+}
+
+/* The bottom tile of each image in row (all rows when row < 0). */
+static void
+draw_bottom_tiles (BtlImageGrid *self,
+                   cairo_t      *cr,
+                   const Layout *l,
+                   int           row)
+{
+  int first = row < 0 ? 0 : row * l->cols;
+  int end = row < 0 ? self->n : MIN (self->n, first + l->cols);
+
+  for (int i = first; i < end; i++)
+    {
+      double x, y;
+
+      cell_origin (l, i, &x, &y);
+      draw_tile (cr, get_tile (self, self->show_difference ? 2 : 1, i),
+                 x, y + l->tile_h + INNER_GAP, l->scale);
+    }
+}
+
+static void
+draw_hover (BtlImageGrid *self,
+            cairo_t      *cr,
+            const GdkRGBA *accent,
+            const Layout *l)
+{
+  double x, y;
+
+  cell_origin (l, self->hover, &x, &y);
+  gdk_cairo_set_source_rgba (cr, accent);
+  cairo_set_line_width (cr, 2);
+  cairo_rectangle (cr, x - 2, y - 2, l->cell_w + 4, l->cell_h - l->label_h + 4);
+  cairo_stroke (cr);
+}
+
+/* Everything but the bottom tiles and the hover frame. */
+static void
+draw_fixed (BtlImageGrid *self,
+            BtlCanvas    *canvas,
+            const Layout *l)
+{
+  cairo_t *cr;
+
+  draw_caption (self, canvas, l);
   cr = btl_canvas_cairo (canvas);
   for (int i = 0; i < self->n; i++)
     {
       double x, y;
 
-      cell_origin (&l, i, &x, &y);
-      draw_tile (cr, get_tile (self, 0, i), x, y, l.scale);
-      if (self->recons != NULL)
-        draw_tile (cr, get_tile (self, self->show_difference ? 2 : 1, i),
-                   x, y + l.tile_h + INNER_GAP, l.scale);
+      cell_origin (l, i, &x, &y);
+      draw_tile (cr, get_tile (self, 0, i), x, y, l->scale);
     }
+  draw_labels (self, canvas, l);
+}
 
-  /* Under the tiles, in the size and on the lines compute_layout found. */
-  cr = btl_canvas_cairo (canvas);
-  for (int i = 0; i < labelled; i++)
+static void
+draw_empty (BtlCanvas *canvas)
+{
+  GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
+
+  btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
+                   _("Reconstructions appear here"), 0.5, 0.5, 1.0, FALSE, &faint);
+}
+
+/* Export (PNG): all of it in one go, laid out for the export size. */
+static void
+draw_grid (GtkWidget *widget,
+           BtlCanvas *canvas)
+{
+  BtlImageGrid *self = BTL_IMAGE_GRID (widget);
+  Layout l;
+
+  if (self->n == 0)
     {
-      PangoLayout *layout = label_layout (canvas->pango, canvas->font, self->labels[i],
-                                          l.label_size, l.room, l.label_lines);
-      double x, y;
-
-      cell_origin (&l, i, &x, &y);
-      cairo_save (cr);
-      gdk_cairo_set_source_rgba (cr, &ink);
-      cairo_move_to (cr, round (x + l.cell_w / 2 - l.room / 2),
-                     round (y + k * l.tile_h + (k - 1) * INNER_GAP + 1));
-      pango_cairo_show_layout (cr, layout);
-      cairo_restore (cr);
-      g_object_unref (layout);
+      draw_empty (canvas);
+      return;
     }
+  compute_layout_for (self, canvas->pango, canvas->font, canvas->width, canvas->height, &l);
+  draw_fixed (self, canvas, &l);
+  if (self->recons != NULL)
+    draw_bottom_tiles (self, btl_canvas_cairo (canvas), &l, -1);
+}
 
-  if (!canvas->exporting && self->hover >= 0 && self->hover < self->n)
+static GskRenderNode *
+make_fixed_node (BtlImageGrid *self,
+                 const Layout *l,
+                 GdkRGBA      *ink)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  BtlCanvas canvas;
+
+  btl_canvas_init_snapshot (&canvas, GTK_WIDGET (self), snapshot);
+  *ink = canvas.fg;
+  draw_fixed (self, &canvas, l);
+  btl_canvas_finish (&canvas);
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+/* One cairo node per row, each only as large as its band of tiles. */
+static GskRenderNode *
+make_bottom_node (BtlImageGrid *self,
+                  const Layout *l)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  for (int row = 0; row < l->rows; row++)
     {
-      double x, y;
+      int n_in_row = MIN (l->cols, self->n - row * l->cols);
+      double x, y, right;
+      graphene_rect_t band;
+      cairo_t *cr;
 
-      cell_origin (&l, self->hover, &x, &y);
-      cr = btl_canvas_cairo (canvas);
-      gdk_cairo_set_source_rgba (cr, &canvas->accent);
-      cairo_set_line_width (cr, 2);
-      cairo_rectangle (cr, x - 2, y - 2, l.cell_w + 4, l.cell_h - l.label_h + 4);
-      cairo_stroke (cr);
+      cell_origin (l, row * l->cols, &x, &y);
+      right = x + (n_in_row - 1) * l->pitch + l->cell_w;
+      y += l->tile_h + INNER_GAP;
+      graphene_rect_init (&band, floor (x), floor (y),
+                          ceil (right) - floor (x), ceil (y + l->tile_h) - floor (y));
+      cr = gtk_snapshot_append_cairo (snapshot, &band);
+      draw_bottom_tiles (self, cr, l, row);
+      cairo_destroy (cr);
     }
+  return gtk_snapshot_free_to_node (snapshot);
 }
 
 /* ---- widget ------------------------------------------------------------ */
@@ -586,11 +698,64 @@ static void
 btl_image_grid_snapshot (GtkWidget   *widget,
                          GtkSnapshot *snapshot)
 {
-  BtlCanvas canvas;
+  BtlImageGrid *self = BTL_IMAGE_GRID (widget);
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  const Layout *l;
+  GdkRGBA ink;
 
-  btl_canvas_init_snapshot (&canvas, widget, snapshot);
-  draw_grid (widget, &canvas);
-  btl_canvas_finish (&canvas);
+  if (self->n == 0)
+    {
+      BtlCanvas canvas;
+
+      btl_canvas_init_snapshot (&canvas, widget, snapshot);
+      draw_empty (&canvas);
+      btl_canvas_finish (&canvas);
+      return;
+    }
+
+  l = get_layout (self);
+  gtk_style_context_get_color (style, &ink);
+  if (self->fixed_node != NULL
+      && (self->fixed_serial != self->layout_serial || !gdk_rgba_equal (&ink, &self->fixed_ink)))
+    g_clear_pointer (&self->fixed_node, gsk_render_node_unref);
+  if (self->fixed_node == NULL)
+    {
+      self->fixed_node = make_fixed_node (self, l, &self->fixed_ink);
+      self->fixed_serial = self->layout_serial;
+      self->n_fixed_draws++;
+    }
+  if (self->fixed_node != NULL)
+    gtk_snapshot_append_node (snapshot, self->fixed_node);
+
+  if (self->recons != NULL)
+    {
+      if (self->bottom_node != NULL && self->bottom_serial != self->layout_serial)
+        g_clear_pointer (&self->bottom_node, gsk_render_node_unref);
+      if (self->bottom_node == NULL)
+        {
+          self->bottom_node = make_bottom_node (self, l);
+          self->bottom_serial = self->layout_serial;
+        }
+      if (self->bottom_node != NULL)
+        gtk_snapshot_append_node (snapshot, self->bottom_node);
+    }
+
+  if (self->hover >= 0 && self->hover < self->n)
+    {
+      GdkRGBA accent;
+      graphene_rect_t r;
+      double x, y;
+      cairo_t *cr;
+
+      if (!gtk_style_context_lookup_color (style, "accent_color", &accent))
+        gdk_rgba_parse (&accent, "#1c71d8");
+      cell_origin (l, self->hover, &x, &y);
+      graphene_rect_init (&r, floor (x) - 4, floor (y) - 4,
+                          ceil (l->cell_w) + 9, ceil (l->cell_h - l->label_h) + 9);
+      cr = gtk_snapshot_append_cairo (snapshot, &r);
+      draw_hover (self, cr, &accent, l);
+      cairo_destroy (cr);
+    }
 }
 
 static void
@@ -694,6 +859,7 @@ btl_image_grid_finalize (GObject *object)
   BtlImageGrid *self = BTL_IMAGE_GRID (object);
 
   clear_tiles (self);
+  clear_nodes (self);
   g_free (self->originals);
   g_free (self->recons);
   g_free (self->psnr);
@@ -835,8 +1001,8 @@ btl_image_grid_set_images (BtlImageGrid *self,
                            int           height,
                            int           width)
 {
-  gsize dim;
-  gboolean same_shape;
+  gsize dim = (gsize) channels * height * width;
+  gboolean same_shape, same_originals;
 
   g_return_if_fail (BTL_IS_IMAGE_GRID (self));
   g_return_if_fail (n >= 0);
@@ -850,8 +1016,21 @@ btl_image_grid_set_images (BtlImageGrid *self,
    * of the window's frame each time. */
   same_shape = n == self->n && n > 0 && channels == self->channels && height == self->height
                && width == self->width && (recons != NULL) == (self->recons != NULL);
-  clear_tiles (self);
-  g_clear_pointer (&self->originals, g_free);
+  /* ... and keep the originals' tiles and node: only the bottom row changes. */
+  same_originals = same_shape && memcmp (originals, self->originals, n * dim * sizeof (float)) == 0;
+  if (same_originals && self->tiles != NULL)
+    {
+      for (int i = n; i < 3 * n; i++)
+        g_clear_pointer (&self->tiles[i], cairo_surface_destroy);
+      g_clear_pointer (&self->bottom_node, gsk_render_node_unref);
+    }
+  else
+    {
+      clear_tiles (self);
+      clear_nodes (self);
+    }
+  if (!same_originals)
+    g_clear_pointer (&self->originals, g_free);
   g_clear_pointer (&self->recons, g_free);
   g_clear_pointer (&self->psnr, g_free);
 
@@ -864,8 +1043,8 @@ btl_image_grid_set_images (BtlImageGrid *self,
 
   if (n > 0)
     {
-      dim = (gsize) channels * height * width;
-      self->originals = g_memdup2 (originals, n * dim * sizeof (float));
+      if (!same_originals)
+        self->originals = g_memdup2 (originals, n * dim * sizeof (float));
       if (recons != NULL)
         self->recons = g_memdup2 (recons, n * dim * sizeof (float));
       self->psnr = g_new (double, n);
@@ -899,6 +1078,7 @@ btl_image_grid_set_labels (BtlImageGrid      *self,
       self->labels = (char **) g_ptr_array_free (copy, FALSE);
     }
   invalidate_layout (self);
+  clear_nodes (self);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -913,6 +1093,7 @@ btl_image_grid_set_show_difference (BtlImageGrid *self,
   if (self->show_difference == show_difference)
     return;
   self->show_difference = show_difference;
+  clear_nodes (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_DIFFERENCE]);
 }
@@ -980,6 +1161,14 @@ btl_image_grid_dup_shown_label (BtlImageGrid *self,
     *room = l->room;
   g_object_unref (layout);
   return g_string_free (shown, FALSE);
+}
+
+guint
+btl_image_grid_get_n_fixed_draws (BtlImageGrid *self)
+{
+  g_return_val_if_fail (BTL_IS_IMAGE_GRID (self), 0);
+
+  return self->n_fixed_draws;
 }
 
 gboolean

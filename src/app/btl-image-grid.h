@@ -54,6 +54,11 @@ char      *btl_image_grid_dup_shown_label    (BtlImageGrid       *self,
                                               double             *width,
                                               double             *room);
 
+/* How many times the part that stays while training (caption, originals,
+ * labels) was drawn: new reconstructions of the same images must not redraw
+ * it. For tests. */
+guint      btl_image_grid_get_n_fixed_draws  (BtlImageGrid       *self);
+
 /* One CHW image (values in [0, 1]) as an RGB24 surface, one pixel per
  * image pixel: the tiles this widget draws, for other views of images. */
 cairo_surface_t *btl_image_grid_tile_new     (const float        *x,

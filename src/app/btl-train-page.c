@@ -678,6 +678,14 @@ btl_train_page_get_config_panel (BtlTrainPage *self)
   return GTK_WIDGET (self->config_panel);
 }
 
+BtlLossPlot *
+btl_train_page_get_loss_plot (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), NULL);
+
+  return self->plot;
+}
+
 guint
 btl_train_page_get_n_grid_refreshes (BtlTrainPage *self)
 {

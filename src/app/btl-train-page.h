@@ -6,6 +6,7 @@
 
 #include "btl-dataset.h"
 #include "btl-loss-history.h"
+#include "btl-loss-plot.h"
 #include "btl-project.h"
 #include "btl-training-worker.h"
 #include "nn.h"
@@ -119,6 +120,7 @@ const char        *btl_train_page_get_status       (BtlTrainPage  *self);
 BtlLossHistory    *btl_train_page_get_history      (BtlTrainPage  *self);
 BtlTrainingWorker *btl_train_page_get_worker       (BtlTrainPage  *self);
 GtkWidget         *btl_train_page_get_config_panel (BtlTrainPage  *self);
+BtlLossPlot       *btl_train_page_get_loss_plot    (BtlTrainPage  *self);
 guint              btl_train_page_get_n_grid_refreshes (BtlTrainPage *self);
 /* Mean and worst main-thread time of one grid refresh (the upload), µs. */
 void               btl_train_page_get_grid_timing  (BtlTrainPage  *self,
