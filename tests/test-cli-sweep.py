@@ -107,6 +107,14 @@ def batch_sizes_and_limits():
         s = json_lines(out, "train")[-1]
         check(s["steps"] == steps, f"--batch {batch} --limit {limit}: {s['steps']} steps, wanted {steps}")
         check(s["samples_per_s"] > 0, f"--batch {batch} --limit {limit}: {s}")
+    # bench times whole batches: a data set smaller than one is refused
+    # (it reported 1,584 % of the sgemm ceiling for a batch that never ran).
+    rc, out, err = run("bench", "--data", mini_idx(), "--arch", "784-8", "--steps", "2",
+                       "--batch", "301")
+    check_one_line_error(rc, 1, out, err, "bench --batch 301 on 300 images")
+    rc, out, err = run("bench", "--data", mini_idx(), "--arch", "784-8", "--steps", "2",
+                       "--warmup", "0", "--batch", "300", "--json", "--ceiling-time", "0.05")
+    check_exit(rc, 0, out, err, "bench --batch 300 on 300 images")
 
 
 @test

@@ -207,6 +207,15 @@ cli_bench (int    argc,
     return cli_fail ("bench", CLI_EXIT_RUNTIME, _("the data set has no training images"));
   if (!cli_config_set_input (&cfg, train, &error))
     return cli_usage_fail ("bench", error->message);
+  /* The trainer would take all rows when they are fewer than a batch (no
+   * validation split here), and every figure below would be for a batch
+   * that never ran. */
+  if (train->n < cfg.batch)
+    return cli_fail ("bench", CLI_EXIT_RUNTIME,
+                     ngettext ("the data set has %d training image, fewer than one batch of %d: lower --batch",
+                               "the data set has %d training images, fewer than one batch of %d: lower --batch",
+                               train->n),
+                     train->n, cfg.batch);
 
   nn_set_threads (cfg.threads);
   model = nn_model_new (&cfg, &nerr);
