@@ -378,6 +378,14 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+has_epoch (gpointer data)
+{
+  Fixture *f = data;
+
+  return btl_loss_history_get_n_epochs (btl_train_page_get_history (f->page)) >= 1;
+}
+
 static void
 test_window_save_open (Fixture *f, gconstpointer data)
 {
@@ -399,6 +407,8 @@ test_window_save_open (Fixture *f, gconstpointer data)
   /* Saving while training takes the latest snapshot. */
   g_assert_true (btl_train_page_save_model (f->page, path, &error));
   g_assert_no_error (error);
+  /* A finished epoch, for the epoch count a re-save must keep (below). */
+  g_assert_true (spin_until (has_epoch, f, TIMEOUT_MS));
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
   g_assert_true (spin_until (is_idle, f, 5000));
   g_assert_true (btl_train_page_save_model (f->page, path, &error));
@@ -446,6 +456,27 @@ test_window_save_open (Fixture *f, gconstpointer data)
   g_assert_true (btl_train_page_has_model (f->page));
   g_assert_true (action_enabled (f, "save"));
   g_assert_true (action_enabled (f, "export-plot"));
+
+  /* Saved again, the opened model keeps its epoch count (the worker that
+   * took it over had trained none itself: it said "0 epochs"). */
+  {
+    g_auto(BtlModelInfo) first = BTL_MODEL_INFO_INIT;
+    g_auto(BtlModelInfo) again = BTL_MODEL_INFO_INIT;
+    g_autofree char *path2 = g_build_filename (dir, "m2.btl", NULL);
+    NnModel *m;
+
+    m = btl_model_file_load (path, NULL, &first, &error);
+    g_assert_no_error (error);
+    nn_model_free (m);
+    g_assert_cmpint (first.epochs_trained, >=, 1);
+    g_assert_true (btl_train_page_save_model (f->page, path2, &error));
+    g_assert_no_error (error);
+    m = btl_model_file_load (path2, NULL, &again, &error);
+    g_assert_no_error (error);
+    nn_model_free (m);
+    g_assert_cmpint (again.epochs_trained, ==, first.epochs_trained);
+    g_unlink (path2);
+  }
 
   g_unlink (path);
   g_unlink (bad);

@@ -16,7 +16,10 @@ _btl_train_page_fill_model_info (BtlTrainPage *self,
 {
   guint n_epochs = btl_loss_history_get_n_epochs (self->history);
 
-  info->epochs_trained = btl_training_worker_epochs_done (self->worker);
+  /* The worker counts only what it trained itself: a model opened from a
+   * .btl (no trainer state) starts at 0, and saving it again said "0
+   * epochs". Its history holds every finished epoch, the opened ones too. */
+  info->epochs_trained = MAX (btl_training_worker_epochs_done (self->worker), (int) n_epochs);
   info->best_epoch = btl_loss_history_get_best_epoch (self->history);
   info->created = g_get_real_time () / G_USEC_PER_SEC;
   info->train_seconds = btl_training_worker_get_seconds (self->worker);
@@ -161,8 +164,10 @@ btl_train_page_open_model (BtlTrainPage  *self,
 
   {
     g_autofree char *base = g_path_get_basename (path);
-    g_autofree char *status = g_strdup_printf (_("Opened %s (%d epochs)"),
-                                               base, MAX (info.epochs_trained, 0));
+    int epochs = MAX (info.epochs_trained, 0);
+    g_autofree char *status = g_strdup_printf (ngettext ("Opened %s (%d epoch)",
+                                                         "Opened %s (%d epochs)", epochs),
+                                               base, epochs);
 
     gtk_inscription_set_text (self->status_label, status);
   }
