@@ -45,7 +45,8 @@ def check_one_line_error(rc, want, out, err, what):
     check_exit(rc, want, out, err, what)
     lines = [l for l in err.splitlines() if l.strip()]
     check(len(lines) == 1, f"{what}: wanted one line on stderr, got {len(lines)}: {err!r}")
-    check(lines[0].startswith("bottleneck-cli "), f"{what}: {err!r}")
+    check(lines[0].startswith("bottleneck-cli"), f"{what}: {err!r}")
+    check("Traceback" not in err and "CRITICAL" not in err, f"{what}: {err!r}")
     return lines[0]
 
 

@@ -16,58 +16,13 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import zlib
 
-CLI = None
-TMP = None
-RESULTS = []
-TESTS = []
+import clitap
+from clitap import check, check_exit, check_one_line_error, json_lines, run, test, tmp
 
 SMALL = ["--arch", "784-64-16", "--batch", "64", "--threads", "1"]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def run(*args, timeout=120, env=None):
-    """Runs the CLI; returns (returncode, stdout, stderr)."""
-    proc = subprocess.run([CLI] + list(args), capture_output=True, text=True,
-                          timeout=timeout, env=env)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_exit(rc, want, out, err, what):
-    check(rc >= 0, f"{what}: killed by signal {-rc} (crash)\nstderr: {err}")
-    check(rc == want, f"{what}: exit {rc}, wanted {want}\nstdout: {out[-800:]}\nstderr: {err[-800:]}")
-
-
-def check_one_line_error(rc, want, out, err, what):
-    check_exit(rc, want, out, err, what)
-    lines = [l for l in err.splitlines() if l.strip()]
-    check(len(lines) == 1, f"{what}: wanted one line on stderr, got {len(lines)}: {err!r}")
-    check(lines[0].startswith("bottleneck-cli"), f"{what}: stderr should name the program: {err!r}")
-    check("Traceback" not in err and "CRITICAL" not in err, f"{what}: {err!r}")
-    return lines[0]
-
-
-def json_lines(out, what):
-    objs = []
-    for line in out.splitlines():
-        try:
-            objs.append(json.loads(line))
-        except ValueError:
-            raise AssertionError(f"{what}: not a JSON line: {line!r}")
-    return objs
 
 
 def png_size(path):
@@ -75,10 +30,6 @@ def png_size(path):
         head = f.read(24)
     check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG")
     return struct.unpack(">II", head[16:24])
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
 
 
 # --------------------------------------------------------------- basics
@@ -568,7 +519,7 @@ def runtime_errors_on_bad_files():
         for args in (("info", path), ("eval", "--model", path)):
             rc, out, err = run(*args)
             check_one_line_error(rc, 1, out, err, f"{name}: {' '.join(args[:1])}")
-    rc, out, err = run("info", TMP)   # a directory
+    rc, out, err = run("info", clitap.TMP)   # a directory
     check_one_line_error(rc, 1, out, err, "info DIR")
     rc, out, err = run("train", "--data", tmp("no-such-dir"), "--limit", "10")
     check_one_line_error(rc, 1, out, err, "train --data missing dir")
@@ -592,7 +543,7 @@ def divergence_is_a_clean_error():
 @test
 def sigint_saves_best_model():
     model = tmp("interrupted.btl")
-    proc = subprocess.Popen([CLI, "train", "--limit", "3000", "--epochs", "500", "--arch",
+    proc = subprocess.Popen([clitap.CLI, "train", "--limit", "3000", "--epochs", "500", "--arch",
                              "784-32-8", "--batch", "100", "--threads", "1", "--json",
                              "--out", model], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -615,36 +566,5 @@ def sigint_saves_best_model():
 
 # --------------------------------------------------------------- main
 
-def main():
-    global CLI, TMP
-    if len(sys.argv) != 2:
-        print("usage: test-cli.py PATH/TO/bottleneck-cli", file=sys.stderr)
-        return 2
-    CLI = os.path.abspath(sys.argv[1])
-    data = os.environ.get("BTL_DATA_DIR", "/usr/share/datasets/fashion-mnist")
-    print(f"1..{len(TESTS)}")
-    if not os.path.exists(os.path.join(data, "train-images-idx3-ubyte.gz")):
-        # Not a skip: CI installs dataset-fashion-mnist, so this is a real failure.
-        for i, fn in enumerate(TESTS, 1):
-            print(f"not ok {i} - {fn.__name__} # Fashion-MNIST missing in {data} "
-                  "(apt-get install dataset-fashion-mnist)")
-        return 1
-    failed = 0
-    with tempfile.TemporaryDirectory(prefix="test-cli-") as TMP:
-        for i, fn in enumerate(TESTS, 1):
-            t0 = time.monotonic()
-            try:
-                fn()
-                print(f"ok {i} - {fn.__name__} ({time.monotonic() - t0:.1f} s)")
-            except Exception as e:  # report every failure, keep going
-                failed += 1
-                print(f"not ok {i} - {fn.__name__}")
-                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                for line in detail.splitlines():
-                    print(f"# {line}")
-            sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitap.main("test-cli.py"))
