@@ -78,8 +78,9 @@ def write_mini_idx(d, n_train, n_test=20):
         write(f"{prefix}-labels-idx1-ubyte", 0x08, [count], bytes(i % 10 for i in range(count)))
 
 
-def main(name):
-    """Runs every @test in order, printing TAP; a failure does not stop the rest."""
+def main(name, setup=None):
+    """Runs every @test in order, printing TAP; a failure does not stop the
+    rest. setup(data_dir), when given, runs first, with TMP set."""
     global CLI, TMP
     if len(sys.argv) != 2:
         print(f"usage: {name} PATH/TO/bottleneck-cli", file=sys.stderr)
@@ -94,6 +95,8 @@ def main(name):
         return 1
     failed = 0
     with tempfile.TemporaryDirectory(prefix=name.replace(".py", "-")) as TMP:
+        if setup is not None:
+            setup(data)
         for i, fn in enumerate(TESTS, 1):
             t0 = time.monotonic()
             try:

@@ -15,23 +15,14 @@ import json
 import math
 import os
 import struct
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
 
-CLI = None
-TMP = None
-TESTS = []
+import clitap
+from clitap import check, check_exit, check_one_line_error, test
+
 MINI = None
 N_TRAIN, N_TEST = 2000, 1000
 TINY = ["--arch", "784-32-2", "--epochs", "1", "--batch", "64", "--threads", "1"]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def run(*args, timeout=120):
@@ -39,25 +30,7 @@ def run(*args, timeout=120):
     # Every command that reads the data set reads the small copy.
     if args[0] in ("train", "encode", "interpolate", "anomalies"):
         args[1:1] = ["--data", MINI]
-    proc = subprocess.run([CLI] + args, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_exit(rc, want, out, err, what):
-    check(rc >= 0, f"{what}: killed by signal {-rc} (crash)\nstderr: {err}")
-    check(rc == want, f"{what}: exit {rc}, wanted {want}\nstdout: {out[-600:]}\nstderr: {err[-600:]}")
-
-
-def check_one_line_error(rc, want, out, err, what):
-    check_exit(rc, want, out, err, what)
-    lines = [l for l in err.splitlines() if l.strip()]
-    check(len(lines) == 1, f"{what}: wanted one line on stderr, got {err!r}")
-    check(lines[0].startswith("bottleneck-cli"), f"{what}: {err!r}")
+    return clitap.run(*args, timeout=timeout)
 
 
 def png_size(path):
@@ -84,7 +57,7 @@ def write_mini_dataset(src, dst):
 
 
 def path(name):
-    return os.path.join(TMP, name)
+    return clitap.tmp(name)
 
 
 def model(kind="plain"):
@@ -241,36 +214,11 @@ def bad_model_files():
         check_one_line_error(rc, 1, out, err, " ".join(args[:1]) + " with a bad model")
 
 
-def main():
-    global CLI, TMP, MINI
-    if len(sys.argv) != 2:
-        print("usage: test-cli-latent.py PATH/TO/bottleneck-cli", file=sys.stderr)
-        return 2
-    CLI = os.path.abspath(sys.argv[1])
-    data = os.environ.get("BTL_DATA_DIR", "/usr/share/datasets/fashion-mnist")
-    print(f"1..{len(TESTS)}")
-    if not os.path.exists(os.path.join(data, "train-images-idx3-ubyte.gz")):
-        for i, fn in enumerate(TESTS, 1):
-            print(f"not ok {i} - {fn.__name__} # Fashion-MNIST missing in {data}")
-        return 1
-    failed = 0
-    with tempfile.TemporaryDirectory(prefix="test-cli-latent-") as TMP:
-        MINI = os.path.join(TMP, "mini")
-        write_mini_dataset(data, MINI)
-        for i, fn in enumerate(TESTS, 1):
-            t0 = time.monotonic()
-            try:
-                fn()
-                print(f"ok {i} - {fn.__name__} ({time.monotonic() - t0:.1f} s)")
-            except Exception as e:  # report every failure, keep going
-                failed += 1
-                print(f"not ok {i} - {fn.__name__}")
-                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                for line in detail.splitlines():
-                    print(f"# {line}")
-            sys.stdout.flush()
-    return 1 if failed else 0
+def setup(data):
+    global MINI
+    MINI = clitap.tmp("mini")
+    write_mini_dataset(data, MINI)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitap.main("test-cli-latent.py", setup))
