@@ -112,6 +112,47 @@ test_model_bad_config (void)
   g_assert_cmpint (err.code, ==, NN_ERR_INVALID);
 }
 
+/* nn_config_param_counts: what nn_model_new would allocate, without
+ * allocating, and the same refusals (also without an NnError). */
+static void
+test_model_param_counts (void)
+{
+  const char *archs[] = { "784-512-128-32", "c16k3s2,c32k3s2,d32", "c8k5s2p2,d10" };
+  NnConfig cfg;
+  NnError err = { 0 };
+  size_t np = 0, ns = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
+    for (int bn = 0; bn < 2; bn++)
+      {
+        NnModel *model;
+
+        nn_config_init_default (&cfg);
+        g_assert_cmpint (nn_config_set (&cfg, "arch", archs[i], &err), ==, NN_OK);
+        cfg.batch_norm = bn != 0;
+        g_assert_cmpint (nn_config_param_counts (&cfg, &np, &ns, &err), ==, NN_OK);
+        model = new_model (&cfg);
+        g_assert_cmpuint (np, ==, nn_model_n_params (model));
+        g_assert_cmpuint (ns, ==, nn_model_n_stats (model));
+        nn_model_free (model);
+      }
+
+  /* 16-16384×10-4 on 4×4: 4.8 billion floats, counted, not allocated. */
+  nn_config_init_default (&cfg);
+  g_assert_cmpint (nn_config_set (&cfg, "in_height", "4", NULL), ==, NN_OK);
+  g_assert_cmpint (nn_config_set (&cfg, "in_width", "4", NULL), ==, NN_OK);
+  g_assert_cmpint (nn_config_set (&cfg, "arch", "16-16384-16384-16384-16384-16384-16384"
+                                  "-16384-16384-16384-16384-4", NULL), ==, NN_OK);
+  g_assert_cmpint (nn_config_param_counts (&cfg, &np, NULL, NULL), ==, NN_OK);
+  g_assert_cmpuint (np, ==, 4832821268u);
+
+  nn_config_init_default (&cfg);
+  cfg.in_channels = 3;
+  g_assert_cmpint (nn_config_param_counts (&cfg, &np, &ns, &err), ==, NN_ERR_SHAPE);
+  g_assert_cmpint (nn_config_param_counts (&cfg, NULL, NULL, NULL), ==, NN_ERR_SHAPE);
+  g_assert_cmpint (nn_config_param_counts (NULL, &np, &ns, &err), ==, NN_ERR_INVALID);
+}
+
 /* Init is deterministic in the seed and the scale follows He / Xavier. */
 static void
 test_model_init (void)
@@ -218,6 +259,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/model/default", test_model_default);
   g_test_add_func ("/nn/model/bad-config", test_model_bad_config);
+  g_test_add_func ("/nn/model/param-counts", test_model_param_counts);
   g_test_add_func ("/nn/model/init", test_model_init);
   g_test_add_func ("/nn/inference/chunks", test_inference);
   return g_test_run ();
