@@ -334,6 +334,14 @@ on_save_response (GtkNativeDialog *dialog,
       else
         ok = btl_compress_page_export_chart (self, path, &error);
       btl_compress_page_show_message (self, ok ? NULL : error->message);
+      if (ok)
+        {
+          /* Beside the spinner, where the page says what it did. */
+          g_autofree char *name = g_file_get_basename (file);
+          g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
+
+          gtk_label_set_text (self->status_label, text);
+        }
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);

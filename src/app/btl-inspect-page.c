@@ -36,6 +36,20 @@ btl_inspect_page_show_message (BtlInspectPage *self,
 {
   gtk_label_set_text (self->message_label, message != NULL ? message : "");
   gtk_revealer_set_reveal_child (self->message_revealer, message != NULL);
+  gtk_widget_remove_css_class (gtk_revealer_get_child (self->message_revealer), "note");
+}
+
+/* A file written: said in the message bar in its note colours, so a click
+ * on Export is not followed by nothing at all. */
+static void
+show_saved (BtlInspectPage *self,
+            const char     *path)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
+
+  btl_inspect_page_show_message (self, text);
+  gtk_widget_add_css_class (gtk_revealer_get_child (self->message_revealer), "note");
 }
 
 static void
@@ -385,6 +399,8 @@ export_chosen (BtlInspectPage *self,
 
   if (!btl_inspect_page_export_csv (self, path, &error))
     btl_inspect_page_show_message (self, error->message);
+  else
+    show_saved (self, path);
 }
 
 static void

@@ -447,6 +447,15 @@ export_chosen (BtlLatentPage *self,
        : btl_latent_page_export_interpolation (self, path, &error);
   if (!ok)
     btl_latent_page_show_message (self, error->message);
+  else
+    {
+      /* Said in the bar's note colours: Export is not followed by nothing. */
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
+
+      btl_latent_page_show_message (self, text);
+      gtk_widget_add_css_class (gtk_revealer_get_child (self->message_revealer), "note");
+    }
 }
 
 static void

@@ -74,6 +74,7 @@ btl_latent_page_show_message (BtlLatentPage *self,
 {
   gtk_label_set_text (self->message_label, message != NULL ? message : "");
   gtk_revealer_set_reveal_child (self->message_revealer, message != NULL);
+  gtk_widget_remove_css_class (gtk_revealer_get_child (self->message_revealer), "note");
 }
 
 static void
