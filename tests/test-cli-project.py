@@ -198,6 +198,19 @@ def continue_picture_folder():
 
 
 @test
+def cosine_and_patience_say_so():
+    """They continue, with a note on stderr that one longer run would differ."""
+    proj = tmp("cosine.btlproj")
+    train(*base(), "--epochs", "1", "--schedule", "cosine", "--patience", "3", "--project", proj)
+    rc, out, err = run("train", "--continue", proj, "--epochs", "1")
+    check_exit(rc, 0, out, err, "continue a cosine run")
+    check("cosine" in err and "patience" in err, f"no notes: {err!r}")
+    rc, out, err = run("train", "--continue", a_project(), "--epochs", "1")
+    check_exit(rc, 0, out, err, "continue a constant run")
+    check(err.strip() == "", f"notes for a constant run: {err!r}")
+
+
+@test
 def project_as_model():
     """--model takes a project as well as a model file: the same weights."""
     proj = a_project()

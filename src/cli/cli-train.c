@@ -592,6 +592,14 @@ cli_train (int    argc,
           goto out;
         }
       nn_trainer_state_inspect (state, size, &si, NULL);
+      /* What a continued run cannot repeat of one longer run (README). */
+      if (cfg.schedule == NN_SCHEDULE_COSINE)
+        fprintf (stderr, "bottleneck-cli train: %s\n",
+                 _("note: the cosine schedule anneals over the epochs of each run, so this "
+                   "continued run differs from one longer run"));
+      if (cfg.patience > 0)
+        fprintf (stderr, "bottleneck-cli train: %s\n",
+                 _("note: early stopping counts its patience from the start of this run"));
       /* --epochs more, an epoch in progress counting as the first. */
       nn_trainer_set_extra_epochs (st.trainer, cfg.epochs);
       st.target_epochs = si.epoch + cfg.epochs;
