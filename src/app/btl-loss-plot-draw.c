@@ -388,6 +388,20 @@ axis_end (double xmax)
   return ceil (xmax / step - 1e-9) * step;
 }
 
+/* A log y axis ends on whole twentieths of a decade (about 12 %) past the
+ * padded data: the raw series sets a new low every few steps, and an axis
+ * that followed each one redrew the whole plot with every delivery. */
+static void
+snap_log_axis (BtlAxis *axis)
+{
+  const double q = 0.05;
+
+  if (!axis->log || !(axis->min > 0) || !(axis->max > axis->min) || !isfinite (axis->max))
+    return;
+  axis->min = pow (10.0, floor (log10 (axis->min) / q + 1e-9) * q);
+  axis->max = pow (10.0, ceil (log10 (axis->max) / q - 1e-9) * q);
+}
+
 static void
 update_range (double   *lo,
               double   *hi,
@@ -512,6 +526,7 @@ _btl_loss_plot_draw_data (BtlLossPlotData *d,
   xa.min = 0;
   xa.max = axis_end (xmax);
   btl_axis_set_range (&ya, ylo, yhi, log, FALSE);
+  snap_log_axis (&ya);
 
   /* Colours: a lighter blue reads better on a dark background. */
   c_train = btl_chart_color (canvas->bg.red < 0.5 ? 4 : 0);

@@ -61,7 +61,9 @@ struct _BtlLossPlot
   int              image_width;
   int              image_height;
   int              image_scale;
-  gboolean         rendering;
+  gboolean         rendering;         /* a drawing runs, or waits in pending_render */
+  GTask           *pending_render;    /* a finished drawing shown after the next frame */
+  guint            render_idle_id;    /* a drawing starts after this delivery */
   guint            n_renders;
   guint            n_strips_drawn;
   GPtrArray       *retired;           /* pictures replaced since the last drawing */

@@ -22,6 +22,7 @@
 #include <pango/pangocairo.h>
 
 #include "btl-app-hold.h"
+#include "btl-frame-budget.h"
 #include "btl-loss-plot-private.h"
 
 typedef struct
@@ -169,19 +170,11 @@ render_thread (GTask        *task,
   g_task_return_boolean (task, job->image != NULL);
 }
 
+/* Shows job's picture: its changed strips get new nodes. */
 static void
-render_done (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+install_picture (BtlLossPlot *self,
+                 RenderJob   *job)
 {
-  g_autoptr(BtlLossPlot) self = user_data;
-  RenderJob *job = g_task_get_task_data (G_TASK (result));
-
-  btl_app_release (g_steal_pointer (&job->held));
-  self->rendering = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->live)
-    return;
-
   /* The old picture goes with the next drawing, whose thread frees it. */
   if (self->image != NULL)
     {
@@ -218,6 +211,45 @@ render_done (GObject      *object,
     _btl_loss_plot_start_render (self);
 }
 
+static void
+install_deferred (GObject *owner)
+{
+  BtlLossPlot *self = BTL_LOSS_PLOT (owner);
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending_render);
+
+  self->rendering = FALSE;
+  if (task != NULL && self->live)
+    install_picture (self, g_task_get_task_data (task));
+  else if (self->live)
+    gtk_widget_queue_draw (GTK_WIDGET (self));  /* its snapshot starts a drawing */
+}
+
+static void
+render_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(BtlLossPlot) self = user_data;
+  RenderJob *job = g_task_get_task_data (G_TASK (result));
+
+  btl_app_release (g_steal_pointer (&job->held));
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->live)
+    {
+      self->rendering = FALSE;
+      return;
+    }
+  /* The grid took the next frame: show this after it. Meanwhile no new
+   * drawing starts (it would compare itself with the picture before). */
+  if (!btl_frame_budget_claim (GTK_WIDGET (self)))
+    {
+      self->pending_render = g_object_ref (G_TASK (result));
+      btl_frame_budget_defer (GTK_WIDGET (self), G_OBJECT (self), install_deferred);
+      return;
+    }
+  self->rendering = FALSE;
+  install_picture (self, job);
+}
+
 void
 _btl_loss_plot_drop_image (BtlLossPlot *self)
 {
@@ -225,6 +257,10 @@ _btl_loss_plot_drop_image (BtlLossPlot *self)
     g_clear_pointer (&self->strips[i], gsk_render_node_unref);
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->retired, g_ptr_array_unref);
+  /* A picture waiting for its frame is dropped when it comes (rendering
+   * stays set until then, so no drawing starts beside it). */
+  if (self->pending_render != NULL)
+    g_clear_object (&self->pending_render);
 }
 
 static gboolean
@@ -237,12 +273,27 @@ image_fits (BtlLossPlot *self)
          && self->image_scale == gtk_widget_get_scale_factor (widget);
 }
 
+static gboolean
+start_render_idle (gpointer user_data)
+{
+  BtlLossPlot *self = user_data;
+
+  self->render_idle_id = 0;
+  if (self->live)
+    _btl_loss_plot_start_render (self);
+  return G_SOURCE_REMOVE;
+}
+
 gboolean
 _btl_loss_plot_render_instead (BtlLossPlot *self)
 {
   if (!self->live || self->d.hovering || !image_fits (self))
     return FALSE;
-  _btl_loss_plot_start_render (self);
+  /* A delivery adds its steps one by one: draw once after all of them (a
+   * drawing per step drew most deliveries twice). */
+  if (self->render_idle_id == 0)
+    self->render_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_render_idle,
+                                            g_object_ref (self), g_object_unref);
   return TRUE;
 }
 

@@ -208,6 +208,7 @@ btl_loss_plot_dispose (GObject *object)
     g_clear_signal_handler (&self->reference_changed_id, self->d.reference);
   _btl_loss_plot_data_clear (&self->d);
   _btl_loss_plot_drop_image (self);
+  g_clear_handle_id (&self->render_idle_id, g_source_remove);
   /* A drawing still under way holds the plot and ends after this. */
   self->live = FALSE;
 

@@ -56,6 +56,9 @@ struct _BtlTrainPage
   GCancellable      *cancellable;     /* cancelled in dispose */
   float             *showcase_x;      /* (n_showcase, dim) */
   float             *showcase_y;      /* (n_showcase, dim) */
+  gboolean           grid_pending;    /* showcase_y waits for its frame (btl-frame-budget.h) */
+  gint64             grid_pending_step;
+  gint64             grid_pending_decode_us;
   char             **showcase_labels;
   BtlProject        *project;         /* opened or last saved; the re-run's reference */
   gboolean           resume_project;  /* the opened project's trainer state goes to the next worker */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "btl-app-hold.h"
+#include "btl-frame-budget.h"
 #include "btl-error.h"
 #include "btl-evaluate.h"
 #include "btl-train-page-private.h"
@@ -89,6 +90,41 @@ decode_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* The newest reconstructions (in showcase_y) into the grid. */
+static void
+show_decoded (GObject *owner)
+{
+  BtlTrainPage *self = BTL_TRAIN_PAGE (owner);
+  g_autofree char *caption = NULL;
+  gint64 t0, dt;
+
+  if (!self->grid_pending)
+    return;
+  self->grid_pending = FALSE;
+  /* The page may have been closed while this waited for its frame. */
+  if (g_cancellable_is_cancelled (self->cancellable) || self->grid == NULL
+      || self->test == NULL || self->showcase_y == NULL)
+    return;
+
+  t0 = g_get_monotonic_time ();
+  btl_image_grid_set_images (self->grid, self->showcase_x, self->showcase_y, self->n_showcase,
+                             self->test->channels, self->test->height, self->test->width);
+  if (self->grid_pending_step > 0)
+    /* Translators: above the grid of test images and their reconstructions */
+    caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %lld"),
+                               (long long) self->grid_pending_step);
+  else
+    caption = g_strdup (_("Test images and their reconstructions"));
+  gtk_inscription_set_text (self->grid_caption, caption);
+
+  dt = g_get_monotonic_time () - t0;
+  self->n_grid_refreshes++;
+  self->grid_us_total += dt;
+  self->grid_us_max = MAX (self->grid_us_max, dt);
+  self->decode_us_total += self->grid_pending_decode_us;
+  self->decode_us_max = MAX (self->decode_us_max, self->grid_pending_decode_us);
+}
+
 static void
 decode_done (GObject      *object,
              GAsyncResult *result,
@@ -97,8 +133,6 @@ decode_done (GObject      *object,
   g_autoptr(BtlTrainPage) self = user_data;
   DecodeData *d = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  g_autofree char *caption = NULL;
-  gint64 t0, dt;
 
   self->decode_running = FALSE;
   btl_app_release (g_steal_pointer (&d->held));
@@ -109,24 +143,18 @@ decode_done (GObject      *object,
     btl_train_page_show_message (self, error->message);
   else if (d->worker == self->worker && d->test == self->test && d->n == self->n_showcase)
     {
-      t0 = g_get_monotonic_time ();
       memcpy (self->showcase_y, d->y, sizeof (float) * (gsize) d->n * btl_dataset_dim (d->test));
-      btl_image_grid_set_images (self->grid, self->showcase_x, self->showcase_y, self->n_showcase,
-                                 self->test->channels, self->test->height, self->test->width);
-      if (d->snapshot->step > 0)
-        /* Translators: above the grid of test images and their reconstructions */
-        caption = g_strdup_printf (_("Test images and their reconstructions by the weights of step %lld"),
-                                   (long long) d->snapshot->step);
-      else
-        caption = g_strdup (_("Test images and their reconstructions"));
-      gtk_inscription_set_text (self->grid_caption, caption);
-
-      dt = g_get_monotonic_time () - t0;
-      self->n_grid_refreshes++;
-      self->grid_us_total += dt;
-      self->grid_us_max = MAX (self->grid_us_max, dt);
-      self->decode_us_total += d->decode_us;
-      self->decode_us_max = MAX (self->decode_us_max, d->decode_us);
+      self->grid_pending_step = d->snapshot->step;
+      self->grid_pending_decode_us = d->decode_us;
+      if (!self->grid_pending)
+        {
+          self->grid_pending = TRUE;
+          /* The plot took the next frame: the grid changes after it. */
+          if (btl_frame_budget_claim (GTK_WIDGET (self->grid)))
+            show_decoded (G_OBJECT (self));
+          else
+            btl_frame_budget_defer (GTK_WIDGET (self->grid), G_OBJECT (self), show_decoded);
+        }
     }
 
   start_decode (self);

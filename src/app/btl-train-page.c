@@ -392,6 +392,7 @@ btl_train_page_set_dataset (BtlTrainPage *self,
   self->n_showcase = btl_dataset_pick_showcase (test, N_SHOWCASE, idx);
   g_free (self->showcase_x);
   g_free (self->showcase_y);
+  self->grid_pending = FALSE;
   g_strfreev (self->showcase_labels);
   self->showcase_x = g_new (float, (gsize) self->n_showcase * dim);
   self->showcase_y = g_new0 (float, (gsize) self->n_showcase * dim);

@@ -170,8 +170,8 @@ cli_compare (int    argc,
 
       if (!json)
         {
-          printf ("%s (%d×%d, %d channel(s), %s mode, %d bits)\n", args[i],
-                  cmp->width, cmp->height, cmp->channels,
+          printf (_("%s (%d×%d %s, %s mode, %d bits)\n"), args[i],
+                  cmp->width, cmp->height, cmp->channels == 1 ? _("gray") : _("RGB"),
                   btl_codec_mode_to_string (mode), bits);
           print_header ();
         }

@@ -132,9 +132,13 @@ cli_compress (int    argc,
       cli_json_print (&j);
     }
   else
-    printf (_("%s → %s: %d×%d, %d channel(s), %s mode (%d tiles), %d bits: "
-              "%zu bytes, %.3f bpp, %.1f:1, PSNR %.2f dB, SSIM %.4f, %.3f s\n"),
-            args[0], args[1], width, height, channels,
+    /* %.3g: a 1×1 picture's ratio is 0.00769:1, a photo's 236:1. */
+    printf (ngettext ("%s → %s: %d×%d %s, %s mode (%d tile), %d bits: "
+                      "%zu bytes, %.3f bpp, %.3g:1, PSNR %.2f dB, SSIM %.4f, %.3f s\n",
+                      "%s → %s: %d×%d %s, %s mode (%d tiles), %d bits: "
+                      "%zu bytes, %.3f bpp, %.3g:1, PSNR %.2f dB, SSIM %.4f, %.3f s\n",
+                      header.n_tiles),
+            args[0], args[1], width, height, channels == 1 ? _("gray") : _("RGB"),
             btl_codec_mode_to_string (mode), header.n_tiles, bits,
             (size_t) g_bytes_get_size (bytes),
             8.0 * g_bytes_get_size (bytes) / ((double) width * height),

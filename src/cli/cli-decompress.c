@@ -74,8 +74,8 @@ cli_decompress (int    argc,
       return cli_fail ("decompress", CLI_EXIT_RUNTIME, "%s", error->message);
     }
 
-  printf (_("%s → %s: %d×%d, %d channel(s)\n"), args[0], args[1],
-          header.width, header.height, header.channels);
+  printf (_("%s → %s: %d×%d %s\n"), args[0], args[1], header.width, header.height,
+          header.channels == 1 ? _("gray") : _("RGB"));
   cli_codec_close (&cm);
   return CLI_EXIT_OK;
 }
