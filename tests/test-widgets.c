@@ -12,6 +12,7 @@
 
 #include "btl-chart.h"
 #include "btl-histogram.h"
+#include "btl-frame-budget.h"
 #include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
@@ -746,6 +747,52 @@ test_image_grid_refresh (void)
   g_assert_cmpuint (btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid)), ==, draws);
 
   gtk_window_destroy (GTK_WINDOW (fresh_window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+count_call (GObject *owner)
+{
+  guint *calls = g_object_get_data (owner, "calls");
+
+  (*calls)++;
+}
+
+/* One large change per frame: the second claim before a frame waits for
+ * that frame; a deferred change runs after it, not before. */
+static void
+test_frame_budget (void)
+{
+  GtkWidget *unshown = gtk_label_new ("x");
+  GtkWidget *area = gtk_drawing_area_new ();
+  GtkWidget *window = show_in_window (area, 200, 100);
+  g_autoptr(GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
+  guint calls = 0;
+  gint64 deadline;
+
+  g_object_set_data (owner, "calls", &calls);
+  g_object_ref_sink (unshown);
+
+  /* Not shown: no frames to share, everything at once. */
+  g_assert_true (btl_frame_budget_claim (unshown));
+  g_assert_true (btl_frame_budget_claim (unshown));
+  btl_frame_budget_defer (unshown, owner, count_call);
+  g_assert_cmpuint (calls, ==, 1);
+
+  wait_for_paint (window);
+  g_assert_true (btl_frame_budget_claim (area));
+  g_assert_false (btl_frame_budget_claim (area));
+  btl_frame_budget_defer (area, owner, count_call);
+  g_assert_cmpuint (calls, ==, 1);
+  gtk_widget_queue_draw (area);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (calls < 2 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (calls, ==, 2);
+  /* The deferred change took the frame after the claimed one. */
+  g_assert_false (btl_frame_budget_claim (area));
+
+  g_object_unref (unshown);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -1491,6 +1538,7 @@ main (int    argc,
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);
   g_test_add_func ("/widgets/image-grid-refresh", test_image_grid_refresh);
+  g_test_add_func ("/widgets/frame-budget", test_frame_budget);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
   g_test_add_func ("/widgets/rd-chart", test_rd_chart);
