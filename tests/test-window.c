@@ -172,6 +172,11 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "export-grid"));
   g_assert_true (action_enabled (f, "open"));
   g_assert_null (btl_train_page_get_message (f->page));
+  /* A note (a file saved while training) uses the message bar. */
+  btl_train_page_show_note (f->page, "Saved “m.btl”");
+  g_assert_cmpstr (btl_train_page_get_message (f->page), ==, "Saved “m.btl”");
+  btl_train_page_show_message (f->page, NULL);
+  g_assert_null (btl_train_page_get_message (f->page));
   /* The shortcuts window comes from the resource bundle. */
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "show-help-overlay"));
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));

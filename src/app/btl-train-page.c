@@ -628,6 +628,20 @@ btl_train_page_show_message (BtlTrainPage *self,
   gtk_revealer_set_reveal_child (self->message_revealer, message != NULL);
 }
 
+void
+btl_train_page_show_note (BtlTrainPage *self,
+                          const char   *note)
+{
+  g_return_if_fail (BTL_IS_TRAIN_PAGE (self));
+  g_return_if_fail (note != NULL);
+
+  gtk_image_set_from_icon_name (self->message_icon, "emblem-ok-symbolic");
+  gtk_widget_add_css_class (self->message_bar, "note");
+  gtk_widget_remove_css_class (self->message_bar, "warning");
+  gtk_label_set_text (self->message_label, note);
+  gtk_revealer_set_reveal_child (self->message_revealer, TRUE);
+}
+
 const char *
 btl_train_page_get_message (BtlTrainPage *self)
 {

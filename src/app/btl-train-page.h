@@ -111,6 +111,9 @@ gboolean           btl_train_page_export_grid      (BtlTrainPage  *self,
 /* An in-page message (errors the person should read); NULL hides it. */
 void               btl_train_page_show_message     (BtlTrainPage  *self,
                                                     const char    *message);
+/* The same bar for news that is not an error (in its note colours). */
+void               btl_train_page_show_note        (BtlTrainPage  *self,
+                                                    const char    *note);
 const char        *btl_train_page_get_message      (BtlTrainPage  *self);
 void               btl_train_page_set_status       (BtlTrainPage  *self,
                                                     const char    *status);

@@ -162,7 +162,12 @@ save_chosen (BtlWindow  *self,
     {
       g_autofree char *status = g_strdup_printf (_("Saved “%s”"), name);
 
-      btl_train_page_set_status (self->train_page, status);
+      /* While training the status line is the run's: it would say this
+       * for a quarter of a second. */
+      if (btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_IDLE)
+        btl_train_page_set_status (self->train_page, status);
+      else
+        btl_train_page_show_note (self->train_page, status);
       _btl_window_update_title (self);
       _btl_window_update_actions (self);
     }
