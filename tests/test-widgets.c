@@ -453,6 +453,26 @@ plot_current (BtlLossPlot *plot)
   return btl_loss_plot_is_current (plot);
 }
 
+/* The widget's own pointer-motion controller, to hover it in tests. */
+static GtkEventController *
+motion_controller (GtkWidget *widget)
+{
+  GtkEventController *motion = NULL;
+  GListModel *controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && motion == NULL; i++)
+    {
+      GtkEventController *controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+        motion = controller;
+      g_object_unref (controller);
+    }
+  g_object_unref (controllers);
+  g_assert_nonnull (motion);
+  return motion;
+}
+
 static void
 test_loss_plot_live (void)
 {
@@ -518,8 +538,32 @@ test_loss_plot_live (void)
     btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), TRUE);
   }
 
+  /* Under the pointer: the readout over the thread's picture looks like the
+   * still plot's readout drawn whole, and new steps still come as pictures. */
+  {
+    g_autoptr(Shot) hovered_live = NULL, hovered_still = NULL, plain = NULL;
+
+    g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+    wait_for_paint (window);
+    plain = render_widget (plot, "loss-plot-live-plain");
+    g_signal_emit_by_name (motion_controller (plot), "motion", 320.0, 200.0);
+    g_signal_emit_by_name (motion_controller (still), "motion", 320.0, 200.0);
+    wait_for_paint (window);
+    hovered_live = render_widget (plot, "loss-plot-live-hover");
+    hovered_still = render_widget (still, "loss-plot-still-hover");
+    g_assert_cmpuint (count_different (plain, hovered_live), >, 500);
+    g_assert_cmpuint (count_different (hovered_still, hovered_live), <,
+                      (guint) (hovered_live->width * hovered_live->height * 4 / 50));
+    renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL);
+    btl_loss_history_add_step (h, 3003, 10, 0.02, 0.02, 0);
+    g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+    g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL), >, renders);
+    g_signal_emit_by_name (motion_controller (plot), "leave");
+    g_signal_emit_by_name (motion_controller (still), "leave");
+  }
+
   /* Destroyed with a drawing under way: nothing is left behind. */
-  btl_loss_history_add_step (h, 3003, 10, 0.01, 0.01, 0);
+  btl_loss_history_add_step (h, 3004, 10, 0.01, 0.01, 0);
   gtk_window_destroy (GTK_WINDOW (window));
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE), g_usleep (1000);
@@ -712,20 +756,9 @@ test_image_grid_refresh (void)
   wait_for_paint (window);
   draws = btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid));
   {
-    GtkEventController *motion = NULL;
-    GListModel *controllers = gtk_widget_observe_controllers (grid);
+    GtkEventController *motion = motion_controller (grid);
     int x = -1, y = -1;
 
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && motion == NULL; i++)
-      {
-        GtkEventController *controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
-          motion = controller;
-        g_object_unref (controller);
-      }
-    g_object_unref (controllers);
-    g_assert_nonnull (motion);
     for (int yy = 0; yy < refreshed->height && x < 0; yy++)
       for (int xx = 0; xx < refreshed->width; xx++)
         if (btl_image_grid_index_at (BTL_IMAGE_GRID (grid), xx, yy) == 2)

@@ -287,7 +287,7 @@ start_render_idle (gpointer user_data)
 gboolean
 _btl_loss_plot_render_instead (BtlLossPlot *self)
 {
-  if (!self->live || self->d.hovering || !image_fits (self))
+  if (!self->live || !image_fits (self))
     return FALSE;
   /* A delivery adds its steps one by one: draw once after all of them (a
    * drawing per step drew most deliveries twice). */
