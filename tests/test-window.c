@@ -256,6 +256,17 @@ test_window_refuses_bad_values (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "lr"), "error"));
   g_assert_true (action_enabled (f, "train"));
 
+  /* A sparsity weight that cannot be read: the weight field is marked
+   * (the drop-down beside it showed nothing), Train is off. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (btl_config_panel_get_control (f->panel, "sparsity")), 1);
+  set_text (f, "sparsity_param", "abc");
+  g_assert_true (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "sparsity_param"), "error"));
+  g_assert_false (action_enabled (f, "train"));
+  set_text (f, "sparsity_param", "1e-3");
+  g_assert_false (gtk_widget_has_css_class (btl_config_panel_get_control (f->panel, "sparsity_param"), "error"));
+  g_assert_true (action_enabled (f, "train"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (btl_config_panel_get_control (f->panel, "sparsity")), 0);
+
   /* An architecture that does not fit the 28×28 input: Train is off and
    * the reason shows under the architecture. */
   set_text (f, "arch", "100-50-10");

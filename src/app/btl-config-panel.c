@@ -395,7 +395,9 @@ on_control_changed (BtlConfigPanel *self)
       }
     gtk_widget_set_sensitive (GTK_WIDGET (self->sparsity_param),
                               gtk_drop_down_get_selected (self->sparsity) != 0 && !self->training);
-    apply_key (self, &cfg, "sparsity", GTK_WIDGET (self->sparsity), sparsity);
+    /* Only the weight can be refused: it is what turns red and carries
+     * the reason for a screen reader (the drop-down showed neither). */
+    apply_key (self, &cfg, "sparsity", GTK_WIDGET (self->sparsity_param), sparsity);
   }
 
   apply_live_key (self, &cfg, "beta", GTK_WIDGET (self->beta),
