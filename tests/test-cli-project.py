@@ -208,6 +208,10 @@ def cosine_and_patience_say_so():
     rc, out, err = run("train", "--continue", a_project(), "--epochs", "1")
     check_exit(rc, 0, out, err, "continue a constant run")
     check(err.strip() == "", f"notes for a constant run: {err!r}")
+    # Other BLAS threads than the run's (it used 1).
+    rc, out, err = run("train", "--continue", a_project(), "--epochs", "1", "--threads", "2")
+    check_exit(rc, 0, out, err, "continue on 2 threads")
+    check("BLAS thread" in err, f"no note about the threads: {err!r}")
 
 
 @test

@@ -26,6 +26,7 @@
 #include "btl-loss-history.h"
 #include "btl-metrics.h"
 #include "btl-model-file.h"
+#include "nn-blas.h"
 
 #define GRID_IMAGES 16
 #define GRID_SCALE  2
@@ -541,6 +542,20 @@ cli_train (int    argc,
       run_config = cfg;
     }
   nn_set_threads (cfg.threads);
+  /* Summation order depends on the BLAS threads: say when they differ. */
+  if (project != NULL && project->threads > 0 && nn_blas_get_threads () > 0
+      && nn_blas_get_threads () != project->threads)
+    {
+      g_autofree char *note =
+        g_strdup_printf (ngettext ("note: the run used %d BLAS thread, this one uses %d: the "
+                                   "losses may differ from those of one longer run",
+                                   "note: the run used %d BLAS threads, this one uses %d: the "
+                                   "losses may differ from those of one longer run",
+                                   project->threads),
+                         project->threads, nn_blas_get_threads ());
+
+      fprintf (stderr, "bottleneck-cli train: %s\n", note);
+    }
 
   st.model = model;
   st.cfg = nn_model_get_config (model);
