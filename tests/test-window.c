@@ -305,7 +305,21 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   float lr_before;
   guint before, after;
 
-  g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  /* Typed in Batch size, not entered yet, then Ctrl+Return: the run takes
+   * what the field shows, and the field, now frozen, loses the focus. */
+  {
+    GtkWidget *batch = btl_config_panel_get_control (f->panel, "batch");
+    GtkWidget *focus;
+
+    g_assert_true (gtk_widget_grab_focus (batch));
+    gtk_editable_set_text (GTK_EDITABLE (batch), "48");
+    btl_config_panel_get_config (f->panel, &cfg);
+    g_assert_cmpint (cfg.batch, ==, 32);
+    g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+    g_assert_cmpint (nn_model_get_config (btl_training_worker_get_model (btl_train_page_get_worker (f->page)))->batch, ==, 48);
+    focus = gtk_root_get_focus (GTK_ROOT (f->window));
+    g_assert_true (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (f->panel)));
+  }
   g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
   g_assert_false (action_enabled (f, "train"));
   g_assert_true (action_enabled (f, "stop"));

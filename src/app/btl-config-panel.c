@@ -594,6 +594,29 @@ btl_config_panel_get_config (BtlConfigPanel *self,
   return self->valid;
 }
 
+void
+btl_config_panel_commit (BtlConfigPanel *self)
+{
+  GtkRoot *root;
+  GtkWidget *focus;
+  GtkWidget *spin;
+
+  g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    return;
+  /* A spin button reads its text on Enter or focus-out only. */
+  spin = gtk_widget_get_ancestor (focus, GTK_TYPE_SPIN_BUTTON);
+  if (spin != NULL)
+    gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  /* A live entry's text reaches the configuration on Enter or focus-out. */
+  else if (gtk_widget_is_ancestor (focus, GTK_WIDGET (self->lr))
+           || gtk_widget_is_ancestor (focus, GTK_WIDGET (self->beta)))
+    on_live_entry_commit (self);
+}
+
 gboolean
 btl_config_panel_is_valid (BtlConfigPanel *self)
 {
@@ -701,6 +724,21 @@ btl_config_panel_set_training (BtlConfigPanel *self,
   g_return_if_fail (BTL_IS_CONFIG_PANEL (self));
 
   self->training = !!training;
+
+  /* A focused field made insensitive keeps blinking without a focus-out
+   * (GTK 4.8 warns "GtkText - did not receive a focus-out event"): take
+   * the focus away first, unless it is in a live key that stays on. */
+  if (training)
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+      if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self))
+          && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->lr))
+          && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->beta))
+          && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->noise_level)))
+        gtk_root_set_focus (root, NULL);
+    }
 
   /* Everything but the live keys is frozen while a run uses it. */
   for (GtkWidget *child = gtk_widget_get_first_child (self->box);

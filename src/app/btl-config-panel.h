@@ -24,6 +24,10 @@ gboolean   btl_config_panel_get_config     (BtlConfigPanel *self,
 void       btl_config_panel_set_config     (BtlConfigPanel *self,
                                             const NnConfig *cfg);
 gboolean   btl_config_panel_is_valid       (BtlConfigPanel *self);
+/* Takes in what is typed but not entered yet in the focused field (a spin
+ * button reads its text on Enter or focus-out only): Ctrl+Return trains
+ * with what the sidebar shows. */
+void       btl_config_panel_commit         (BtlConfigPanel *self);
 /* Sets in_channels/height/width (and a dense architecture's input size). */
 void       btl_config_panel_set_input_shape(BtlConfigPanel *self,
                                             int             channels,

@@ -493,6 +493,7 @@ btl_train_page_train (BtlTrainPage  *self,
   if (self->state != BTL_TRAIN_STATE_IDLE)
     return TRUE;
 
+  btl_config_panel_commit (self->config_panel);
   if (self->train == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID, _("No data set is loaded yet"));
