@@ -59,8 +59,10 @@ def project_parts(path):
     model = dict(chunks(parts[b"MODL"]))
     state = parts.get(b"TRST")
     if state is not None:
-        # Bytes 144..151 are the throughput (samples/s, display only).
-        state = state[:144] + state[152:]
+        # Bytes 128..131 count the epochs since the best, for early stopping,
+        # which counts its patience per run (nn_trainer_run starts it at 0:
+        # README); bytes 144..151 are the throughput (samples/s, display only).
+        state = state[:128] + state[132:144] + state[152:]
     return {"weights": model[b"PARM"], "stats": model.get(b"STAT"),
             "history": parts[b"HIST"], "state": state}
 

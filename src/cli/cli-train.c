@@ -720,7 +720,9 @@ cli_train (int    argc,
                            "continues from there (--continue)\n"),
                  (long long) st.last_step, project_path);
       if (out == NULL)
-        fprintf (stderr, _("bottleneck-cli train: interrupted after %d epochs; no model saved (no --out)\n"),
+        fprintf (stderr, ngettext ("bottleneck-cli train: interrupted after %d epoch; no model saved (no --out)\n",
+                                   "bottleneck-cli train: interrupted after %d epochs; no model saved (no --out)\n",
+                                   info.epochs_trained),
                  info.epochs_trained);
       else if (st.best_epoch >= 0)
         fprintf (stderr, _("bottleneck-cli train: interrupted; saved the best model so far (epoch %d) to %s\n"),
