@@ -662,9 +662,14 @@ test_chart_export (Fixture       *f,
   g_autofree char *svg_path = g_build_filename (f->dir, "rd.svg", NULL);
   g_autofree char *csv = NULL;
   g_autoptr (GError) error = NULL;
+  GtkWidget *png = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_COMPRESS_PAGE,
+                                                              "export_png_button"));
 
+  /* No curves yet: nothing to export (it wrote the placeholder text). */
+  g_assert_false (gtk_widget_get_sensitive (png));
   btl_compress_page_open_file (f->page, file);
   wait_idle (f);
+  g_assert_true (gtk_widget_get_sensitive (png));
   g_assert_true (btl_compress_page_export_chart (f->page, csv_path, &error));
   g_assert_no_error (error);
   g_assert_true (btl_compress_page_export_chart (f->page, svg_path, &error));

@@ -270,6 +270,16 @@ apply_table (BtlCompressPage   *self,
   update_view (self);
 }
 
+/* Before the curves are drawn PNG, SVG and CSV would write the chart's
+ * placeholder text (or an empty table): off until there is a series. */
+static void
+update_export_buttons (BtlCompressPage *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_png_button), self->n_series > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_svg_button), self->n_series > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_csv_button), self->n_series > 0);
+}
+
 static void
 apply_rd (BtlCompressPage         *self,
           const BtlCompressResult *res)
@@ -280,6 +290,7 @@ apply_rd (BtlCompressPage         *self,
   btl_rd_chart_clear (self->rd_chart);
   btl_rd_chart_set_metric_label (self->rd_chart, ssim ? _("SSIM") : _("PSNR (dB)"));
   self->n_series = 0;
+  update_export_buttons (self);
   if (res->rd == NULL)
     return;
   for (guint s = 0; s < G_N_ELEMENTS (series_ids); s++)
@@ -303,6 +314,7 @@ apply_rd (BtlCompressPage         *self,
                                (double *) value->data, (int) bpp->len);
       self->n_series++;
     }
+  update_export_buttons (self);
   if (cmp != NULL && cmp->rows[BTL_COMPARE_AUTOENCODER].available)
     {
       const BtlCompareRow *row = &cmp->rows[BTL_COMPARE_AUTOENCODER];
