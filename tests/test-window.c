@@ -165,6 +165,8 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_false (action_enabled (f, "step"));
   g_assert_false (action_enabled (f, "stop"));
   g_assert_false (action_enabled (f, "save"));
+  /* No Difference before any model (nothing to compare). */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "show_difference"))));
   /* No empty progress bar before any model: the status line has its room. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "progress"))));
   /* No curve to export yet (it exported the placeholder text). */
@@ -325,6 +327,7 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "stop"));
   g_assert_true (action_enabled (f, "pause"));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "progress"))));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "show_difference"))));
 
   /* Plot points and at least two grid refreshes from snapshots. */
   g_assert_true (spin_until (steps_at_least, &s, TIMEOUT_MS));

@@ -65,6 +65,8 @@ _btl_train_page_update_run_actions (BtlTrainPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->more_epochs), show);
   gtk_widget_set_visible (GTK_WIDGET (self->continue_button), show);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), !idle);
+  /* No reconstructions before a model: Difference would change nothing. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->show_difference), self->worker != NULL);
 }
 
 void
