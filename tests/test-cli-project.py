@@ -162,6 +162,9 @@ def ctrl_c_mid_epoch_then_continue():
             proc.kill()
     check_exit(proc.returncode, 130, out, err, "train --project interrupted")
     check("--continue" in err, f"stderr does not say how to go on: {err!r}")
+    last = json_lines(out, "interrupted train --json")[-1]
+    check(last["type"] == "interrupted" and last["project"] == proj and last["step"] > 0,
+          f"no 'interrupted' object last: {last}")
     rc, out, err = run("info", proj, "--json")
     check_exit(rc, 0, out, err, "info on the interrupted project")
     info = json.loads(out)

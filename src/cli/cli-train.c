@@ -714,6 +714,22 @@ cli_train (int    argc,
         }
       if (st.log != NULL)
         write_log (log_path, st.log, NULL);
+      if (json)
+        {
+          /* What a script needs to go on: where it stopped, what was saved. */
+          CliJson j;
+
+          cli_json_begin (&j);
+          cli_json_add_string (&j, "type", "interrupted");
+          cli_json_add_int (&j, "step", st.last_step);
+          cli_json_add_int (&j, "epochs", info.epochs_trained);
+          cli_json_add_int (&j, "best_epoch", st.best_epoch >= 0 ? st.best_epoch + 1 : -1);
+          cli_json_add_string (&j, "out", out);
+          cli_json_add_string (&j, "project", project_path);
+          cli_json_add_string (&j, "continued_from", continue_path);
+          cli_json_add_string (&j, "log", log_path);
+          cli_json_print (&j);
+        }
       fflush (stdout);
       if (project_path != NULL)
         fprintf (stderr, _("bottleneck-cli train: interrupted at step %lld; the project %s "
