@@ -654,6 +654,9 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
     g_autofree char *status = g_strdup (btl_train_page_get_status (f->page));
 
     g_assert_null (btl_train_page_get_message (f->page));
+    /* As a project made on 32×32 colour tiles sets it, before its data set
+     * (here the empty folder) is loaded. */
+    btl_config_panel_set_input_shape (f->panel, 3, 32, 32);
     btl_window_load_dataset (f->window, dir);
     g_assert_cmpstr (btl_train_page_get_status (f->page), !=, status);
     g_assert_true (spin_until (has_message, f, TIMEOUT_MS));

@@ -201,7 +201,16 @@ load_done (GObject      *object,
           btl_train_page_set_status (self->train_page, _("No data set: choose one from the data set menu"));
         }
       else
-        btl_train_page_set_status (self->train_page, self->status_before_load);
+        {
+          btl_train_page_set_status (self->train_page, self->status_before_load);
+          /* A project opened for that data set has set the sidebar to its
+           * input (3×32×32 tiles): Train then said the model does not fit
+           * the data in use. The sidebar follows the data in use again. */
+          if (self->train_data != NULL)
+            btl_config_panel_set_input_shape (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)),
+                                              self->train_data->channels, self->train_data->height,
+                                              self->train_data->width);
+        }
     }
   else
     {
