@@ -220,6 +220,19 @@ check_mnemonic_names (GtkWidget *widget)
                                                        GTK_ACCESSIBLE_RELATION_LABELLED_BY));
       n++;
     }
+  else if (GTK_IS_NOTEBOOK (widget))
+    {
+      /* Each tab is named like its label, not "Tab". */
+      for (int i = 0; i < gtk_notebook_get_n_pages (GTK_NOTEBOOK (widget)); i++)
+        {
+          GtkWidget *label = gtk_notebook_get_tab_label (GTK_NOTEBOOK (widget),
+                                                         gtk_notebook_get_nth_page (GTK_NOTEBOOK (widget), i));
+
+          gtk_test_accessible_assert_property (gtk_widget_get_parent (label), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                               gtk_label_get_text (GTK_LABEL (label)));
+          n++;
+        }
+    }
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
     n += check_mnemonic_names (c);
   return n;

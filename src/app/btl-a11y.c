@@ -80,6 +80,24 @@ fix_name (GtkWidget *widget)
     }
 }
 
+/* GTK 4.8 names every notebook tab "Tab" (the Latent page's Interpolation
+ * and Traversal): the widget around each tab label gets that label. */
+static void
+name_notebook_tabs (GtkNotebook *notebook)
+{
+  int n = gtk_notebook_get_n_pages (notebook);
+
+  for (int i = 0; i < n; i++)
+    {
+      GtkWidget *label = gtk_notebook_get_tab_label (notebook, gtk_notebook_get_nth_page (notebook, i));
+      GtkWidget *tab = label != NULL ? gtk_widget_get_parent (label) : NULL;
+
+      if (tab != NULL && GTK_IS_LABEL (label))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (tab), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        gtk_label_get_text (GTK_LABEL (label)), -1);
+    }
+}
+
 static void
 on_label_changed (GtkWidget  *widget,
                   GParamSpec *pspec,
@@ -102,6 +120,8 @@ btl_a11y_fix_mnemonic_names (GtkWidget *root)
     }
   else if (GTK_IS_DROP_DOWN (root))
     name_drop_down_button (root);
+  else if (GTK_IS_NOTEBOOK (root))
+    name_notebook_tabs (GTK_NOTEBOOK (root));
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
