@@ -135,6 +135,68 @@ test_determinism (void)
   g_free (x);
 }
 
+/* A trainer zeroes its optimizer state on first use, not when made (a
+ * window makes trainers on its main thread): from heap memory full of
+ * junk, a fresh trainer's state exports as zeros (two fresh trainers export
+ * the same bytes), and a trainer that took that state trains exactly as one
+ * that never saw it. */
+static void
+test_fresh_state (void)
+{
+  float *x = make_data (N_SAMPLES);
+  float a[20], c[20];
+  NnConfig cfg;
+  NnModel *mb, *mc, *md;
+  NnTrainer *tb, *tc, *td;
+  NnError err = { 0 };
+  size_t size;
+  guint8 *sb, *sd;
+
+  for (int i = 0; i < 256; i++)
+    {
+      void *junk = g_malloc (4096);
+
+      memset (junk, 0xFF, 4096);
+      g_free (junk);
+    }
+  small_config (&cfg);
+  collect_losses (&cfg, x, a, 20);
+  g_assert_true (isfinite (a[19]) && a[19] < a[0]);
+
+  mb = new_model (&cfg);
+  tb = new_trainer (mb, x, N_SAMPLES);
+  md = new_model (&cfg);
+  td = new_trainer (md, x, N_SAMPLES);
+  size = nn_trainer_export_state (tb, NULL, 0);
+  g_assert_cmpuint (size, >, 0);
+  g_assert_cmpuint (nn_trainer_export_state (td, NULL, 0), ==, size);
+  sb = g_malloc (size);
+  sd = g_malloc (size);
+  nn_trainer_export_state (tb, sb, size);
+  nn_trainer_export_state (td, sd, size);
+  g_assert_true (memcmp (sb, sd, size) == 0);
+
+  mc = new_model (&cfg);
+  tc = new_trainer (mc, x, N_SAMPLES);
+  g_assert_cmpint (nn_trainer_import_state (tc, sb, size, &err), ==, NN_OK);
+  for (int i = 0; i < 20; i++)
+    {
+      g_assert_cmpint (nn_trainer_step (tc, &err), ==, NN_OK);
+      c[i] = nn_trainer_eval_loss (tc, x, 32);
+    }
+  g_assert_true (memcmp (a, c, sizeof a) == 0);
+
+  g_free (sb);
+  g_free (sd);
+  nn_trainer_free (tb);
+  nn_trainer_free (tc);
+  nn_trainer_free (td);
+  nn_model_free (mb);
+  nn_model_free (mc);
+  nn_model_free (md);
+  g_free (x);
+}
+
 /* ---------------------------------------------------------------- no allocation */
 
 static void
@@ -805,6 +867,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/trainer/determinism", test_determinism);
+  g_test_add_func ("/nn/trainer/fresh-state", test_fresh_state);
   g_test_add_func ("/nn/trainer/no-alloc", test_no_alloc);
   g_test_add_func ("/nn/trainer/cancel", test_cancel);
   g_test_add_func ("/nn/trainer/diverge", test_diverge);

@@ -31,6 +31,10 @@ void    *nn_calloc (size_t n, size_t size);
 void     nn_free (void *p);
 /* n zeroed floats, 64-byte aligned (full cache lines for the fused loops). */
 float   *nn_alloc_floats (size_t n);
+/* The same, not zeroed: for buffers another thread zeroes before use (the
+ * first write to fresh pages costs ~50 ms for a trainer's optimizer state on
+ * a VM, which the thread creating it must not pay when it is a window's). */
+float   *nn_alloc_floats_uninit (size_t n);
 
 /* ---------------------------------------------------------------- rng */
 

@@ -77,6 +77,11 @@ struct NnTrainer
   int           want_extra;       /* -1 = no request */
   atomic_bool   cancel;
 
+  /* grads, m, v, backup and best are allocated without zeroing (a window
+   * creates trainers on its main thread); the first user zeroes them */
+  mtx_t         zero_lock;
+  atomic_bool   zeroed;
+
   /* snapshots */
   mtx_t         snap_lock;
   NnSnapshot   *latest;
@@ -91,6 +96,30 @@ now_s (void)
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Zeroes the buffers trainer_new left as they came (see NnTrainer), once,
+ * on the first thread that needs them: they are logically zero from the
+ * start, so a const trainer may do it too. */
+static void
+ensure_zeroed (const NnTrainer *ctr)
+{
+  NnTrainer *tr = (NnTrainer *) ctr;
+  size_t bytes = tr->model->n_params * sizeof (float);
+
+  if (atomic_load (&tr->zeroed))
+    return;
+  mtx_lock (&tr->zero_lock);
+  if (!atomic_load (&tr->zeroed))
+    {
+      memset (tr->grads, 0, bytes);
+      memset (tr->m, 0, bytes);
+      memset (tr->v, 0, bytes);
+      memset (tr->backup, 0, bytes);
+      memset (tr->best, 0, bytes);
+      atomic_store (&tr->zeroed, true);
+    }
+  mtx_unlock (&tr->zero_lock);
 }
 
 /* Fisher–Yates with the given stream. */
@@ -165,6 +194,8 @@ trainer_new (NnModel     *model,
   mtx_init (&tr->lock, mtx_plain);
   cnd_init (&tr->wake);
   mtx_init (&tr->snap_lock, mtx_plain);
+  mtx_init (&tr->zero_lock, mtx_plain);
+  atomic_init (&tr->zeroed, false);
   tr->want_lr = tr->want_noise = tr->want_beta = NAN;
   tr->want_extra = -1;
   atomic_init (&tr->cancel, false);
@@ -172,11 +203,11 @@ trainer_new (NnModel     *model,
 
   np = model->n_params;
   tr->order = nn_malloc ((size_t) n * sizeof (int));
-  tr->grads = nn_alloc_floats (np);
-  tr->m = nn_alloc_floats (np);
-  tr->v = nn_alloc_floats (np);
-  tr->backup = nn_alloc_floats (np);
-  tr->best = nn_alloc_floats (np);
+  tr->grads = nn_alloc_floats_uninit (np);
+  tr->m = nn_alloc_floats_uninit (np);
+  tr->v = nn_alloc_floats_uninit (np);
+  tr->backup = nn_alloc_floats_uninit (np);
+  tr->best = nn_alloc_floats_uninit (np);
   tr->stats_backup = nn_alloc_floats (model->n_stats);
   tr->best_stats = nn_alloc_floats (model->n_stats);
   tr->xb = nn_alloc_floats ((size_t) tr->batch * model->input_dim);
@@ -267,6 +298,7 @@ nn_trainer_free (NnTrainer *tr)
   mtx_destroy (&tr->lock);
   cnd_destroy (&tr->wake);
   mtx_destroy (&tr->snap_lock);
+  mtx_destroy (&tr->zero_lock);
   nn_free (tr);
 }
 
@@ -776,6 +808,7 @@ nn_trainer_step (NnTrainer *tr,
 {
   if (tr == NULL)
     return nn_error_set (err, NN_ERR_INVALID, "trainer is NULL");
+  ensure_zeroed (tr);
   return step_internal (tr, NULL, NULL, err);
 }
 
@@ -793,6 +826,7 @@ nn_trainer_run (NnTrainer     *tr,
     return nn_error_set (err, NN_ERR_INVALID, "trainer is NULL");
 
   nn_set_threads (tr->model->cfg.threads);
+  ensure_zeroed (tr);
   mtx_lock (&tr->lock);
   tr->running = true;
   tr->target_epoch = tr->epoch + (tr->want_extra >= 0 ? tr->want_extra : tr->model->cfg.epochs);
@@ -986,6 +1020,7 @@ nn_trainer_export_state (const NnTrainer *tr,
   size_t need, i;
   int k, w;
 
+  ensure_zeroed (tr);
   /* The best weights are usually the last epoch's, still in the model. */
   if (!tr->have_best)
     best_kind = 0;
@@ -1226,6 +1261,7 @@ nn_trainer_import_state (NnTrainer  *tr,
   st = state_check (buf, size, &sv, err);
   if (st != NN_OK)
     return st;
+  ensure_zeroed (tr);
 
   np = tr->model->n_params;
   if (sv.info.n_params != np || sv.info.n_stats != tr->model->n_stats)

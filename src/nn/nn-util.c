@@ -107,22 +107,36 @@ nn_free (void *p)
   free (p);
 }
 
+/* aligned_alloc wants a multiple of the alignment; 0 when n is too large. */
+static size_t
+float_bytes (size_t n)
+{
+  size_t bytes;
+
+  if (n > (SIZE_MAX - 64) / sizeof (float))
+    return 0;
+  bytes = (n * sizeof (float) + 63) & ~(size_t) 63;
+  return bytes == 0 ? 64 : bytes;
+}
+
+float *
+nn_alloc_floats_uninit (size_t n)
+{
+  size_t bytes = float_bytes (n);
+
+  if (bytes == 0)
+    return NULL;
+  atomic_fetch_add_explicit (&alloc_count, 1, memory_order_relaxed);
+  return aligned_alloc (64, bytes);
+}
+
 float *
 nn_alloc_floats (size_t n)
 {
-  size_t bytes;
-  float *p;
+  float *p = nn_alloc_floats_uninit (n);
 
-  if (n > (SIZE_MAX - 64) / sizeof (float))
-    return NULL;
-  /* aligned_alloc wants a multiple of the alignment. */
-  bytes = (n * sizeof (float) + 63) & ~(size_t) 63;
-  if (bytes == 0)
-    bytes = 64;
-  atomic_fetch_add_explicit (&alloc_count, 1, memory_order_relaxed);
-  p = aligned_alloc (64, bytes);
   if (p != NULL)
-    memset (p, 0, bytes);
+    memset (p, 0, float_bytes (n));
   return p;
 }
 
