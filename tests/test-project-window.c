@@ -29,6 +29,7 @@
 #include "btl-loss-plot.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
+#include "btl-window-private.h"
 #include "ui-test-util.h"
 
 #define TIMEOUT_MS 60000
@@ -322,6 +323,10 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
     }
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "tiny-run — Bottleneck");
+  /* The subtitle is cut at the default width: the tooltip has it whole. */
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (f->window->title_box),
+                                   gtk_label_get_text (f->window->subtitle_label)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (f->window->title_box), "seed "));
 
   saved_history = history_bytes (f->page);
   saved_config = panel_config_text (f->panel);

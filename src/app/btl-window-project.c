@@ -75,7 +75,14 @@ _btl_window_update_title (BtlWindow *self)
   if (p->blas_core != NULL)
     g_string_append_printf (sub, " · %s", p->blas_core);
   gtk_label_set_text (self->subtitle_label, sub->str);
-  gtk_widget_set_tooltip_text (self->title_box, p->blas_config);
+  /* The subtitle is cut at the default window width ("seed 1 · 1 thr…"):
+   * the tooltip gives it whole, then the BLAS build. */
+  {
+    g_autofree char *tip = p->blas_config != NULL ? g_strdup_printf ("%s\n%s", sub->str, p->blas_config)
+                                                  : g_strdup (sub->str);
+
+    gtk_widget_set_tooltip_text (self->title_box, tip);
+  }
   gtk_widget_set_visible (self->title_box, TRUE);
 
   /* Translators: the window title, e.g. "my-run — Bottleneck" */
