@@ -406,6 +406,10 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "save"));
   g_assert_null (btl_train_page_get_message (f->page));
 
+  /* Between runs the status line's tooltip has it whole (it can be cut). */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "status_label"))),
+                   ==, btl_train_page_get_status (f->page));
+
   /* Continue the same model for one more epoch: the history grows on. */
   {
     g_autoptr(GError) error = NULL;

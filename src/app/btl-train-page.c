@@ -99,6 +99,18 @@ _btl_train_page_emit_snapshot (BtlTrainPage *self,
 
 /* ------------------------------------------------------------ template callbacks */
 
+/* Between runs the status line can be cut ("Finished 5 epochs in…" at the
+ * 1024 px minimum window): its tooltip gives it whole. Not while training,
+ * when it changes four times a second (a re-run's verdict sets its own
+ * tooltip after its text). */
+static void
+on_status_text_changed (BtlTrainPage *self)
+{
+  if (self->state == BTL_TRAIN_STATE_IDLE)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
+                                 gtk_inscription_get_text (self->status_label));
+}
+
 static void
 on_config_changed (BtlTrainPage *self)
 {
@@ -342,6 +354,8 @@ btl_train_page_init (BtlTrainPage *self)
   g_object_bind_property (self->show_difference, "active", self->grid, "show-difference",
                           G_BINDING_SYNC_CREATE);
 
+  g_signal_connect_swapped (self->status_label, "notify::text",
+                            G_CALLBACK (on_status_text_changed), self);
   gtk_inscription_set_text (self->status_label, _("Loading the data set…"));
   _btl_train_page_update_run_actions (self);
   _btl_train_page_update_psnr_label (self);
