@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -996,6 +997,21 @@ test_load_errors (void)
   /* missing */
   g_assert_null (btl_tiles_load_image (path, 0, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  g_assert_null (btl_codec_read_file (path, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  /* a FIFO as .btlz: refused at once, not waiting for a writer; a folder */
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_assert_null (btl_codec_read_file (path, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+  g_assert_null (btl_tiles_load_image (path, 0, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+  g_unlink (path);
+  g_assert_null (btl_codec_read_file (g_get_tmp_dir (), &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
 }
 
 /* Pictures in the formats' odd corners (tests/images/odd-*, 8×6: left half

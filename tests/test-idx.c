@@ -2,6 +2,7 @@
  * every kind of damage we can think of, and the real Fashion-MNIST. */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "btl-dataset.h"
@@ -404,6 +405,15 @@ test_missing (Fixture       *f,
   expect_error (empty, NULL, BTL_ERROR, BTL_ERROR_CORRUPT, empty);
   expect_error (ip, empty, BTL_ERROR, BTL_ERROR_CORRUPT, empty);
   expect_error (f->dir, NULL, G_FILE_ERROR, G_FILE_ERROR_INVAL, f->dir);
+
+  /* A FIFO: refused at once (the open used to wait for a writer). */
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo", NULL);
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    expect_error (fifo, NULL, G_FILE_ERROR, G_FILE_ERROR_INVAL, fifo);
+    expect_error (ip, fifo, G_FILE_ERROR, G_FILE_ERROR_INVAL, fifo);
+  }
 }
 
 /* A folder in MNIST layout, with both spellings and mixed compression. */

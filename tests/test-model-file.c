@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -347,7 +348,20 @@ test_wrong_magic (Fixture       *f,
   g_clear_error (&error);
 
   g_assert_null (btl_model_file_load (f->dir, NULL, NULL, &error));
-  g_assert_nonnull (error);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+
+  /* A FIFO is refused at once (opening it to read used to wait, forever,
+   * for a writer: the window or the CLI hung). */
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo.btl", NULL);
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_null (btl_model_file_load (fifo, NULL, NULL, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    g_assert_nonnull (strstr (error->message, "fifo.btl: not a regular file"));
+  }
 }
 
 /* ---- hand-built files: header, chunks, END, CRC — all consistent. */

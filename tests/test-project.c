@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "btl-error.h"
@@ -540,6 +541,21 @@ test_atomic_and_io (Fixture       *f,
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_clear_error (&error);
   g_assert_false (btl_project_file_sniff (missing));
+
+  /* A FIFO or a folder: refused at once, the FIFO without waiting for a writer. */
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo.btlproj", NULL);
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_false (btl_project_file_sniff (fifo));
+    g_assert_null (btl_project_load (fifo, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    g_clear_error (&error);
+    g_assert_null (btl_project_load (f->dir, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    g_clear_error (&error);
+    g_assert_cmpint (g_remove (fifo), ==, 0);
+  }
 
   /* A failed save leaves the existing file alone. */
   f->project->n_params--;

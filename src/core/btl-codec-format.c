@@ -62,6 +62,7 @@
 #include <zlib.h>
 
 #include "btl-error.h"
+#include "btl-mapped-file.h"
 #include "btl-tiles.h"
 
 /* Cap on the decoded code bytes (n_tiles · d · 1 or 2). */
@@ -591,15 +592,11 @@ btl_codec_read_file (const char  *path,
                      GError     **error)
 {
   g_autoptr (GMappedFile) mapped = NULL;
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *name = g_filename_display_name (path);
 
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  mapped = btl_mapped_file_new (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, "%s", local_error->message);
-      return NULL;
-    }
+    return NULL;
   if ((gint64) g_mapped_file_get_length (mapped) > BTL_CODEC_MAX_FILE_BYTES)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,

@@ -151,7 +151,8 @@ idx_reader_open (IdxReader   *r,
   r->path = path;
   r->display = g_filename_display_name (path);
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* O_NONBLOCK: a FIFO must not block the open (fstat refuses it next). */
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
   if (fd < 0)
     {
       int saved = errno;

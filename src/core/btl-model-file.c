@@ -47,6 +47,7 @@
 
 #include "btl-chunk-file.h"
 #include "btl-error.h"
+#include "btl-mapped-file.h"
 #include "btl-model-info-private.h"
 
 #define MAGIC        "BTLMODEL"
@@ -522,8 +523,9 @@ btl_model_file_load (const char    *path,
   if (info_out != NULL)
     btl_model_info_init (info_out);
 
-  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
-  mapped = g_mapped_file_new (path, FALSE, error);
+  /* Mapped, not read: a hostile multi-gigabyte file costs no memory.
+   * Only a regular file: a FIFO would block the open. */
+  mapped = btl_mapped_file_new (path, error);
   if (mapped == NULL)
     return NULL;
 

@@ -45,12 +45,17 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "btl-blas.h"
 #include "btl-chunk-file.h"
 #include "btl-error.h"
+#include "btl-mapped-file.h"
 #include "nn-blas.h"
 
 #define MAGIC        "BTLPROJF"
@@ -613,8 +618,9 @@ btl_project_load (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* Mapped, not read: a hostile multi-gigabyte file costs no memory. */
-  mapped = g_mapped_file_new (path, FALSE, error);
+  /* Mapped, not read: a hostile multi-gigabyte file costs no memory.
+   * Only a regular file: a FIFO would block the open. */
+  mapped = btl_mapped_file_new (path, error);
   if (mapped == NULL)
     return NULL;
 
@@ -626,18 +632,21 @@ btl_project_load (const char  *path,
 gboolean
 btl_project_file_sniff (const char *path)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) in = NULL;
   char head[MAGIC_LEN];
-  gsize got = 0;
+  GStatBuf st;
+  gboolean is_project;
+  int fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  file = g_file_new_for_path (path);
-  in = g_file_read (file, NULL, NULL);
-  if (in == NULL)
+  /* O_NONBLOCK and regular files only: sniffing a FIFO must not wait for
+   * a writer (the CLI's info hung there). */
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0)
     return FALSE;
-  if (!g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &got, NULL, NULL))
-    return FALSE;
-  return got == MAGIC_LEN && memcmp (head, MAGIC, MAGIC_LEN) == 0;
+  is_project = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
+               && read (fd, head, sizeof head) == (gssize) sizeof head
+               && memcmp (head, MAGIC, MAGIC_LEN) == 0;
+  close (fd);
+  return is_project;
 }

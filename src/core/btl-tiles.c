@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "btl-error.h"
 #include "btl-image.h"
@@ -79,6 +80,12 @@ btl_tiles_load_image (const char  *path,
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    _("%s: %s"), name, g_strerror (saved));
+      return NULL;
+    }
+  /* A FIFO or device would block or never end (and reports size 0). */
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("%s: not a regular file"), name);
       return NULL;
     }
   if (st.st_size == 0)
