@@ -305,6 +305,10 @@ cli_file_has_magic (const char *path,
   gboolean same;
 
   g_return_val_if_fail (len <= sizeof head, FALSE);
+  /* Not a FIFO: fopen would wait for a writer (the reader that follows
+   * says what is wrong with anything that is not a regular file). */
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return FALSE;
   f = fopen (path, "rb");
   if (f == NULL)
     return FALSE;
