@@ -140,6 +140,30 @@ make_layout (BtlCanvas  *canvas,
 }
 
 void
+btl_canvas_placeholder (BtlCanvas  *canvas,
+                        const char *text)
+{
+  cairo_t *cr = btl_canvas_cairo (canvas);
+  PangoLayout *layout = make_layout (canvas, text, 1.0, FALSE);
+  GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
+  PangoRectangle logical;
+
+  /* Centred lines within the canvas less a margin, broken between words
+   * (or anywhere, in Chinese): one line in a 400 px map was cut on both
+   * sides ("latent map appears here once a model is trai"). */
+  pango_layout_set_width (layout, (int) MAX (1, canvas->width - 24) * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_get_extents (layout, NULL, &logical);
+  cairo_save (cr);
+  gdk_cairo_set_source_rgba (cr, &faint);
+  cairo_move_to (cr, 12, round ((canvas->height - logical.height / (double) PANGO_SCALE) / 2));
+  pango_cairo_show_layout (cr, layout);
+  cairo_restore (cr);
+  g_object_unref (layout);
+}
+
+void
 btl_canvas_text_size (BtlCanvas  *canvas,
                       const char *text,
                       double      size_scale,

@@ -80,6 +80,9 @@ void      btl_canvas_text_vertical (BtlCanvas         *canvas,
                                     const char        *text,
                                     double             size_scale,
                                     const GdkRGBA     *color);
+/* A chart's "nothing yet" text: centred, faint, broken into lines to fit. */
+void      btl_canvas_placeholder   (BtlCanvas         *canvas,
+                                    const char        *text);
 void      btl_canvas_text_size     (BtlCanvas         *canvas,
                                     const char        *text,
                                     double             size_scale,

@@ -169,10 +169,7 @@ draw_histogram (GtkWidget *widget,
 
   if (self->n_bins == 0)
     {
-      GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
-
-      btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                       _("No errors to show yet"), 0.5, 0.5, 1.0, FALSE, &faint);
+      btl_canvas_placeholder (canvas, _("No errors to show yet"));
       return;
     }
 

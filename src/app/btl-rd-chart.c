@@ -105,11 +105,7 @@ draw_chart (GtkWidget *widget,
     }
   if (!isfinite (xlo))
     {
-      GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
-
-      btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                       _("Compress an image to see the rate–distortion curves"),
-                       0.5, 0.5, 1.0, FALSE, &faint);
+      btl_canvas_placeholder (canvas, _("Compress an image to see the rate–distortion curves"));
       return;
     }
 

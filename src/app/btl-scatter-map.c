@@ -162,11 +162,7 @@ draw_map (GtkWidget *widget,
 
   if (self->n == 0)
     {
-      GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
-
-      btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                       _("The latent map appears here once a model is trained"),
-                       0.5, 0.5, 1.0, FALSE, &faint);
+      btl_canvas_placeholder (canvas, _("The latent map appears here once a model is trained"));
       return;
     }
 
