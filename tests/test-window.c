@@ -426,6 +426,13 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
     g_assert_cmpuint (btl_loss_history_get_n_epochs (history), >=, 1);
     g_assert_cmpint (btl_loss_history_get_best_epoch (history), >=, 0);
   }
+
+  /* Fashion-MNIST chosen again from the data set menu: nothing to load,
+   * and the model trained on it stays (loading dropped it). */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "dataset-default", NULL);
+  g_assert_true (btl_train_page_has_model (f->page));
+  g_assert_true (action_enabled (f, "save"));
+  g_assert_true (action_enabled (f, "dataset-default"));
 }
 
 static gboolean

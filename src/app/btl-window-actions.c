@@ -173,6 +173,15 @@ save_chosen (BtlWindow  *self,
     }
 }
 
+/* Choosing the data set in use again would load it again, and loading a
+ * data set drops the model trained on it: nothing to do instead. */
+static gboolean
+is_dataset_in_use (BtlWindow  *self,
+                   const char *spec)
+{
+  return self->dataset_loaded && !self->loading && g_strcmp0 (self->dataset_spec, spec) == 0;
+}
+
 static void
 folder_chosen (BtlWindow  *self,
                GFile      *file,
@@ -180,7 +189,7 @@ folder_chosen (BtlWindow  *self,
 {
   g_autofree char *path = g_file_get_path (file);
 
-  if (path != NULL)
+  if (path != NULL && !is_dataset_in_use (self, path))
     btl_window_load_dataset (self, path);
 }
 
@@ -287,7 +296,8 @@ dataset_default_action (GSimpleAction *action,
                         GVariant      *param,
                         gpointer       user_data)
 {
-  btl_window_load_dataset (user_data, "fashion-mnist");
+  if (!is_dataset_in_use (user_data, "fashion-mnist"))
+    btl_window_load_dataset (user_data, "fashion-mnist");
 }
 
 static void
