@@ -193,6 +193,19 @@ check_mnemonic_names (GtkWidget *widget)
 {
   guint n = 0;
 
+  /* A widget named by a label (mnemonic-widget) and by a label property
+   * of its own is read with both ("Picture colours Picture colours"). */
+  if (!GTK_IS_BUTTON (widget) && !GTK_IS_CHECK_BUTTON (widget))
+    {
+      GList *labels = gtk_widget_list_mnemonic_labels (widget);
+
+      if (labels != NULL && gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
+                                                              GTK_ACCESSIBLE_PROPERTY_LABEL))
+        g_error ("%s (labelled “%s”) also has a label property", G_OBJECT_TYPE_NAME (widget),
+                 gtk_label_get_text (labels->data));
+      g_list_free (labels);
+    }
+
   if (GTK_IS_BUTTON (widget) && gtk_button_get_use_underline (GTK_BUTTON (widget))
       && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
     {
