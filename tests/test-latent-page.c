@@ -20,30 +20,9 @@
 #include "btl-latent.h"
 #include "btl-model-file.h"
 #include "btl-tile-sheet.h"
+#include "ui-test-util.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static gboolean
-flag_true (gpointer p)
-{
-  *(gboolean *) p = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-spin_until (gboolean (*cond) (gpointer),
-            gpointer  data,
-            guint     ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (ms, flag_true, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return !timed_out;
-}
 
 static gboolean
 is_mapped (gpointer w)
@@ -243,6 +222,11 @@ test_latent_page (void)
       g_assert_nonnull (slider);
       g_assert_cmpfloat_with_epsilon (gtk_range_get_value (slider), space->codes[d], 1e-4);
     }
+
+  /* The wheel scrolls the slider list until a slider is chosen (scrolling
+   * the list moved the sliders under the pointer): a capture-phase scroll
+   * controller before the slider's own. */
+  g_assert_true (has_capture_scroll (GTK_WIDGET (btl_latent_page_get_slider (page, 0))));
 
   /* Moving a slider decodes a different image, and quickly. */
   memcpy (before, btl_latent_page_get_decoded (page), 784 * sizeof (float));

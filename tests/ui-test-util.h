@@ -35,3 +35,23 @@ spin_for (guint ms)
   while (!done)
     g_main_context_iteration (NULL, TRUE);
 }
+
+/* Whether widget has a scroll controller in the capture phase (btl-wheel.c:
+ * the wheel scrolls the list before a value control takes it). */
+static inline gboolean
+has_capture_scroll (GtkWidget *widget)
+{
+  GListModel *controllers = gtk_widget_observe_controllers (widget);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      GtkEventController *c = g_list_model_get_item (controllers, i);
+
+      found |= GTK_IS_EVENT_CONTROLLER_SCROLL (c)
+               && gtk_event_controller_get_propagation_phase (c) == GTK_PHASE_CAPTURE;
+      g_object_unref (c);
+    }
+  g_object_unref (controllers);
+  return found;
+}

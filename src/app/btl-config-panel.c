@@ -9,10 +9,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
 #include <string.h>
 
 #include "btl-config-panel.h"
+#include "btl-wheel.h"
 
 struct _BtlConfigPanel
 {
@@ -459,34 +459,8 @@ on_folder_option_changed (BtlConfigPanel *self)
   self->folder_timeout_id = g_timeout_add (300, folder_options_timeout_cb, self);
 }
 
-/* The sidebar scrolls, and a wheel turned over a spin button changed its
- * value instead: scrolling down past Epochs took it from 5 to 4 without a
- * word. A spin button without the focus passes the wheel to the sidebar;
- * once clicked (focused) it takes it as GTK means. */
-static gboolean
-on_spin_scroll (GtkEventControllerScroll *controller,
-                double                    dx,
-                double                    dy,
-                BtlConfigPanel           *self)
-{
-  GtkWidget *spin = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
-  GtkWidget *scrolled;
-  GtkAdjustment *adj;
-  double step;
-
-  if (gtk_widget_has_focus (spin) || gtk_widget_get_state_flags (spin) & GTK_STATE_FLAG_FOCUS_WITHIN)
-    return FALSE;
-  scrolled = gtk_widget_get_ancestor (spin, GTK_TYPE_SCROLLED_WINDOW);
-  if (scrolled == NULL)
-    return TRUE;
-  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  /* As GtkScrolledWindow steps for a wheel; smooth deltas are pixels. */
-  step = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL
-         ? pow (gtk_adjustment_get_page_size (adj), 2.0 / 3.0) : 1.0;
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + dy * step);
-  return TRUE;
-}
-
+/* The sidebar is taller than the window: scrolling it must not change
+ * the spin buttons passing under the pointer (see btl-wheel.c). */
 static void
 stop_wheel_on_spins (BtlConfigPanel *self,
                      GtkWidget      *widget)
@@ -494,14 +468,7 @@ stop_wheel_on_spins (BtlConfigPanel *self,
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
     {
       if (GTK_IS_SPIN_BUTTON (c))
-        {
-          GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-
-          /* Capture: before the spin button's own wheel handler. */
-          gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
-          g_signal_connect (scroll, "scroll", G_CALLBACK (on_spin_scroll), self);
-          gtk_widget_add_controller (c, scroll);
-        }
+        btl_wheel_scrolls_list (c);
       else
         stop_wheel_on_spins (self, c);
     }

@@ -13,6 +13,7 @@
 
 #include "btl-error.h"
 #include "btl-latent-page-private.h"
+#include "btl-wheel.h"
 
 /* The decoded image is drawn at about this many pixels across. */
 #define DECODED_SIZE 224
@@ -293,6 +294,9 @@ btl_latent_page_rebuild_sliders (BtlLatentPage *self)
 
           gtk_widget_set_tooltip_text (scale, tip);
         }
+      /* Scrolling the list must not move the sliders passing under the
+       * pointer (see btl-wheel.c). */
+      btl_wheel_scrolls_list (scale);
       g_object_set_data (G_OBJECT (scale), "dim", GINT_TO_POINTER (d));
       g_signal_connect (scale, "value-changed", G_CALLBACK (on_slider_changed), self);
       gtk_grid_attach (self->slider_grid, label, 0, row, 1, 1);
