@@ -783,6 +783,49 @@ test_image_grid_refresh (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* With room kept for the reconstructions, the first ones fill the grid in:
+ * the originals stay where and as large as they were (only the caption and
+ * the bottom tiles are drawn again). */
+static void
+test_image_grid_reserve (void)
+{
+  const int n = 10, c = 1, h = 28, w = 28;
+  g_autofree float *orig = g_new (float, n * c * h * w);
+  g_autofree float *recon = g_new (float, n * c * h * w);
+  GtkWidget *grid = btl_image_grid_new ();
+  GtkWidget *window = show_in_window (grid, 640, 300);
+  g_autoptr(Shot) empty = NULL, filled = NULL;
+  guint white_before, white_after, draws;
+  int at_before, at_after;
+
+  for (int i = 0; i < n * c * h * w; i++)
+    {
+      orig[i] = 1.0f;
+      recon[i] = 0.5f;
+    }
+  btl_image_grid_set_reserve_bottom (BTL_IMAGE_GRID (grid), TRUE);
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, NULL, n, c, h, w);
+  wait_for_paint (window);
+  empty = render_widget (grid, "grid-reserve-empty");
+  draws = btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid));
+  g_assert_cmpuint (count_regions (empty, 0xFFFFFF, 0, 50, &white_before), ==, (guint) n);
+  g_assert_cmpuint (count_regions (empty, 0x808080, 1, 50, NULL), ==, 0);
+  at_before = btl_image_grid_index_at (BTL_IMAGE_GRID (grid), 40, 40);
+
+  btl_image_grid_set_images (BTL_IMAGE_GRID (grid), orig, recon, n, c, h, w);
+  wait_for_paint (window);
+  filled = render_widget (grid, "grid-reserve-filled");
+  g_assert_cmpuint (count_regions (filled, 0xFFFFFF, 0, 50, &white_after), ==, (guint) n);
+  g_assert_cmpuint (count_regions (filled, 0x808080, 1, 50, NULL), ==, (guint) n);
+  g_assert_cmpuint (white_after, ==, white_before);
+  at_after = btl_image_grid_index_at (BTL_IMAGE_GRID (grid), 40, 40);
+  g_assert_cmpint (at_after, ==, at_before);
+  /* The caption changed; the layout did not. */
+  g_assert_cmpuint (btl_image_grid_get_n_fixed_draws (BTL_IMAGE_GRID (grid)), ==, draws + 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 count_call (GObject *owner)
 {
@@ -1571,6 +1614,7 @@ main (int    argc,
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);
   g_test_add_func ("/widgets/image-grid-refresh", test_image_grid_refresh);
+  g_test_add_func ("/widgets/image-grid-reserve", test_image_grid_reserve);
   g_test_add_func ("/widgets/frame-budget", test_frame_budget);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);

@@ -35,6 +35,7 @@ struct _BtlImageGrid
   int               height;
   int               width;
   gboolean          show_difference;
+  gboolean          reserve_bottom;  /* lay out room for reconstructions before any */
   int               hover;
 
   /* The on-screen layout for (cached_width, cached_height, cached_font):
@@ -50,8 +51,9 @@ struct _BtlImageGrid
   GskRenderNode    *fixed_node;    /* caption, originals, labels */
   guint             fixed_serial;  /* layout_serial they were drawn for */
   GdkRGBA           fixed_ink;     /* the theme's ink they were drawn with */
-  GskRenderNode    *bottom_node;   /* reconstructions or error maps */
+  GskRenderNode    *bottom_node;   /* reconstructions, error maps or their empty places */
   guint             bottom_serial;
+  GdkRGBA           bottom_ink;
   guint             n_fixed_draws;
 };
 
@@ -235,6 +237,14 @@ n_labels (BtlImageGrid *self)
   return self->labels ? (int) MIN (g_strv_length (self->labels), (guint) self->n) : 0;
 }
 
+/* Tiles per image: the original, and under it its reconstruction (or the
+ * room kept for one). */
+static int
+cell_rows (BtlImageGrid *self)
+{
+  return self->recons != NULL || self->reserve_bottom ? 2 : 1;
+}
+
 /* A label as drawn: at most `lines` lines `room` wide, centred, broken
  * between words, "…" where it still does not fit. Sized as btl_canvas_text
  * sizes text. */
@@ -343,7 +353,7 @@ place_cells (BtlImageGrid *self,
              double        label_h,
              Layout       *l)
 {
-  int k = self->recons ? 2 : 1;
+  int k = cell_rows (self);
   double best = -1;
 
   l->label_h = label_h;
@@ -548,7 +558,7 @@ draw_labels (BtlImageGrid *self,
              const Layout *l)
 {
   GdkRGBA ink = btl_canvas_ink (canvas, 0.7);
-  int k = self->recons ? 2 : 1;
+  int k = cell_rows (self);
   cairo_t *cr = btl_canvas_cairo (canvas);
 
   for (int i = 0; i < n_labels (self); i++)
@@ -668,8 +678,9 @@ make_fixed_node (BtlImageGrid *self,
 
 /* One cairo node per row, each only as large as its band of tiles. */
 static GskRenderNode *
-make_bottom_node (BtlImageGrid *self,
-                  const Layout *l)
+make_bottom_node (BtlImageGrid  *self,
+                  const Layout  *l,
+                  const GdkRGBA *ink)
 {
   GtkSnapshot *snapshot = gtk_snapshot_new ();
 
@@ -686,7 +697,19 @@ make_bottom_node (BtlImageGrid *self,
       graphene_rect_init (&band, floor (x), floor (y),
                           ceil (right) - floor (x), ceil (y + l->tile_h) - floor (y));
       cr = gtk_snapshot_append_cairo (snapshot, &band);
-      draw_bottom_tiles (self, cr, l, row);
+      if (self->recons != NULL)
+        draw_bottom_tiles (self, cr, l, row);
+      else
+        {
+          /* Where the reconstructions will be, faintly. */
+          GdkRGBA faint = *ink;
+
+          faint.alpha *= 0.06;
+          gdk_cairo_set_source_rgba (cr, &faint);
+          for (int i = 0; i < n_in_row; i++)
+            cairo_rectangle (cr, x + i * l->pitch, y, l->cell_w, l->tile_h);
+          cairo_fill (cr);
+        }
       cairo_destroy (cr);
     }
   return gtk_snapshot_free_to_node (snapshot);
@@ -727,14 +750,16 @@ btl_image_grid_snapshot (GtkWidget   *widget,
   if (self->fixed_node != NULL)
     gtk_snapshot_append_node (snapshot, self->fixed_node);
 
-  if (self->recons != NULL)
+  if (cell_rows (self) == 2)
     {
-      if (self->bottom_node != NULL && self->bottom_serial != self->layout_serial)
+      if (self->bottom_node != NULL
+          && (self->bottom_serial != self->layout_serial || !gdk_rgba_equal (&ink, &self->bottom_ink)))
         g_clear_pointer (&self->bottom_node, gsk_render_node_unref);
       if (self->bottom_node == NULL)
         {
-          self->bottom_node = make_bottom_node (self, l);
+          self->bottom_node = make_bottom_node (self, l, &ink);
           self->bottom_serial = self->layout_serial;
+          self->bottom_ink = ink;
         }
       if (self->bottom_node != NULL)
         gtk_snapshot_append_node (snapshot, self->bottom_node);
@@ -1015,7 +1040,8 @@ btl_image_grid_set_images (BtlImageGrid *self,
    * while training) keep the layout: fitting the labels again took ~1 ms
    * of the window's frame each time. */
   same_shape = n == self->n && n > 0 && channels == self->channels && height == self->height
-               && width == self->width && (recons != NULL) == (self->recons != NULL);
+               && width == self->width
+               && (recons != NULL || self->reserve_bottom) == (cell_rows (self) == 2);
   /* ... and keep the originals' tiles and node: only the bottom row changes. */
   same_originals = same_shape && memcmp (originals, self->originals, n * dim * sizeof (float)) == 0;
   if (same_originals && self->tiles != NULL)
@@ -1023,6 +1049,9 @@ btl_image_grid_set_images (BtlImageGrid *self,
       for (int i = n; i < 3 * n; i++)
         g_clear_pointer (&self->tiles[i], cairo_surface_destroy);
       g_clear_pointer (&self->bottom_node, gsk_render_node_unref);
+      /* The caption says whether there are reconstructions. */
+      if ((recons != NULL) != (self->recons != NULL))
+        g_clear_pointer (&self->fixed_node, gsk_render_node_unref);
     }
   else
     {
@@ -1096,6 +1125,21 @@ btl_image_grid_set_show_difference (BtlImageGrid *self,
   clear_nodes (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_DIFFERENCE]);
+}
+
+void
+btl_image_grid_set_reserve_bottom (BtlImageGrid *self,
+                                   gboolean      reserve)
+{
+  g_return_if_fail (BTL_IS_IMAGE_GRID (self));
+
+  reserve = !!reserve;
+  if (self->reserve_bottom == reserve)
+    return;
+  self->reserve_bottom = reserve;
+  invalidate_layout (self);
+  clear_nodes (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 gboolean
@@ -1188,7 +1232,7 @@ btl_image_grid_export_png (BtlImageGrid  *self,
       int cols = MIN (self->n, 8), rows = (self->n + cols - 1) / cols;
 
       w = (int) (cols * (self->width * 3 + GAP) + GAP);
-      h = (int) (rows * ((self->recons ? 2 : 1) * self->height * 3 + 2 * GAP + 16) + 24);
+      h = (int) (rows * (cell_rows (self) * self->height * 3 + 2 * GAP + 16) + 24);
     }
   return btl_chart_export (GTK_WIDGET (self), draw_grid, path, FALSE, w, h, error);
 }

@@ -54,6 +54,12 @@ char      *btl_image_grid_dup_shown_label    (BtlImageGrid       *self,
                                               double             *width,
                                               double             *room);
 
+/* Keeps room under each original for its reconstruction before there is
+ * one (shown as a faint empty tile), so the first reconstructions fill the
+ * grid in instead of laying it out again (the Train page's grid). */
+void       btl_image_grid_set_reserve_bottom (BtlImageGrid       *self,
+                                              gboolean            reserve);
+
 /* How many times the part that stays while training (caption, originals,
  * labels) was drawn: new reconstructions of the same images must not redraw
  * it. For tests. */

@@ -353,6 +353,9 @@ btl_train_page_init (BtlTrainPage *self)
                           G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->show_difference, "active", self->grid, "show-difference",
                           G_BINDING_SYNC_CREATE);
+  /* Training starts by filling the reconstructions in, not by moving every
+   * tile and label. */
+  btl_image_grid_set_reserve_bottom (self->grid, TRUE);
 
   g_signal_connect_swapped (self->status_label, "notify::text",
                             G_CALLBACK (on_status_text_changed), self);
