@@ -538,8 +538,8 @@ test_loss_plot_live (void)
     btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), TRUE);
   }
 
-  /* Under the pointer: the readout over the thread's picture looks like the
-   * still plot's readout drawn whole, and new steps still come as pictures. */
+  /* Under the pointer: the thread draws the readout into its picture, which
+   * then looks like the still plot's, and new steps still come as pictures. */
   {
     g_autoptr(Shot) hovered_live = NULL, hovered_still = NULL, plain = NULL;
 
@@ -548,6 +548,8 @@ test_loss_plot_live (void)
     plain = render_widget (plot, "loss-plot-live-plain");
     g_signal_emit_by_name (motion_controller (plot), "motion", 320.0, 200.0);
     g_signal_emit_by_name (motion_controller (still), "motion", 320.0, 200.0);
+    g_assert_false (btl_loss_plot_is_current (BTL_LOSS_PLOT (plot)));
+    g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
     wait_for_paint (window);
     hovered_live = render_widget (plot, "loss-plot-live-hover");
     hovered_still = render_widget (still, "loss-plot-still-hover");

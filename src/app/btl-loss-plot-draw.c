@@ -706,7 +706,6 @@ _btl_loss_plot_draw_data (BtlLossPlotData *d,
   if (d->hovering && !canvas->exporting && n > 0
       && graphene_rect_contains_point (&plot, &GRAPHENE_POINT_INIT (d->hover_x, d->hover_y)))
     {
-      BtlCanvas *hc = d->hover_canvas != NULL ? d->hover_canvas : canvas;
       gsize lo = 0, hi = n - 1, i;
       g_autoptr(GString) s = g_string_new (NULL);
       double hx;
@@ -723,7 +722,7 @@ _btl_loss_plot_draw_data (BtlLossPlotData *d,
         }
       i = fabs (px[hi] - d->hover_x) < fabs (px[lo] - d->hover_x) ? hi : lo;
       hx = floor (px[i]);
-      btl_canvas_fill_rect (hc, hx, plot.origin.y, 1, plot.size.height, &line);
+      btl_canvas_fill_rect (canvas, hx, plot.origin.y, 1, plot.size.height, &line);
 
       g_string_append_printf (s, "<b>%s %" G_GINT64_FORMAT "</b>  ·  %s %d\n",
                               _("Step"), steps[i].step, _("epoch"), steps[i].epoch + 1);
@@ -749,14 +748,14 @@ _btl_loss_plot_draw_data (BtlLossPlotData *d,
             }
         }
 
-      cr = btl_canvas_cairo (hc);
+      cr = btl_canvas_cairo (canvas);
       if (usable (ema_train[i], log))
         {
           gdk_cairo_set_source_rgba (cr, &c_train);
           cairo_arc (cr, px[i], btl_axis_map (&ya, ema_train[i]), 4, 0, 2 * G_PI);
           cairo_fill (cr);
         }
-      btl_chart_readout (hc, px[i], d->hover_y, s->str, &plot);
+      btl_chart_readout (canvas, px[i], d->hover_y, s->str, &plot);
     }
 
   g_array_unref (map.knots);

@@ -35,9 +35,6 @@ typedef struct
   gboolean         hovering;
   double           hover_x;
   double           hover_y;
-  /* Where the hover readout goes, when not with the rest: over a live
-   * plot's picture (borrowed, main thread only). */
-  BtlCanvas       *hover_canvas;
 } BtlLossPlotData;
 
 /* Frees what d owns (not d itself). */

@@ -12,7 +12,8 @@
  * the one before in vertical strips and hands over only the strips that
  * differ, each as its own small image: as the curve grows (the x axis ends
  * on a round number, so it does not rescale with every step) a delivery
- * redraws a strip or two instead of the whole plot.
+ * redraws a strip or two instead of the whole plot. The pointer's readout
+ * is drawn into the picture too: a pointer move asks for a new one.
  *
  * Text is laid out with one font map of our own (pango's default ones are
  * per thread), used under a lock, so any pool thread can draw.
@@ -321,6 +322,11 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
   job->data.log_scale = self->d.log_scale;
   job->data.x_by_epoch = self->d.x_by_epoch;
   job->data.smoothing = self->d.smoothing;
+  /* The pointer's readout is part of the picture: nothing is drawn on the
+   * main thread while a person reads the plot as it grows. */
+  job->data.hovering = self->d.hovering;
+  job->data.hover_x = self->d.hover_x;
+  job->data.hover_y = self->d.hover_y;
   job->generation = self->generation;
   job->width = width;
   job->height = height;

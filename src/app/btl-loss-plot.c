@@ -118,31 +118,10 @@ btl_loss_plot_snapshot (GtkWidget   *widget,
   BtlLossPlot *self = BTL_LOSS_PLOT (widget);
   BtlCanvas canvas;
 
-  /* A live plot shows its thread's newest picture, and the pointer's
-   * readout over it: the whole plot is laid out again for the readout's
-   * place, but only the readout is kept (drawing it all here for every
-   * delivery under the pointer cost ~2.4 ms a frame). A picture of another
-   * size is drawn here, as any plot's is. */
+  /* A live plot shows its thread's newest picture (the pointer's readout
+   * included); a picture of another size is drawn here, as any plot's is. */
   if (self->live && _btl_loss_plot_append_image (self, snapshot))
-    {
-      if (self->d.hovering)
-        {
-          GtkSnapshot *scratch = gtk_snapshot_new ();
-          BtlCanvas overlay;
-          GskRenderNode *discarded;
-
-          btl_canvas_init_snapshot (&canvas, widget, scratch);
-          btl_canvas_init_snapshot (&overlay, widget, snapshot);
-          self->d.hover_canvas = &overlay;
-          btl_loss_plot_draw (widget, &canvas);
-          self->d.hover_canvas = NULL;
-          btl_canvas_finish (&canvas);
-          btl_canvas_finish (&overlay);
-          discarded = gtk_snapshot_free_to_node (scratch);
-          g_clear_pointer (&discarded, gsk_render_node_unref);
-        }
-      return;
-    }
+    return;
   if (self->live)
     _btl_loss_plot_start_render (self);
 
@@ -198,6 +177,16 @@ history_changed (BtlLossPlot *self)
   changed (self);
 }
 
+/* A live plot's readout comes with its next picture. */
+static void
+pointer_moved (BtlLossPlot *self)
+{
+  if (self->live)
+    changed (self);
+  else
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 motion (GtkEventControllerMotion *controller,
         double                    x,
@@ -207,7 +196,7 @@ motion (GtkEventControllerMotion *controller,
   self->d.hovering = TRUE;
   self->d.hover_x = x;
   self->d.hover_y = y;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  pointer_moved (self);
 }
 
 static void
@@ -215,7 +204,7 @@ leave (GtkEventControllerMotion *controller,
        BtlLossPlot              *self)
 {
   self->d.hovering = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  pointer_moved (self);
 }
 
 static void
