@@ -636,10 +636,7 @@ draw_fixed (BtlImageGrid *self,
 static void
 draw_empty (BtlCanvas *canvas)
 {
-  GdkRGBA faint = btl_canvas_ink (canvas, 0.55);
-
-  btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                   _("Reconstructions appear here"), 0.5, 0.5, 1.0, FALSE, &faint);
+  btl_canvas_placeholder (canvas, _("Reconstructions appear here"));
 }
 
 /* Export (PNG): all of it in one go, laid out for the export size. */

@@ -366,11 +366,7 @@ draw_reference_val (cairo_t        *cr,
 static void
 draw_empty (BtlCanvas *canvas)
 {
-  GdkRGBA ink = btl_canvas_ink (canvas, 0.55);
-
-  btl_canvas_text (canvas, canvas->width / 2, canvas->height / 2,
-                   _("The loss curves appear here while a model trains"),
-                   0.5, 0.5, 1.0, FALSE, &ink);
+  btl_canvas_placeholder (canvas, _("The loss curves appear here while a model trains"));
 }
 
 /* The x axis ends on the first multiple of a fifth of the last step's

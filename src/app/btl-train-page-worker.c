@@ -183,13 +183,20 @@ on_worker_finished (BtlTrainingWorker *worker,
                               self->have_last ? self->last.epoch + 1 : 1, took);
   else if (error != NULL)
     {
-      status = g_strdup_printf (_("Training failed after %d epochs"),
-                                btl_training_worker_epochs_done (worker));
+      int done = btl_training_worker_epochs_done (worker);
+
+      status = g_strdup_printf (ngettext ("Training failed after %d epoch",
+                                          "Training failed after %d epochs", done), done);
       btl_train_page_show_message (self, error->message);
     }
   else
-    status = g_strdup_printf (_("Finished %d epochs in %s"),
-                              btl_training_worker_epochs_done (worker), took);
+    {
+      int done = btl_training_worker_epochs_done (worker);
+
+      /* Translators: "Finished 5 epochs in 0:12" */
+      status = g_strdup_printf (ngettext ("Finished %d epoch in %s", "Finished %d epochs in %s", done),
+                                done, took);
+    }
 
   gtk_inscription_set_text (self->status_label, status);
   gtk_widget_set_sensitive (GTK_WIDGET (self->restore_best),

@@ -416,6 +416,8 @@ finish_cb (gpointer user_data)
 
   if (self->run_stats.latent_dim > 0)
     {
+      /* _copy overwrites: the last run's arrays would be lost, not freed. */
+      btl_model_info_clear (&self->stats);
       btl_model_info_copy (&self->stats, &self->run_stats);
       self->stats_generation = self->generation;
       btl_model_info_clear (&self->run_stats);
