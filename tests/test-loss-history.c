@@ -341,6 +341,37 @@ test_csv (void)
 
 /* A copy is deep and independent: a plot's drawing thread reads it while
  * the run keeps appending to the original. */
+/* A PSNR measured later lands on the epoch that ended at its step, only. */
+static void
+test_set_test_psnr (void)
+{
+  g_autoptr(BtlLossHistory) h = btl_loss_history_new ();
+  BtlLossEpoch e;
+  int changed = 0;
+
+  btl_loss_history_add_epoch (h, 0, 10, 0.3, 0.31, 0.2, 0.11, NAN);
+  btl_loss_history_add_epoch (h, 1, 20, 0.2, 0.21, 0.1, 0.11, 15.0);
+  btl_loss_history_add_epoch (h, 2, 30, 0.1, 0.11, 0.05, 0.06, NAN);
+  g_signal_connect (h, "changed", G_CALLBACK (count_changed), &changed);
+
+  btl_loss_history_set_test_psnr (h, 30, 18.25);
+  btl_loss_history_get_epoch (h, 2, &e);
+  g_assert_cmpfloat (e.test_psnr, ==, 18.25);
+  g_assert_cmpint (changed, ==, 1);
+  btl_loss_history_set_test_psnr (h, 10, 12.5);
+  btl_loss_history_get_epoch (h, 0, &e);
+  g_assert_cmpfloat (e.test_psnr, ==, 12.5);
+  /* Not an epoch's end, or past the last one: nothing changes. */
+  btl_loss_history_set_test_psnr (h, 25, 99);
+  btl_loss_history_set_test_psnr (h, 31, 99);
+  btl_loss_history_set_test_psnr (h, 30, 18.25);
+  g_assert_cmpint (changed, ==, 2);
+  btl_loss_history_get_epoch (h, 1, &e);
+  g_assert_cmpfloat (e.test_psnr, ==, 15.0);
+  btl_loss_history_get_epoch (h, 2, &e);
+  g_assert_cmpfloat (e.test_psnr, ==, 18.25);
+}
+
 static void
 test_copy (void)
 {
@@ -384,6 +415,7 @@ main (int    argc,
   g_test_add_func ("/core/loss-history/bytes-hostile", test_bytes_hostile);
   g_test_add_func ("/core/loss-history/csv", test_csv);
   g_test_add_func ("/core/loss-history/copy", test_copy);
+  g_test_add_func ("/core/loss-history/set-test-psnr", test_set_test_psnr);
 
   return g_test_run ();
 }

@@ -485,6 +485,20 @@ test_window_save_open (Fixture *f, gconstpointer data)
   g_assert_true (spin_until (has_epoch, f, TIMEOUT_MS));
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "stop", NULL);
   g_assert_true (spin_until (is_idle, f, 5000));
+  /* Each epoch's test PSNR was measured on that epoch's weights: never the
+   * one before it again (short epochs repeated a stale value). */
+  {
+    BtlLossHistory *h = btl_train_page_get_history (f->page);
+
+    for (guint i = 1; i < btl_loss_history_get_n_epochs (h); i++)
+      {
+        BtlLossEpoch a, b;
+
+        btl_loss_history_get_epoch (h, i - 1, &a);
+        btl_loss_history_get_epoch (h, i, &b);
+        g_assert_true (isnan (b.test_psnr) || b.test_psnr != a.test_psnr);
+      }
+  }
   g_assert_true (btl_train_page_save_model (f->page, path, &error));
   g_assert_no_error (error);
   /* …and, stopped, it carries the latent statistics the worker measured

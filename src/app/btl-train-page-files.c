@@ -158,6 +158,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
   btl_config_panel_set_config (self->config_panel, nn_model_get_config (model));
   self->have_last = FALSE;
   self->test_psnr = info.test_psnr_db;
+  self->test_psnr_step = -1;
   self->target_epochs = MAX (info.epochs_trained, 1);
   _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);

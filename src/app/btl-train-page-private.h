@@ -73,6 +73,7 @@ struct _BtlTrainPage
   NnProgress         last;
   gboolean           have_last;
   double             test_psnr;
+  gint64             test_psnr_step;  /* the weights' step it was measured at; -1 unknown */
   int                target_epochs;
   BtlTrainState      state;
   guint              eval_running : 1;

@@ -218,6 +218,7 @@ btl_train_page_open_project (BtlTrainPage *self,
       self->last.samples_per_s = isfinite (project->info.samples_per_s) ? project->info.samples_per_s : 0;
     }
   self->test_psnr = project->info.test_psnr_db;
+  self->test_psnr_step = -1;
   self->target_epochs = MAX (project->info.epochs_trained, 1);
   _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);

@@ -291,6 +291,9 @@ eval_done (GObject      *object,
   else if (d->worker == self->worker)
     {
       self->test_psnr = d->psnr;
+      self->test_psnr_step = d->snapshot->step;
+      /* The weights an epoch ended with (the last ones of a run above all). */
+      btl_loss_history_set_test_psnr (self->history, d->snapshot->step, d->psnr);
       _btl_train_page_update_psnr_label (self);
     }
 

@@ -132,9 +132,26 @@ on_worker_progress (BtlTrainingWorker *worker,
     {
       if (p[i].epoch_end)
         {
+          guint n_epochs = btl_loss_history_get_n_epochs (self->history);
+          gint64 epoch_start = 0;
+          double psnr = NAN;
+
+          /* The test PSNR is measured now and then in a thread (at most every
+           * few seconds): an epoch gets one measured on its own weights, not
+           * an older one (short epochs repeated the same stale value). One
+           * measured at its very last step replaces it (set_test_psnr). */
+          if (n_epochs > 0)
+            {
+              BtlLossEpoch last;
+
+              btl_loss_history_get_epoch (self->history, n_epochs - 1, &last);
+              epoch_start = last.step;
+            }
+          if (self->test_psnr_step > epoch_start && self->test_psnr_step <= p[i].step)
+            psnr = self->test_psnr;
           btl_loss_history_add_epoch (self->history, p[i].epoch, p[i].step, p[i].train_loss,
                                       p[i].val_loss, p[i].val_recon_loss, p[i].val_reg_loss,
-                                      self->test_psnr);
+                                      psnr);
           if (p[i].best_epoch >= 0)
             btl_loss_history_set_best_epoch (self->history, p[i].best_epoch);
         }

@@ -340,6 +340,7 @@ btl_train_page_init (BtlTrainPage *self)
   btl_model_info_init (&self->opened_stats);
   self->history = btl_loss_history_new ();
   self->test_psnr = NAN;
+  self->test_psnr_step = -1;
   self->target_epochs = 1;
   btl_loss_plot_set_history (self->plot, self->history);
   /* It grows while training: drawn in a thread, shown as a texture. */
@@ -553,6 +554,7 @@ btl_train_page_train (BtlTrainPage  *self,
   btl_loss_history_clear (self->history);
   self->have_last = FALSE;
   self->test_psnr = NAN;
+  self->test_psnr_step = -1;
   self->target_epochs = cfg.epochs;
   _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);

@@ -213,6 +213,31 @@ btl_loss_history_add_marker (BtlLossHistory *self,
 }
 
 void
+btl_loss_history_set_test_psnr (BtlLossHistory *self,
+                                gint64          step,
+                                double          test_psnr)
+{
+  g_return_if_fail (BTL_IS_LOSS_HISTORY (self));
+
+  /* Epochs end at increasing steps: the one asked for is near the end. */
+  for (guint i = self->epochs->len; i-- > 0;)
+    {
+      BtlLossEpoch *e = &g_array_index (self->epochs, BtlLossEpoch, i);
+
+      if (e->step < step)
+        return;
+      if (e->step == step)
+        {
+          if (e->test_psnr == test_psnr)
+            return;
+          e->test_psnr = test_psnr;
+          emit_changed (self);
+          return;
+        }
+    }
+}
+
+void
 btl_loss_history_set_best_epoch (BtlLossHistory *self,
                                  int             epoch)
 {

@@ -71,6 +71,12 @@ void            btl_loss_history_add_epoch      (BtlLossHistory  *self,
 void            btl_loss_history_add_marker     (BtlLossHistory  *self,
                                                  gint64           step,
                                                  const char      *label);
+/* The test PSNR of the weights at step: kept on the epoch that ended at
+ * that step, if one did (a measurement that finished after its epoch was
+ * added). */
+void            btl_loss_history_set_test_psnr  (BtlLossHistory  *self,
+                                                 gint64           step,
+                                                 double           test_psnr);
 /* -1 means "no best epoch yet". */
 void            btl_loss_history_set_best_epoch (BtlLossHistory  *self,
                                                  int              epoch);
