@@ -593,6 +593,37 @@ test_state_absent (Fixture       *f,
   g_assert_cmpuint (q->n_params, ==, f->project->n_params);
 }
 
+/* What a project keeps of a trainer: nothing before its first step, then
+ * its exported state (at that step, of the exported size). */
+static void
+test_state_dup (Fixture       *f,
+                gconstpointer  data)
+{
+  NnError err = { 0 };
+  NnModel *model = nn_model_new (&f->project->config, &err);
+  g_autofree float *x = synthetic_rows (64, nn_model_input_dim (model), 5);
+  g_autoptr(GBytes) fresh = NULL, stepped = NULL;
+  NnTrainerStateInfo info;
+  NnTrainer *tr;
+
+  g_assert_nonnull (model);
+  nn_model_init_params (model, f->project->config.seed);
+  tr = nn_trainer_new (model, x, 64, &err);
+  g_assert_nonnull (tr);
+  fresh = btl_project_dup_trainer_state (tr);
+  g_assert_null (fresh);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpint (nn_trainer_step (tr, &err), ==, NN_OK);
+  stepped = btl_project_dup_trainer_state (tr);
+  g_assert_nonnull (stepped);
+  g_assert_cmpuint (g_bytes_get_size (stepped), ==, nn_trainer_export_state (tr, NULL, 0));
+  g_assert_cmpint (nn_trainer_state_inspect (g_bytes_get_data (stepped, NULL), g_bytes_get_size (stepped),
+                                             &info, NULL), ==, NN_OK);
+  g_assert_cmpuint (info.step, ==, 3);
+  nn_trainer_free (tr);
+  nn_model_free (model);
+}
+
 /* The project with state replaced, saved and read back: refused with needle. */
 static void
 assert_state_refused (BtlProject *p,
@@ -1013,6 +1044,7 @@ main (int   argc,
   ADD ("/core/project/hostile-sizes", test_hostile_sizes);
   ADD ("/core/project/atomic-and-io", test_atomic_and_io);
   ADD ("/core/project/state-absent", test_state_absent);
+  ADD ("/core/project/state-dup", test_state_dup);
   ADD ("/core/project/state-hostile", test_state_hostile);
   ADD ("/core/project/state-mismatch", test_state_mismatch);
   ADD ("/core/project/continue-exact", test_continue_exact);

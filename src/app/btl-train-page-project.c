@@ -16,16 +16,6 @@
 #include "btl-train-page-private.h"
 #include "nn-blas.h"
 
-static BtlLossHistory *
-copy_history (BtlLossHistory *history)
-{
-  g_autoptr(GBytes) bytes = btl_loss_history_to_bytes (history);
-  BtlLossHistory *copy = btl_loss_history_new_from_bytes (bytes, NULL);
-
-  g_assert (copy != NULL);
-  return copy;
-}
-
 static void
 set_run_blas (BtlTrainPage *self,
               const char   *core,
@@ -114,7 +104,7 @@ btl_train_page_save_project (BtlTrainPage  *self,
   _btl_train_page_fill_model_info (self, &p->info);
 
   g_clear_object (&p->history);
-  p->history = copy_history (self->history);
+  p->history = btl_loss_history_copy (self->history);
   p->run_config = self->have_run_config ? self->run_config : *cfg;
   p->has_run_config = TRUE;
   p->dataset_spec = g_strdup (dataset_spec);
@@ -189,7 +179,7 @@ btl_train_page_open_project (BtlTrainPage *self,
       return;
     }
 
-  _btl_train_page_begin_open (self, copy_history (project->history));
+  _btl_train_page_begin_open (self, btl_loss_history_copy (project->history));
 
   btl_config_panel_set_config (self->config_panel, &project->config);
   btl_config_panel_set_train_limit (self->config_panel, project->train_limit);

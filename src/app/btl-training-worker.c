@@ -39,6 +39,7 @@
 #include "btl-app-hold.h"
 #include "btl-error.h"
 #include "btl-latent.h"
+#include "btl-project.h"
 #include "btl-training-worker.h"
 
 /* Niceness of the training thread: the window's thread then gets the CPU
@@ -677,24 +678,11 @@ btl_training_worker_get_n_deliveries (BtlTrainingWorker *self)
 GBytes *
 btl_training_worker_dup_trainer_state (BtlTrainingWorker *self)
 {
-  NnTrainerStateInfo info;
-  size_t size;
-  guint8 *buf;
-
   g_return_val_if_fail (BTL_IS_TRAINING_WORKER (self), NULL);
 
   if (self->running)
     return NULL;
-  size = nn_trainer_export_state (self->trainer, NULL, 0);
-  buf = g_malloc (size);
-  nn_trainer_export_state (self->trainer, buf, size);
-  /* A trainer that never stepped holds nothing a fresh one lacks. */
-  if (nn_trainer_state_inspect (buf, size, &info, NULL) != NN_OK || info.step == 0)
-    {
-      g_free (buf);
-      return NULL;
-    }
-  return g_bytes_new_take (buf, size);
+  return btl_project_dup_trainer_state (self->trainer);
 }
 
 gboolean

@@ -106,34 +106,6 @@ cli_train_dataset_spec (const char *data)
   return g_canonicalize_filename (data, NULL);
 }
 
-static BtlLossHistory *
-copy_history (BtlLossHistory *history)
-{
-  g_autoptr(GBytes) bytes = btl_loss_history_to_bytes (history);
-  BtlLossHistory *copy = btl_loss_history_new_from_bytes (bytes, NULL);
-
-  g_assert (copy != NULL);
-  return copy;
-}
-
-/* The trainer's state, or NULL when it never stepped (a fresh trainer
- * holds nothing more). */
-static GBytes *
-dup_trainer_state (NnTrainer *trainer)
-{
-  NnTrainerStateInfo info;
-  size_t size = nn_trainer_export_state (trainer, NULL, 0);
-  guint8 *buf = g_malloc (size);
-
-  nn_trainer_export_state (trainer, buf, size);
-  if (nn_trainer_state_inspect (buf, size, &info, NULL) != NN_OK || info.step == 0)
-    {
-      g_free (buf);
-      return NULL;
-    }
-  return g_bytes_new_take (buf, size);
-}
-
 gboolean
 cli_train_save_project (BtlProject         *p,
                         const char         *path,
@@ -154,7 +126,7 @@ cli_train_save_project (BtlProject         *p,
   btl_model_info_copy (&p->info, info);
 
   g_clear_object (&p->history);
-  p->history = copy_history (history);
+  p->history = btl_loss_history_copy (history);
   p->run_config = *run_config;
   p->has_run_config = TRUE;
   g_free (p->dataset_spec);
@@ -169,7 +141,7 @@ cli_train_save_project (BtlProject         *p,
   g_clear_pointer (&p->status, g_free);
 
   g_clear_pointer (&p->trainer_state, g_bytes_unref);
-  p->trainer_state = dup_trainer_state (trainer);
+  p->trainer_state = btl_project_dup_trainer_state (trainer);
 
   return btl_project_save (p, path, error);
 }

@@ -149,6 +149,26 @@ btl_project_dup_model (BtlProject  *self,
   return model;
 }
 
+GBytes *
+btl_project_dup_trainer_state (NnTrainer *trainer)
+{
+  NnTrainerStateInfo info;
+  size_t size;
+  guint8 *buf;
+
+  g_return_val_if_fail (trainer != NULL, NULL);
+
+  size = nn_trainer_export_state (trainer, NULL, 0);
+  buf = g_malloc (size);
+  nn_trainer_export_state (trainer, buf, size);
+  if (nn_trainer_state_inspect (buf, size, &info, NULL) != NN_OK || info.step == 0)
+    {
+      g_free (buf);
+      return NULL;
+    }
+  return g_bytes_new_take (buf, size);
+}
+
 void
 btl_project_set_blas_from_runtime (BtlProject *self)
 {

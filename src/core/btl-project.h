@@ -73,6 +73,10 @@ void        btl_project_set_model      (BtlProject    *self,
  * nn_model_free()). */
 NnModel    *btl_project_dup_model      (BtlProject    *self,
                                         GError       **error);
+/* trainer's state as a project keeps it (trainer_state), or NULL when it
+ * never stepped: a fresh trainer holds nothing a new one lacks. Not while
+ * the trainer runs. */
+GBytes     *btl_project_dup_trainer_state (NnTrainer  *trainer);
 /* Fills blas_core and blas_config from the OpenBLAS this process runs. */
 void        btl_project_set_blas_from_runtime (BtlProject *self);
 
