@@ -153,6 +153,33 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->app);
 }
 
+/* The data set menu marks spec as the one in use (its radio item's state)
+ * and lists n choices; the header button reads "Data set: name". */
+static void
+assert_dataset_menu (Fixture *f, const char *spec, int n, const char *name)
+{
+  GtkMenuButton *button = GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (f->window), BTL_TYPE_WINDOW, "dataset_button"));
+  GMenuModel *choices = G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (f->window), BTL_TYPE_WINDOW, "dataset_choices"));
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (f->window), "dataset");
+  g_autoptr(GVariant) target = NULL;
+  g_autofree char *a11y = g_strdup_printf ("Data set: %s", name);
+  GtkWidget *toggle = gtk_widget_get_first_child (GTK_WIDGET (button));
+
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, spec);
+  g_assert_cmpint (g_menu_model_get_n_items (choices), ==, n);
+  target = g_menu_model_get_item_attribute_value (choices, n - 1, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  g_assert_nonnull (target);
+  /* The last choice is the one in use (Fashion-MNIST, or the folder after it). */
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, spec);
+  g_assert_cmpstr (gtk_menu_button_get_label (button), ==, name);
+  gtk_test_accessible_assert_property (button, GTK_ACCESSIBLE_PROPERTY_LABEL, a11y);
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (toggle));
+  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, a11y);
+  /* …and not labelled by the name as well (read "Data set: X X"). */
+  g_assert_false (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (toggle),
+                                                    GTK_ACCESSIBLE_RELATION_LABELLED_BY));
+}
+
 static void
 test_window_shell (Fixture *f, gconstpointer data)
 {
@@ -174,6 +201,7 @@ test_window_shell (Fixture *f, gconstpointer data)
   g_assert_true (action_enabled (f, "export-grid"));
   g_assert_true (action_enabled (f, "open"));
   g_assert_null (btl_train_page_get_message (f->page));
+  assert_dataset_menu (f, "fashion-mnist", 1, "Fashion-MNIST");
   /* Spin buttons in the sidebar pass the wheel to the sidebar until
    * focused (scrolling past Epochs changed it): a capture-phase scroll
    * controller before their own. */
@@ -446,10 +474,11 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
 
   /* Fashion-MNIST chosen again from the data set menu: nothing to load,
    * and the model trained on it stays (loading dropped it). */
-  g_action_group_activate_action (G_ACTION_GROUP (f->window), "dataset-default", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "dataset",
+                                  g_variant_new_string ("fashion-mnist"));
   g_assert_true (btl_train_page_has_model (f->page));
   g_assert_true (action_enabled (f, "save"));
-  g_assert_true (action_enabled (f, "dataset-default"));
+  g_assert_true (action_enabled (f, "dataset"));
 }
 
 static gboolean
@@ -664,6 +693,11 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
   btl_config_panel_get_config (f->panel, &cfg);
   g_assert_cmpint (cfg.in_width, ==, 32);
   g_assert_cmpint (cfg.in_channels, ==, 3);   /* automatic: colour pictures */
+  {
+    g_autofree char *base = g_path_get_basename (dir);
+
+    assert_dataset_menu (f, dir, 2, base);
+  }
 
   /* Gray 16×16 tiles. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (colours), 1);
@@ -694,6 +728,7 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
   wait[1] = GINT_TO_POINTER (28);
   g_assert_true (spin_until (input_height_is, wait, TIMEOUT_MS));
   g_assert_false (gtk_widget_get_visible (tile));
+  assert_dataset_menu (f, "fashion-mnist", 1, "Fashion-MNIST");
 
   for (int i = 0; i < 6; i++)
     {

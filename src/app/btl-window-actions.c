@@ -291,13 +291,17 @@ export_grid_action (GSimpleAction *action,
                "reconstructions.png", _("PNG images"), "*.png", save_chosen, "grid");
 }
 
+/* The data set menu's radio items: "fashion-mnist" or the folder in use
+ * (the state is the data set in use, set when one has loaded). */
 static void
-dataset_default_action (GSimpleAction *action,
-                        GVariant      *param,
-                        gpointer       user_data)
+dataset_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
 {
-  if (!is_dataset_in_use (user_data, "fashion-mnist"))
-    btl_window_load_dataset (user_data, "fashion-mnist");
+  const char *spec = g_variant_get_string (param, NULL);
+
+  if (spec[0] != '\0' && !is_dataset_in_use (user_data, spec))
+    btl_window_load_dataset (user_data, spec);
 }
 
 static void
@@ -319,7 +323,7 @@ static const GActionEntry win_entries[] = {
   { "save", save_action },
   { "export-plot", export_plot_action, "s" },
   { "export-grid", export_grid_action },
-  { "dataset-default", dataset_default_action },
+  { "dataset", dataset_action, "s", "''" },
   { "dataset-folder", dataset_folder_action },
 };
 

@@ -33,6 +33,7 @@ struct _BtlWindow
   GtkWidget            *title_box;      /* project name over a subtitle; owned ref */
   GtkLabel             *title_label;
   GtkLabel             *subtitle_label;
+  GMenu                *dataset_choices; /* the data set menu's radio items */
 
   /* owned */
   GSettings            *settings;
@@ -63,6 +64,8 @@ void _btl_window_run_chooser    (BtlWindow            *self,
                                  const char           *pattern,
                                  void                (*func) (BtlWindow *, GFile *, const char *),
                                  const char           *kind);
+
+void _btl_window_update_dataset_menu (BtlWindow *self);
 
 /* btl-window-project.c */
 void _btl_window_add_project_actions (BtlWindow *self);

@@ -59,7 +59,7 @@ _btl_window_update_actions (BtlWindow *self)
   set_action_enabled (self, "export-plot",
                       state != BTL_TRAIN_STATE_IDLE ||
                       btl_loss_history_get_n_steps (btl_train_page_get_history (self->train_page)) > 0);
-  set_action_enabled (self, "dataset-default", state == BTL_TRAIN_STATE_IDLE && !self->loading);
+  set_action_enabled (self, "dataset", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   set_action_enabled (self, "dataset-folder", state == BTL_TRAIN_STATE_IDLE && !self->loading);
   g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (paused));
 
@@ -93,6 +93,62 @@ _btl_window_show_error (BtlWindow  *self,
 }
 
 /* ------------------------------------------------------------ data set */
+
+static char *dataset_display_name (const char *spec);
+
+/* "my_pics" as a menu label, not "mypics" with a mnemonic. */
+static char *
+escape_mnemonic (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
+/* The data set menu marks the data set in use (a radio item: the "dataset"
+ * action's state), with a folder in use as a choice of its own; the header
+ * button says what it is to a screen reader ("Data set: Fashion-MNIST",
+ * not the name alone). The accessible name goes on the toggle button inside
+ * the menu button too: that is what GTK 4.8 exposes and focuses. */
+void
+_btl_window_update_dataset_menu (BtlWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "dataset");
+  const char *spec = self->dataset_loaded ? self->dataset_spec : NULL;
+  /* Before the first data set is in, the button names the one loading. */
+  const char *shown = spec != NULL ? spec : self->loading_spec;
+  g_autofree char *name = shown != NULL ? dataset_display_name (shown) : NULL;
+  g_autofree char *a11y = NULL;
+  GtkWidget *toggle;
+
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (spec != NULL ? spec : ""));
+
+  /* Fashion-MNIST stays; a folder in use follows it. */
+  while (g_menu_model_get_n_items (G_MENU_MODEL (self->dataset_choices)) > 1)
+    g_menu_remove (self->dataset_choices, 1);
+  if (spec != NULL && !g_str_equal (spec, "fashion-mnist"))
+    {
+      g_autofree char *label = escape_mnemonic (name);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.dataset", g_variant_new_string (spec));
+      g_menu_append_item (self->dataset_choices, item);
+    }
+
+  gtk_menu_button_set_label (self->dataset_button, name != NULL ? name : _("No Data Set"));
+  /* Translators: the header bar's data set button to a screen reader */
+  a11y = g_strdup_printf (_("Data set: %s"), name != NULL ? name : _("none"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->dataset_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  toggle = gtk_widget_get_first_child (GTK_WIDGET (self->dataset_button));
+  if (GTK_IS_TOGGLE_BUTTON (toggle))
+    {
+      /* Not also labelled by the name inside: GTK 4.8 reads both. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+    }
+}
 
 typedef struct
 {
@@ -197,7 +253,7 @@ load_done (GObject      *object,
        * (it said "Loading …" for good). */
       if (!self->dataset_loaded)
         {
-          gtk_menu_button_set_label (self->dataset_button, _("No Data Set"));
+          _btl_window_update_dataset_menu (self);
           btl_train_page_set_status (self->train_page, _("No data set: choose one from the data set menu"));
         }
       else
@@ -214,14 +270,11 @@ load_done (GObject      *object,
     }
   else
     {
-      g_autofree char *name = dataset_display_name (d->spec);
-
       g_debug ("Data set %s loaded %.0f ms after the window was created",
                d->spec, (g_get_monotonic_time () - self->created_us) / 1000.0);
 
       g_free (self->dataset_spec);
       self->dataset_spec = g_strdup (d->spec);
-      gtk_menu_button_set_label (self->dataset_button, name);
       btl_train_page_show_message (self->train_page, NULL);
       /* Before the Train page gets the data: it may publish a snapshot at once. */
       g_clear_pointer (&self->train_data, btl_dataset_unref);
@@ -232,6 +285,7 @@ load_done (GObject      *object,
                                            d->folder);
       btl_compress_page_set_dataset (self->compress_page, d->train);
       self->dataset_loaded = TRUE;
+      _btl_window_update_dataset_menu (self);
       if (self->settings != NULL)
         g_settings_set_string (self->settings, "dataset", d->spec);
     }
@@ -295,6 +349,8 @@ btl_window_load_dataset (BtlWindow  *self,
     self->status_before_load = g_strdup (btl_train_page_get_status (self->train_page));
     btl_train_page_set_status (self->train_page, status);
   }
+  if (!self->dataset_loaded)
+    _btl_window_update_dataset_menu (self);
 
   task = g_task_new (NULL, self->cancellable, load_done, g_object_ref (self));
   g_task_set_name (task, "[bottleneck] load data set");
@@ -509,6 +565,7 @@ btl_window_class_init (BtlWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, dataset_button);
+  gtk_widget_class_bind_template_child (widget_class, BtlWindow, dataset_choices);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, train_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, BtlWindow, step_button);
@@ -552,6 +609,7 @@ btl_window_init (BtlWindow *self)
   }
 
   _btl_window_add_actions (self);
+  _btl_window_update_dataset_menu (self);
   g_signal_connect_swapped (btl_train_page_get_config_panel (self->train_page),
                             "folder-options-changed", G_CALLBACK (on_folder_options_changed), self);
 }
