@@ -395,6 +395,31 @@ test_latent_page_wide_code (void)
   gtk_window_destroy (window);
 }
 
+/* A code that is 0 for every image (dead ReLUs: here all weights are 0):
+ * the map says there is no variance, not "100 % of the variance". */
+static void
+test_latent_page_dead_code (void)
+{
+  NnModel *model = make_model ("784-64-8");
+  g_autoptr(BtlDataset) test = make_dataset (200, 3);
+  BtlLatentPage *page = BTL_LATENT_PAGE (btl_latent_page_new ());
+  GtkWindow *window = make_window (GTK_WIDGET (page));
+  GtkLabel *label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (page), BTL_TYPE_LATENT_PAGE, "map_label"));
+  const char *text;
+
+  memset (nn_model_params (model), 0, nn_model_n_params (model) * sizeof (float));
+  btl_latent_page_set_model (page, model, test);
+  nn_model_free (model);
+  g_assert_true (spin_until (latent_ready, page, 20000));
+  text = gtk_label_get_text (label);
+  g_test_message ("map: %s", text);
+  g_assert_null (strstr (text, "%"));
+  g_assert_nonnull (strstr (text, "All 200 test codes are 0"));
+  g_assert_nonnull (strstr (text, "no variance"));
+  save_screenshot (GTK_WIDGET (page), "latent-dead-code.png");
+  gtk_window_destroy (window);
+}
+
 /* ------------------------------------------------------------ Inspect page */
 
 static void
@@ -802,6 +827,7 @@ main (int    argc,
 
   g_test_add_func ("/latent-page/sliders-map-exports", test_latent_page);
   g_test_add_func ("/latent-page/wide-code", test_latent_page_wide_code);
+  g_test_add_func ("/latent-page/dead-code", test_latent_page_dead_code);
   g_test_add_func ("/latent-page/decode-latency", test_latent_page_decode_latency);
   g_test_add_func ("/inspect-page/threshold-gallery", test_inspect_page);
   g_test_add_func ("/pages/hidden-follow", test_pages_hidden_follow);

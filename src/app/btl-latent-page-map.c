@@ -62,12 +62,29 @@ on_map_dragged (BtlLatentPage *self,
   btl_latent_page_tools_queue_update (self);
 }
 
+/* Whether every code is the same (a dead ReLU code is 0 for every image):
+ * the map is then one point and its principal components mean nothing. */
+static gboolean
+codes_are_constant (const BtlLatentSpace *space,
+                    gboolean             *all_zero)
+{
+  *all_zero = TRUE;
+  for (int d = 0; d < space->dim; d++)
+    {
+      if (space->min[d] != space->max[d])
+        return FALSE;
+      *all_zero &= space->min[d] == 0.0f;
+    }
+  return TRUE;
+}
+
 static void
 show_space (BtlLatentPage *self)
 {
   BtlLatentSpace *space = self->space;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autofree char *text = NULL;
+  gboolean all_zero;
 
   for (int k = 0; self->test->labels != NULL && k < self->test->n_classes; k++)
     g_ptr_array_add (names, (gpointer) btl_dataset_class_name (self->test, k));
@@ -75,7 +92,20 @@ show_space (BtlLatentPage *self)
   btl_scatter_map_set_points (self->map, space->map_xy, space->labels, space->n,
                               self->test->labels != NULL
                               ? (const char * const *) names->pdata : NULL);
-  if (space->pca != NULL)
+  if (codes_are_constant (space, &all_zero))
+    {
+      /* Not "100 % of the variance": there is none. */
+      btl_scatter_map_set_axis_labels (self->map, "", "");
+      if (all_zero)
+        text = g_strdup_printf (_("All %d test codes are 0: the latent units are dead (they never "
+                                  "fire), so there is no variance to show. Train again, perhaps "
+                                  "with another seed, activation or a lower learning rate."),
+                                space->n);
+      else
+        text = g_strdup_printf (_("All %d test codes are the same, so there is no variance to show."),
+                                space->n);
+    }
+  else if (space->pca != NULL)
     {
       btl_scatter_map_set_axis_labels (self->map, _("principal component 1"),
                                        _("principal component 2"));
