@@ -70,6 +70,12 @@ is_idle (gpointer data)
 }
 
 static gboolean
+psnr_measured (gpointer label)
+{
+  return g_str_has_suffix (gtk_label_get_text (label), " dB");
+}
+
+static gboolean
 is_null (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -461,10 +467,27 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
     BtlTrainingWorker *worker = btl_train_page_get_worker (f->page);
     int done = btl_training_worker_epochs_done (worker);
 
+    GtkLabel *psnr = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (f->page), BTL_TYPE_TRAIN_PAGE, "psnr_label"));
+    gint64 t0;
+
+    /* The finished run's weights have been measured (or are being). */
+    g_assert_true (spin_until (psnr_measured, psnr, 10000));
     g_assert_true (btl_train_page_continue (f->page, 1, &error));
     g_assert_no_error (error);
     g_assert_cmpint (btl_train_page_get_state (f->page), ==, BTL_TRAIN_STATE_RUNNING);
+    /* The test PSNR is of the current run's weights only: none for the
+     * first seconds (the next measurement comes 3 s after the last; a
+     * measurement of the previous weights that lands meanwhile is not
+     * shown). */
+    t0 = g_get_monotonic_time ();
+    while (btl_train_page_get_state (f->page) != BTL_TRAIN_STATE_IDLE
+           && g_get_monotonic_time () - t0 < 2 * G_USEC_PER_SEC)
+      {
+        g_assert_cmpstr (gtk_label_get_text (psnr), ==, "Test PSNR —");
+        g_main_context_iteration (NULL, FALSE);
+      }
     g_assert_true (spin_until (is_idle, f, 60000));
+    g_assert_true (spin_until (psnr_measured, psnr, 10000));
     g_assert_true (btl_train_page_get_worker (f->page) == worker);
     g_assert_cmpint (btl_training_worker_epochs_done (worker), ==, done + 1);
     g_assert_cmpuint (n_steps (f), >, after);

@@ -53,6 +53,7 @@ struct _BtlTrainPage
   BtlModelInfo       opened_stats;    /* an opened model's latent statistics, until adopted */
   NnSnapshot        *decode_next;     /* newest snapshot waiting for the grid */
   NnSnapshot        *eval_next;       /* newest snapshot waiting for a PSNR run */
+  guint              eval_next_run;   /* the run_serial eval_next was taken in */
   GCancellable      *cancellable;     /* cancelled in dispose */
   float             *showcase_x;      /* (n_showcase, dim) */
   float             *showcase_y;      /* (n_showcase, dim) */
@@ -72,6 +73,7 @@ struct _BtlTrainPage
   int                n_showcase;
   NnProgress         last;
   gboolean           have_last;
+  guint              run_serial;      /* counts runs: a PSNR shows for its own run's weights only */
   double             test_psnr;
   gint64             test_psnr_step;  /* the weights' step it was measured at; -1 unknown */
   int                target_epochs;
@@ -102,6 +104,12 @@ void _btl_train_page_refresh_grid      (BtlTrainPage *self,
                                         NnSnapshot   *snap);
 /* Evaluates self->eval_next on the test set, within the time budget. */
 void _btl_train_page_start_eval        (BtlTrainPage *self);
+/* Queues snap (transfer full) for the test PSNR (newest wins). */
+void _btl_train_page_queue_eval        (BtlTrainPage *self,
+                                        NnSnapshot   *snap);
+/* New weights from here on (a run starts, the best epoch's are restored):
+ * the PSNR shown so far is of others, "—" until they are measured. */
+void _btl_train_page_forget_psnr       (BtlTrainPage *self);
 void _btl_train_page_update_psnr_label (BtlTrainPage *self);
 
 /* btl-train-page-worker.c: the status line from the last progress record. */

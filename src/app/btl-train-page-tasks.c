@@ -238,6 +238,7 @@ typedef struct
   NnSnapshot        *snapshot;
   BtlDataset        *test;
   double             psnr;
+  guint              run;       /* the page's run_serial the snapshot was taken in */
   GApplication      *held;      /* released by eval_done */
 } EvalData;
 
@@ -290,11 +291,17 @@ eval_done (GObject      *object,
     g_debug ("Test PSNR: %s", error->message);
   else if (d->worker == self->worker)
     {
-      self->test_psnr = d->psnr;
-      self->test_psnr_step = d->snapshot->step;
       /* The weights an epoch ended with (the last ones of a run above all). */
       btl_loss_history_set_test_psnr (self->history, d->snapshot->step, d->psnr);
-      _btl_train_page_update_psnr_label (self);
+      /* The status line shows the current run's weights only: a run that
+       * has just started showed the previous weights' PSNR (measured while
+       * it started) until its own first measurement, 3 s later. */
+      if (d->run == self->run_serial)
+        {
+          self->test_psnr = d->psnr;
+          self->test_psnr_step = d->snapshot->step;
+          _btl_train_page_update_psnr_label (self);
+        }
     }
 
   _btl_train_page_start_eval (self);
@@ -334,6 +341,7 @@ _btl_train_page_start_eval (BtlTrainPage *self)
   d = g_new0 (EvalData, 1);
   d->worker = g_object_ref (self->worker);
   d->snapshot = g_steal_pointer (&self->eval_next);
+  d->run = self->eval_next_run;
   d->test = btl_dataset_ref (self->test);
   d->psnr = NAN;
 
@@ -346,3 +354,21 @@ _btl_train_page_start_eval (BtlTrainPage *self)
   g_task_run_in_thread (task, eval_thread);
 }
 
+void
+_btl_train_page_queue_eval (BtlTrainPage *self,
+                            NnSnapshot   *snap)
+{
+  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
+  self->eval_next = snap;
+  self->eval_next_run = self->run_serial;
+  _btl_train_page_start_eval (self);
+}
+
+void
+_btl_train_page_forget_psnr (BtlTrainPage *self)
+{
+  self->run_serial++;
+  self->test_psnr = NAN;
+  self->test_psnr_step = -1;
+  _btl_train_page_update_psnr_label (self);
+}

@@ -112,10 +112,9 @@ _btl_train_page_show_model_weights (BtlTrainPage *self)
   if (snap == NULL)
     return;
   _btl_train_page_refresh_grid (self, snap);
-  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
-  self->eval_next = snap;
-  _btl_train_page_start_eval (self);
+  _btl_train_page_queue_eval (self, nn_snapshot_ref (snap));
   _btl_train_page_emit_snapshot (self, model, snap);
+  nn_snapshot_unref (snap);
 }
 
 /* ------------------------------------------------------------ worker signals */
@@ -176,10 +175,7 @@ on_worker_snapshot (BtlTrainingWorker *worker,
   NnSnapshot *snap = snapshot;
 
   _btl_train_page_refresh_grid (self, snap);
-
-  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
-  self->eval_next = nn_snapshot_ref (snap);
-  _btl_train_page_start_eval (self);
+  _btl_train_page_queue_eval (self, nn_snapshot_ref (snap));
 
   _btl_train_page_emit_snapshot (self, btl_training_worker_get_model (worker), snap);
 }
@@ -238,6 +234,8 @@ _btl_train_page_drop_worker (BtlTrainPage *self)
   btl_training_worker_abandon (self->worker);
   g_clear_object (&self->worker);
   g_clear_pointer (&self->decode_next, nn_snapshot_unref);
+  /* The old model's weights: the next worker's model may not even fit them. */
+  g_clear_pointer (&self->eval_next, nn_snapshot_unref);
 }
 
 void

@@ -168,6 +168,7 @@ on_restore_best (BtlTrainPage *self)
 
   btl_training_worker_restore_best (self->worker);
   gtk_inscription_set_text (self->status_label, _("Restored the weights of the best epoch"));
+  _btl_train_page_forget_psnr (self);
   _btl_train_page_show_model_weights (self);
 }
 
@@ -553,10 +554,8 @@ btl_train_page_train (BtlTrainPage  *self,
 
   btl_loss_history_clear (self->history);
   self->have_last = FALSE;
-  self->test_psnr = NAN;
-  self->test_psnr_step = -1;
+  _btl_train_page_forget_psnr (self);
   self->target_epochs = cfg.epochs;
-  _btl_train_page_update_psnr_label (self);
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_inscription_set_text (self->status_label, _("Starting…"));
 
@@ -583,6 +582,7 @@ btl_train_page_continue (BtlTrainPage  *self,
     }
 
   btl_train_page_show_message (self, NULL);
+  _btl_train_page_forget_psnr (self);
   self->target_epochs = btl_training_worker_epochs_done (self->worker) + extra_epochs;
   btl_training_worker_start (self->worker, extra_epochs);
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
