@@ -128,6 +128,102 @@ test_ssim_noise (void)
   g_assert_cmpfloat (previous, <, 0.9);
 }
 
+/* The straightforward definition the streaming btl_ssim must match: for every
+ * window inside the picture, the 2-D Gaussian-weighted moments summed
+ * directly (weights k[i]·k[j]), then the mean over windows and channels. */
+static double
+reference_ssim (const float *a,
+                const float *b,
+                int          channels,
+                int          height,
+                int          width)
+{
+  const double c1 = 1e-4, c2 = 9e-4;
+  double k[11], ksum = 0.0, sum = 0.0;
+  int r = 5, win;
+
+  while (r > 0 && (2 * r + 1 > height || 2 * r + 1 > width))
+    r--;
+  win = 2 * r + 1;
+  for (int i = 0; i < win; i++)
+    ksum += k[i] = exp (-0.5 * (i - r) * (i - r) / (1.5 * 1.5));
+  for (int i = 0; i < win; i++)
+    k[i] /= ksum;
+
+  for (int c = 0; c < channels; c++)
+    {
+      const float *pa = a + (gsize) c * height * width;
+      const float *pb = b + (gsize) c * height * width;
+      double total = 0.0;
+
+      for (int y = 0; y + win <= height; y++)
+        for (int x = 0; x + win <= width; x++)
+          {
+            double ux = 0, uy = 0, uxx = 0, uyy = 0, uxy = 0, vx, vy, vxy;
+
+            for (int i = 0; i < win; i++)
+              for (int j = 0; j < win; j++)
+                {
+                  double w = k[i] * k[j];
+                  double va = pa[(y + i) * width + x + j], vb = pb[(y + i) * width + x + j];
+
+                  ux += w * va;
+                  uy += w * vb;
+                  uxx += w * va * va;
+                  uyy += w * vb * vb;
+                  uxy += w * va * vb;
+                }
+            vx = uxx - ux * ux;
+            vy = uyy - uy * uy;
+            vxy = uxy - ux * uy;
+            total += ((2 * ux * uy + c1) * (2 * vxy + c2))
+                     / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+          }
+      sum += total / ((double) (height - win + 1) * (width - win + 1));
+    }
+  return sum / channels;
+}
+
+/* Random pictures (8-bit values, and a distorted copy) of odd shapes: below
+ * the window, exactly the window, wider than a block of the vertical pass. */
+static void
+test_ssim_reference (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  const int shapes[][3] = {
+    { 1, 1, 1 }, { 3, 1, 1 }, { 1, 1, 17 }, { 1, 9, 1 }, { 1, 2, 2 }, { 3, 4, 7 },
+    { 1, 10, 10 }, { 1, 11, 11 }, { 3, 12, 13 }, { 1, 37, 23 }, { 3, 29, 64 },
+    { 1, 13, 600 }, { 3, 40, 531 }, { 1, 200, 12 },
+  };
+  double worst = 0.0;
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+      gsize n = (gsize) c * h * w;
+      g_autofree float *a = g_new (float, n);
+      g_autofree float *b = g_new (float, n);
+      double got, want;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          /* smooth-ish content plus noise, so windows have all kinds of variance */
+          double v = 0.5 + 0.3 * sin (i * 0.05) + 0.2 * (g_rand_double (rand) - 0.5);
+          double d = v + 0.4 * (g_rand_double (rand) - 0.5);
+
+          a[i] = floorf ((float) CLAMP (v, 0.0, 1.0) * 255.0f + 0.5f) / 255.0f;
+          b[i] = floorf ((float) CLAMP (d, 0.0, 1.0) * 255.0f + 0.5f) / 255.0f;
+        }
+      got = btl_ssim (a, b, c, h, w);
+      want = reference_ssim (a, b, c, h, w);
+      g_test_message ("%d×%d×%d: %.17g (reference %.17g)", c, h, w, got, want);
+      worst = MAX (worst, fabs (got - want));
+      g_assert_cmpfloat_with_epsilon (got, want, 1e-12);
+      g_assert_cmpfloat_with_epsilon (btl_ssim (a, a, c, h, w), 1.0, 1e-12);
+    }
+  g_test_message ("worst |Δ| %.3g", worst);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -140,6 +236,7 @@ main (int    argc,
   g_test_add_func ("/core/metrics/ssim/skimage", test_ssim_skimage);
   g_test_add_func ("/core/metrics/ssim/constant", test_ssim_constant);
   g_test_add_func ("/core/metrics/ssim/noise", test_ssim_noise);
+  g_test_add_func ("/core/metrics/ssim/reference", test_ssim_reference);
 
   return g_test_run ();
 }
