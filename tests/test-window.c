@@ -618,6 +618,45 @@ test_window_save_open (Fixture *f, gconstpointer data)
     g_unlink (path2);
   }
 
+  /* Continued, the opened model (no trainer state: its trainer counts
+   * from 0) goes on from the file's epochs and steps, in the status line
+   * as on the plot: "Epoch 3 of 3", not "Epoch 1 of 1" after 2 epochs. */
+  {
+    BtlLossHistory *h = btl_train_page_get_history (f->page);
+    guint e0 = btl_loss_history_get_n_epochs (h), n0 = btl_loss_history_get_n_steps (h);
+    g_autofree char *epoch_text = g_strdup_printf ("Epoch %u of %u", e0 + 1, e0 + 1);
+    g_autofree char *finished = g_strdup_printf ("Finished %u epochs", e0 + 1);
+    BtlLossEpoch e;
+    BtlLossStep a, b;
+    gboolean seen = FALSE;
+
+    g_assert_cmpuint (e0, >=, 1);
+    g_assert_true (btl_train_page_continue (f->page, 1, &error));
+    g_assert_no_error (error);
+    while (btl_train_page_get_state (f->page) != BTL_TRAIN_STATE_IDLE)
+      {
+        const char *status = btl_train_page_get_status (f->page);
+
+        if (g_str_has_prefix (status, "Epoch"))
+          {
+            g_assert_true (g_str_has_prefix (status, epoch_text));
+            seen = TRUE;
+          }
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_assert_true (seen);
+    g_assert_true (g_str_has_prefix (btl_train_page_get_status (f->page), finished));
+    g_assert_cmpuint (btl_loss_history_get_n_epochs (h), ==, e0 + 1);
+    btl_loss_history_get_epoch (h, e0, &e);
+    g_assert_cmpint (e.epoch, ==, e0);
+    /* The steps go on too (they started again at 1 on the plot). */
+    g_assert_cmpuint (btl_loss_history_get_n_steps (h), >, n0);
+    btl_loss_history_get_step (h, n0 - 1, &a);
+    btl_loss_history_get_step (h, n0, &b);
+    g_assert_cmpint (b.step, ==, a.step + 1);
+    g_assert_cmpint (b.epoch, ==, e0);
+  }
+
   g_unlink (path);
   g_unlink (bad);
   g_unlink (csv);

@@ -100,6 +100,9 @@ _btl_train_page_begin_open (BtlTrainPage   *self,
 
   g_clear_object (&self->history);
   self->history = history;
+  self->epoch_base = 0;
+  self->step_base = 0;
+  self->step_base_pending = FALSE;
   btl_loss_plot_set_history (self->plot, self->history);
 }
 

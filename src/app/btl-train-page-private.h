@@ -76,7 +76,13 @@ struct _BtlTrainPage
   guint              run_serial;      /* counts runs: a PSNR shows for its own run's weights only */
   double             test_psnr;
   gint64             test_psnr_step;  /* the weights' step it was measured at; -1 unknown */
-  int                target_epochs;
+  int                target_epochs;   /* the trainer's count, like last.epoch */
+  /* The trainer counts from 0 when it did not train what the history holds
+   * (an opened .btl has no trainer state): its records are shifted by these
+   * to continue the history, the plot and the status line. */
+  int                epoch_base;
+  gint64             step_base;
+  gboolean           step_base_pending; /* set from the run's first record */
   BtlTrainState      state;
   guint              eval_running : 1;
   guint              eval_timeout_id;

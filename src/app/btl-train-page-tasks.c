@@ -144,7 +144,7 @@ decode_done (GObject      *object,
   else if (d->worker == self->worker && d->test == self->test && d->n == self->n_showcase)
     {
       memcpy (self->showcase_y, d->y, sizeof (float) * (gsize) d->n * btl_dataset_dim (d->test));
-      self->grid_pending_step = d->snapshot->step;
+      self->grid_pending_step = d->snapshot->step + self->step_base;
       self->grid_pending_decode_us = d->decode_us;
       if (!self->grid_pending)
         {
@@ -292,7 +292,7 @@ eval_done (GObject      *object,
   else if (d->worker == self->worker)
     {
       /* The weights an epoch ended with (the last ones of a run above all). */
-      btl_loss_history_set_test_psnr (self->history, d->snapshot->step, d->psnr);
+      btl_loss_history_set_test_psnr (self->history, d->snapshot->step + self->step_base, d->psnr);
       /* The status line shows the current run's weights only: a run that
        * has just started showed the previous weights' PSNR (measured while
        * it started) until its own first measurement, 3 s later. */

@@ -64,10 +64,11 @@ _btl_train_page_update_status (BtlTrainPage *self)
   if (self->state == BTL_TRAIN_STATE_PAUSED)
     g_string_append_printf (s, "%s · ", _("Paused"));
 
-  g_string_append_printf (s, _("Epoch %d of %d"), MIN (p->epoch + 1, self->target_epochs),
-                          self->target_epochs);
+  g_string_append_printf (s, _("Epoch %d of %d"),
+                          MIN (p->epoch + 1, self->target_epochs) + self->epoch_base,
+                          self->target_epochs + self->epoch_base);
   g_string_append (s, " · ");
-  g_string_append_printf (s, _("step %lld"), (long long) p->step);
+  g_string_append_printf (s, _("step %lld"), (long long) (p->step + self->step_base));
   g_string_append (s, " · ");
   g_string_append_printf (s, _("loss %.4f"), p->train_loss);
   if (p->samples_per_s > 0)
@@ -126,6 +127,22 @@ on_worker_progress (BtlTrainingWorker *worker,
                     BtlTrainPage      *self)
 {
   const NnProgress *p = records;
+  gint64 sb;
+  int eb = self->epoch_base;
+
+  /* The run's first step follows the history's last (0 when the trainer
+   * trained what the history holds). */
+  if (self->step_base_pending && n_records > 0)
+    {
+      guint n = btl_loss_history_get_n_steps (self->history);
+      BtlLossStep last = { 0 };
+
+      if (n > 0)
+        btl_loss_history_get_step (self->history, n - 1, &last);
+      self->step_base = MAX (0, last.step - (p[0].step - 1));
+      self->step_base_pending = FALSE;
+    }
+  sb = self->step_base;
 
   for (guint i = 0; i < n_records; i++)
     {
@@ -146,16 +163,16 @@ on_worker_progress (BtlTrainingWorker *worker,
               btl_loss_history_get_epoch (self->history, n_epochs - 1, &last);
               epoch_start = last.step;
             }
-          if (self->test_psnr_step > epoch_start && self->test_psnr_step <= p[i].step)
+          if (self->test_psnr_step + sb > epoch_start && self->test_psnr_step <= p[i].step)
             psnr = self->test_psnr;
-          btl_loss_history_add_epoch (self->history, p[i].epoch, p[i].step, p[i].train_loss,
+          btl_loss_history_add_epoch (self->history, p[i].epoch + eb, p[i].step + sb, p[i].train_loss,
                                       p[i].val_loss, p[i].val_recon_loss, p[i].val_reg_loss,
                                       psnr);
           if (p[i].best_epoch >= 0)
-            btl_loss_history_set_best_epoch (self->history, p[i].best_epoch);
+            btl_loss_history_set_best_epoch (self->history, p[i].best_epoch + eb);
         }
       else
-        btl_loss_history_add_step (self->history, p[i].step, p[i].epoch, p[i].train_loss,
+        btl_loss_history_add_step (self->history, p[i].step + sb, p[i].epoch + eb, p[i].train_loss,
                                    p[i].recon_loss, p[i].reg_loss);
     }
 
@@ -192,11 +209,11 @@ on_worker_finished (BtlTrainingWorker *worker,
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     status = g_strdup_printf (_("Stopped at step %lld in epoch %d (%s)"),
-                              self->have_last ? (long long) self->last.step : 0LL,
-                              self->have_last ? self->last.epoch + 1 : 1, took);
+                              (self->have_last ? (long long) self->last.step : 0LL) + self->step_base,
+                              (self->have_last ? self->last.epoch + 1 : 1) + self->epoch_base, took);
   else if (error != NULL)
     {
-      int done = btl_training_worker_epochs_done (worker);
+      int done = btl_training_worker_epochs_done (worker) + self->epoch_base;
 
       status = g_strdup_printf (ngettext ("Training failed after %d epoch",
                                           "Training failed after %d epochs", done), done);
@@ -204,7 +221,7 @@ on_worker_finished (BtlTrainingWorker *worker,
     }
   else
     {
-      int done = btl_training_worker_epochs_done (worker);
+      int done = btl_training_worker_epochs_done (worker) + self->epoch_base;
 
       /* Translators: "Finished 5 epochs in 0:12" */
       status = g_strdup_printf (ngettext ("Finished %d epoch in %s", "Finished %d epochs in %s", done),

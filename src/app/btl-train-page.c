@@ -151,7 +151,7 @@ on_live_changed (BtlTrainPage   *self,
   else
     return;
 
-  btl_loss_history_add_marker (self->history, self->have_last ? self->last.step : 0, label);
+  btl_loss_history_add_marker (self->history, (self->have_last ? self->last.step : 0) + self->step_base, label);
 }
 
 static void
@@ -556,6 +556,9 @@ btl_train_page_train (BtlTrainPage  *self,
   self->have_last = FALSE;
   _btl_train_page_forget_psnr (self);
   self->target_epochs = cfg.epochs;
+  self->epoch_base = 0;
+  self->step_base = 0;
+  self->step_base_pending = FALSE;
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_inscription_set_text (self->status_label, _("Starting…"));
 
@@ -584,6 +587,10 @@ btl_train_page_continue (BtlTrainPage  *self,
   btl_train_page_show_message (self, NULL);
   _btl_train_page_forget_psnr (self);
   self->target_epochs = btl_training_worker_epochs_done (self->worker) + extra_epochs;
+  /* An opened .btl's trainer starts at epoch 0 below epochs of its own. */
+  self->epoch_base = MAX (0, (int) btl_loss_history_get_n_epochs (self->history)
+                             - btl_training_worker_epochs_done (self->worker));
+  self->step_base_pending = TRUE;
   btl_training_worker_start (self->worker, extra_epochs);
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
 
