@@ -562,6 +562,23 @@ btl_codec_prepare_image (const BtlCodec *codec,
                                       height_out, width_out);
 }
 
+/* Tiles go through the transform this many at a time (a multiple of the
+ * inference batch, so the network sees the same batches as with one call):
+ * a 12-megapixel picture no longer has a second full copy as tiles (and a
+ * third while decoding). */
+#define CHUNK_TILES    (4 * TILE_BATCH)
+
+/* Decodes a .btlz into image (channels·height·width floats of the file's
+ * geometry), or into a new buffer when image is NULL. The header is parsed
+ * and checked first; expect_pixels > 0 is the size of the caller's buffer. */
+static float *
+decompress_into (BtlCodec        *codec,
+                 GBytes          *bytes,
+                 BtlCodecHeader  *header_out,
+                 float           *image,
+                 gsize            expect_pixels,
+                 GError         **error);
+
 GBytes *
 btl_codec_compress (BtlCodec      *codec,
                     const float   *image,
@@ -572,7 +589,39 @@ btl_codec_compress (BtlCodec      *codec,
                     float        **recon_out,
                     GError       **error)
 {
-  g_autofree float *tiles = NULL;
+  g_autofree float *recon = NULL;
+  GBytes *bytes;
+
+  g_return_val_if_fail (codec != NULL && image != NULL, NULL);
+
+  if (recon_out != NULL && height > 0 && width > 0
+      && (gint64) height * width <= BTL_IMAGE_MAX_PIXELS)
+    {
+      recon = g_try_new (float, (gsize) codec->channels * height * width);
+      if (recon == NULL)
+        {
+          g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                       _("not enough memory to decode a %d × %d picture"), width, height);
+          return NULL;
+        }
+    }
+  bytes = btl_codec_compress_into (codec, image, height, width, mode, bits, recon, error);
+  if (bytes != NULL && recon_out != NULL)
+    *recon_out = g_steal_pointer (&recon);
+  return bytes;
+}
+
+GBytes *
+btl_codec_compress_into (BtlCodec      *codec,
+                         const float   *image,
+                         int            height,
+                         int            width,
+                         BtlCodecMode   mode,
+                         int            bits,
+                         float         *recon,
+                         GError       **error)
+{
+  g_autofree float *strip = NULL;
   g_autofree float *z = NULL;
   g_autofree float *min = NULL;
   g_autofree float *max = NULL;
@@ -581,9 +630,8 @@ btl_codec_compress (BtlCodec      *codec,
   g_autoptr (GBytes) result = NULL;
   BtlCodecRangeSource source;
   BtlCodecCoding coding;
-  const float *input = image;
   BtlCodecHeader header = { 0 };
-  int d, n_tiles = 1;
+  int d, n_tiles = 1, rows, cols;
 
   g_return_val_if_fail (codec != NULL && image != NULL, NULL);
 
@@ -611,15 +659,21 @@ btl_codec_compress (BtlCodec      *codec,
       return NULL;
     }
 
-  if (mode == BTL_CODEC_MODE_TILES)
-    {
-      tiles = btl_tiles_cut (image, codec->channels, height, width,
-                             codec->tile_h, codec->tile_w, &n_tiles);
-      input = tiles;
-    }
+  /* Fit mode is the one-tile case of the same cut. */
+  btl_tiles_grid (height, width, codec->tile_h, codec->tile_w, &rows, &cols);
+  n_tiles = rows * cols;
   z = g_new (float, (gsize) n_tiles * d);
-  if (!encode_tiles (codec, input, n_tiles, z, error))
-    return NULL;
+  strip = g_new (float, (gsize) MIN (n_tiles, CHUNK_TILES) * codec->input_dim);
+  for (int first = 0; first < n_tiles; first += CHUNK_TILES)
+    {
+      int n = MIN (CHUNK_TILES, n_tiles - first);
+
+      btl_tiles_cut_range (image, codec->channels, height, width, codec->tile_h,
+                           codec->tile_w, first, n, strip);
+      if (!encode_tiles (codec, strip, n, z + (gsize) first * d, error))
+        return NULL;
+    }
+  g_clear_pointer (&strip, g_free);
 
   /* Ranges: the codec's (model statistics or a calibration sample), else
    * this picture's own codes. Rounded to what the header stores. */
@@ -663,12 +717,10 @@ btl_codec_compress (BtlCodec      *codec,
     return NULL;
 
   /* The reconstruction comes from the bytes, through decompress itself. */
-  if (recon_out != NULL)
-    {
-      *recon_out = btl_codec_decompress (codec, result, NULL, error);
-      if (*recon_out == NULL)
-        return NULL;
-    }
+  if (recon != NULL
+      && decompress_into (codec, result, NULL, recon,
+                          (gsize) codec->channels * height * width, error) == NULL)
+    return NULL;
   return g_steal_pointer (&result);
 }
 
@@ -680,19 +732,30 @@ btl_codec_decompress (BtlCodec        *codec,
                       BtlCodecHeader  *header_out,
                       GError         **error)
 {
+  g_return_val_if_fail (codec != NULL && bytes != NULL, NULL);
+
+  return decompress_into (codec, bytes, header_out, NULL, 0, error);
+}
+
+static float *
+decompress_into (BtlCodec        *codec,
+                 GBytes          *bytes,
+                 BtlCodecHeader  *header_out,
+                 float           *image,
+                 gsize            expect_pixels,
+                 GError         **error)
+{
   BtlCodecHeader h;
   g_autofree float *min = NULL;
   g_autofree float *max = NULL;
   g_autofree float *step = NULL;
   g_autofree guint16 *q = NULL;
   g_autofree float *z = NULL;
-  g_autofree float *tiles = NULL;
-  g_autofree float *image = NULL;
+  g_autofree float *strip = NULL;
+  g_autofree float *own = NULL;
   const guint8 *data;
   gsize len, n_codes, n_pixels;
-  int d;
-
-  g_return_val_if_fail (codec != NULL && bytes != NULL, NULL);
+  int d, chunk;
 
   data = g_bytes_get_data (bytes, &len);
   if (!btl_codec_parse_container (data, len, &h, NULL, NULL, error))
@@ -729,6 +792,11 @@ btl_codec_decompress (BtlCodec        *codec,
       return NULL;
     }
 
+  n_codes = (gsize) h.n_tiles * d;
+  n_pixels = (gsize) h.channels * h.width * h.height;
+  /* Only our own files come with a buffer. */
+  g_assert (image == NULL || n_pixels == expect_pixels);
+
   min = g_new (float, d);
   max = g_new (float, d);
   step = g_new (float, d);
@@ -736,41 +804,45 @@ btl_codec_decompress (BtlCodec        *codec,
   for (int j = 0; j < d; j++)
     step[j] = quant_step (min[j], max[j], h.bits);
 
-  n_codes = (gsize) h.n_tiles * d;
-  n_pixels = (gsize) h.channels * h.width * h.height;
   /* The codes first: a damaged header announcing a huge picture fails on
-   * its payload before the picture's buffers (up to ~1.5 GB) are taken. */
+   * its payload before the picture's buffer (up to ~770 MB) is taken. */
+  chunk = MIN (h.n_tiles, CHUNK_TILES);
   q = g_try_new (guint16, n_codes);
   if (q != NULL && !btl_codec_decode_payload (data + h.header_bytes, &h, q, error))
     return NULL;
-  z = g_try_new (float, n_codes);
-  tiles = g_try_new (float, (gsize) h.n_tiles * codec->input_dim);
-  image = h.mode == BTL_CODEC_MODE_TILES ? g_try_new (float, n_pixels) : NULL;
-  if (q == NULL || z == NULL || tiles == NULL
-      || (h.mode == BTL_CODEC_MODE_TILES && image == NULL))
+  z = g_try_new (float, (gsize) chunk * d);
+  strip = g_try_new (float, (gsize) chunk * codec->input_dim);
+  if (image == NULL)
+    image = own = g_try_new (float, n_pixels);
+  if (q == NULL || z == NULL || strip == NULL || image == NULL)
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
                    _("not enough memory to decode a %d × %d picture"), h.width, h.height);
       return NULL;
     }
-  for (gsize i = 0; i < n_codes; i++)
+
+  /* A slice of tiles at a time: codes → tiles → 8-bit values → picture.
+   * Fit mode is the one-tile case. */
+  for (int first = 0; first < h.n_tiles; first += CHUNK_TILES)
     {
-      int j = (int) (i % (gsize) d);
+      int n = MIN (CHUNK_TILES, h.n_tiles - first);
+      const guint16 *qc = q + (gsize) first * d;
 
-      z[i] = dequantise (q[i], min[j], step[j]);
+      for (gsize i = 0; i < (gsize) n * d; i++)
+        {
+          int j = (int) (i % (gsize) d);
+
+          z[i] = dequantise (qc[i], min[j], step[j]);
+        }
+      if (!decode_tiles (codec, z, n, strip, error))
+        return NULL;
+      btl_tiles_quantise_8bit (strip, (gsize) n * codec->input_dim);
+      btl_tiles_stitch_range (strip, h.channels, h.height, h.width, h.tile_height,
+                              h.tile_width, first, n, image);
     }
-  if (!decode_tiles (codec, z, h.n_tiles, tiles, error))
-    return NULL;
-
-  if (h.mode == BTL_CODEC_MODE_TILES)
-    btl_tiles_stitch (tiles, h.channels, h.height, h.width, h.tile_height,
-                      h.tile_width, image);
-  else
-    image = g_steal_pointer (&tiles);
-  btl_tiles_quantise_8bit (image, n_pixels);
 
   if (header_out != NULL)
     *header_out = h;
-  return g_steal_pointer (&image);
+  own = NULL;   /* the caller's now */
+  return image;
 }
-

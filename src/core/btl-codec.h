@@ -160,6 +160,18 @@ GBytes     *btl_codec_compress (BtlCodec      *codec,
                                 float        **recon_out,
                                 GError       **error);
 
+/* The same, the reconstruction written into recon (may be NULL): the
+ * caller's channels·height·width floats, so a sweep over settings reuses one
+ * buffer. */
+GBytes     *btl_codec_compress_into (BtlCodec      *codec,
+                                     const float   *image,
+                                     int            height,
+                                     int            width,
+                                     BtlCodecMode   mode,
+                                     int            bits,
+                                     float         *recon,
+                                     GError       **error);
+
 /* Decodes a .btlz made with this codec's model: a (channels, H, W) picture
  * with 8-bit values; header_out (may be NULL) receives the header. Errors:
  * BTL_ERROR_CORRUPT (damaged, truncated, inconsistent), BTL_ERROR_VERSION,

@@ -342,6 +342,49 @@ btl_tiles_grid (int  height,
     *cols = width > 0 ? (width + tile_w - 1) / tile_w : 0;
 }
 
+void
+btl_tiles_cut_range (const float *image,
+                     int          channels,
+                     int          height,
+                     int          width,
+                     int          tile_h,
+                     int          tile_w,
+                     int          first,
+                     int          n,
+                     float       *tiles)
+{
+  gsize plane = (gsize) height * width;
+  gsize tile_dim = (gsize) channels * tile_h * tile_w;
+  int cols;
+
+  g_return_if_fail (image != NULL && tiles != NULL);
+  g_return_if_fail (channels > 0 && height > 0 && width > 0);
+  g_return_if_fail (tile_h > 0 && tile_w > 0 && first >= 0 && n >= 0);
+
+  btl_tiles_grid (height, width, tile_h, tile_w, NULL, &cols);
+  for (int i = 0; i < n; i++)
+    {
+      int r = (first + i) / cols, c = (first + i) % cols;
+      float *tile = tiles + (gsize) i * tile_dim;
+
+      for (int ch = 0; ch < channels; ch++)
+        for (int y = 0; y < tile_h; y++)
+          {
+            /* Edge replication: coordinates past the picture clamp to
+             * its last row / column. */
+            int sy = MIN (r * tile_h + y, height - 1);
+            const float *src = image + ch * plane + (gsize) sy * width;
+            float *dst = tile + ((gsize) ch * tile_h + y) * tile_w;
+            int x0 = c * tile_w;
+            int inside = CLAMP (width - x0, 0, tile_w);
+
+            memcpy (dst, src + x0, sizeof (float) * inside);
+            for (int x = inside; x < tile_w; x++)
+              dst[x] = src[width - 1];
+          }
+    }
+}
+
 float *
 btl_tiles_cut (const float *image,
                int          channels,
@@ -351,8 +394,6 @@ btl_tiles_cut (const float *image,
                int          tile_w,
                int         *n_tiles_out)
 {
-  gsize plane = (gsize) height * width;
-  gsize tile_dim = (gsize) channels * tile_h * tile_w;
   float *tiles;
   int rows, cols;
 
@@ -361,33 +402,47 @@ btl_tiles_cut (const float *image,
   g_return_val_if_fail (tile_h > 0 && tile_w > 0, NULL);
 
   btl_tiles_grid (height, width, tile_h, tile_w, &rows, &cols);
-  tiles = g_new (float, (gsize) rows * cols * tile_dim);
-
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++)
-      {
-        float *tile = tiles + ((gsize) r * cols + c) * tile_dim;
-
-        for (int ch = 0; ch < channels; ch++)
-          for (int y = 0; y < tile_h; y++)
-            {
-              /* Edge replication: coordinates past the picture clamp to
-               * its last row / column. */
-              int sy = MIN (r * tile_h + y, height - 1);
-              const float *src = image + ch * plane + (gsize) sy * width;
-              float *dst = tile + ((gsize) ch * tile_h + y) * tile_w;
-              int x0 = c * tile_w;
-              int inside = CLAMP (width - x0, 0, tile_w);
-
-              memcpy (dst, src + x0, sizeof (float) * inside);
-              for (int x = inside; x < tile_w; x++)
-                dst[x] = src[width - 1];
-            }
-      }
-
+  tiles = g_new (float, (gsize) rows * cols * channels * tile_h * tile_w);
+  btl_tiles_cut_range (image, channels, height, width, tile_h, tile_w, 0,
+                       rows * cols, tiles);
   if (n_tiles_out != NULL)
     *n_tiles_out = rows * cols;
   return tiles;
+}
+
+void
+btl_tiles_stitch_range (const float *tiles,
+                        int          channels,
+                        int          height,
+                        int          width,
+                        int          tile_h,
+                        int          tile_w,
+                        int          first,
+                        int          n,
+                        float       *image)
+{
+  gsize plane = (gsize) height * width;
+  gsize tile_dim = (gsize) channels * tile_h * tile_w;
+  int cols;
+
+  g_return_if_fail (tiles != NULL && image != NULL);
+  g_return_if_fail (tile_h > 0 && tile_w > 0 && first >= 0 && n >= 0);
+
+  btl_tiles_grid (height, width, tile_h, tile_w, NULL, &cols);
+  for (int i = 0; i < n; i++)
+    {
+      int r = (first + i) / cols, c = (first + i) % cols;
+      const float *tile = tiles + (gsize) i * tile_dim;
+      int x0 = c * tile_w;
+      int inside_w = MIN (tile_w, width - x0);
+      int inside_h = MIN (tile_h, height - r * tile_h);
+
+      for (int ch = 0; ch < channels; ch++)
+        for (int y = 0; y < inside_h; y++)
+          memcpy (image + ch * plane + (gsize) (r * tile_h + y) * width + x0,
+                  tile + ((gsize) ch * tile_h + y) * tile_w,
+                  sizeof (float) * inside_w);
+    }
 }
 
 void
@@ -399,26 +454,12 @@ btl_tiles_stitch (const float *tiles,
                   int          tile_w,
                   float       *image)
 {
-  gsize plane = (gsize) height * width;
-  gsize tile_dim = (gsize) channels * tile_h * tile_w;
   int rows, cols;
 
   g_return_if_fail (tiles != NULL && image != NULL);
   g_return_if_fail (tile_h > 0 && tile_w > 0);
 
   btl_tiles_grid (height, width, tile_h, tile_w, &rows, &cols);
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++)
-      {
-        const float *tile = tiles + ((gsize) r * cols + c) * tile_dim;
-        int x0 = c * tile_w;
-        int inside_w = MIN (tile_w, width - x0);
-        int inside_h = MIN (tile_h, height - r * tile_h);
-
-        for (int ch = 0; ch < channels; ch++)
-          for (int y = 0; y < inside_h; y++)
-            memcpy (image + ch * plane + (gsize) (r * tile_h + y) * width + x0,
-                    tile + ((gsize) ch * tile_h + y) * tile_w,
-                    sizeof (float) * inside_w);
-      }
+  btl_tiles_stitch_range (tiles, channels, height, width, tile_h, tile_w, 0,
+                          rows * cols, image);
 }

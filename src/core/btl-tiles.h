@@ -72,6 +72,19 @@ float     *btl_tiles_cut (const float *image,
                           int          tile_w,
                           int         *n_tiles_out);
 
+/* Tiles first … first + n − 1 (raster order) of the same cut, into tiles
+ * (n, channels·tile_h·tile_w): a big picture goes through a codec a slice at
+ * a time instead of as one copy of every tile. */
+void       btl_tiles_cut_range (const float *image,
+                                int          channels,
+                                int          height,
+                                int          width,
+                                int          tile_h,
+                                int          tile_w,
+                                int          first,
+                                int          n,
+                                float       *tiles);
+
 /* The inverse: writes the (channels, height, width) picture from the tiles,
  * dropping the padding. */
 void       btl_tiles_stitch (const float *tiles,
@@ -81,6 +94,17 @@ void       btl_tiles_stitch (const float *tiles,
                              int          tile_h,
                              int          tile_w,
                              float       *image);
+
+/* The same for tiles first … first + n − 1 only (tiles holds those n). */
+void       btl_tiles_stitch_range (const float *tiles,
+                                   int          channels,
+                                   int          height,
+                                   int          width,
+                                   int          tile_h,
+                                   int          tile_w,
+                                   int          first,
+                                   int          n,
+                                   float       *image);
 
 /* Rounds every value to the nearest k/255 in [0, 1] (what an 8-bit PNG can
  * hold); NaN becomes 0. */
