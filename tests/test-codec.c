@@ -726,7 +726,8 @@ test_comparison (void)
   baseline = btl_pca_baseline_new (train, n, 3, 8, 8, 24, &error);
   g_assert_no_error (error);
 
-  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, NULL, &error);
+  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, NULL, NULL,
+                            NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cmp->width, ==, 52);
   g_assert_cmpint (cmp->height, ==, 45);
@@ -769,7 +770,8 @@ test_comparison (void)
                     cmp->rows[r].ssim, cmp->rows[r].note ? cmp->rows[r].note : "");
 
   /* Curves: every series present, the codec's sizes grow with bits. */
-  rd = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8, NULL, &error);
+  rd = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8, NULL, NULL,
+                          NULL, &error);
   g_assert_no_error (error);
   {
     int n_ae = 0, n_jpeg = 0, n_pca = 0;
@@ -802,12 +804,12 @@ test_comparison (void)
 
     g_cancellable_cancel (cancel);
     none = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6,
-                               cancel, &error);
+                               NULL, NULL, cancel, &error);
     g_assert_null (none);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_clear_error (&error);
     no_points = btl_comparison_rd (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 8,
-                                   cancel, &error);
+                                   NULL, NULL, cancel, &error);
     g_assert_null (no_points);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_clear_error (&error);

@@ -60,7 +60,7 @@ check_format (const char *format,
       gsize target = lo / 2 + (hi + hi / 4 - lo / 2) * step / 20;
       BtlJpegMatch match;
 
-      g_assert_true (btl_jpeg_match_size (pixbuf, format, target, &match, &error));
+      g_assert_true (btl_jpeg_match_size (pixbuf, format, target, &match, NULL, &error));
       g_assert_no_error (error);
       if (match.bytes == NULL)
         {

@@ -333,7 +333,7 @@ job_run (GTask         *task,
     return;
 
   result->comparison = btl_comparison_new (codec, baseline, result->pixbuf, req->mode,
-                                           req->bits, cancellable, &error);
+                                           req->bits, NULL, NULL, cancellable, &error);
   if (result->comparison == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -357,7 +357,7 @@ job_run (GTask         *task,
     {
       t0 = g_get_monotonic_time ();
       result->rd = btl_comparison_rd (codec, baseline, result->pixbuf, req->mode,
-                                      req->bits, cancellable, &error);
+                                      req->bits, NULL, NULL, cancellable, &error);
       if (result->rd == NULL)
         {
           result->rd_note = g_strdup (error->message);

@@ -3,8 +3,10 @@
 
 #include "cli-codec.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli-common.h"
 
@@ -102,4 +104,130 @@ cli_codec_pca_baseline (CliCodecModel  *cm,
   if (baseline == NULL)
     *note = g_strdup_printf (_("no PCA baseline: %s"), error->message);
   return baseline;
+}
+
+/* ------------------------------------------------------------ progress */
+
+void
+cli_codec_progress_init (CliCodecProgress *progress,
+                         const char       *command,
+                         gboolean          json)
+{
+  memset (progress, 0, sizeof *progress);
+  progress->command = command;
+  progress->on = !json && isatty (STDERR_FILENO);
+  progress->start_us = g_get_monotonic_time ();
+}
+
+static char *
+setting_text (const char *series,
+              int         setting)
+{
+  if (setting < 0)
+    return g_strdup (_("searching for the size"));
+  if (g_str_equal (series, "autoencoder"))
+    return g_strdup_printf (ngettext ("%d bit", "%d bits", setting), setting);
+  if (g_str_equal (series, "pca"))
+    return g_strdup_printf (ngettext ("%d coefficient", "%d coefficients", setting), setting);
+  return g_strdup_printf (_("quality %d"), setting);
+}
+
+void
+cli_codec_progress (int         done,
+                    int         total,
+                    const char *series,
+                    int         setting,
+                    gpointer    user_data)
+{
+  CliCodecProgress *progress = user_data;
+  g_autofree char *what = NULL;
+  g_autofree char *line = NULL;
+  gint64 now = g_get_monotonic_time ();
+  int width;
+
+  /* Small pictures run hundreds of steps a second: at most ten lines. */
+  if (!progress->on || series == NULL
+      || (done > 0 && now - progress->last_us < G_USEC_PER_SEC / 10))
+    return;
+  progress->last_us = now;
+  what = setting_text (series, setting);
+  /* Translators: progress of rd/compare on the terminal, e.g.
+   * "photo.jpg: 12 of 38, jpeg quality 40 (0:21)" */
+  line = g_strdup_printf (_("%s: %d of %d, %s %s (%d:%02d)"),
+                          progress->image != NULL ? progress->image : progress->command,
+                          done, total, series, what,
+                          (int) ((now - progress->start_us) / G_USEC_PER_SEC / 60),
+                          (int) ((now - progress->start_us) / G_USEC_PER_SEC % 60));
+  width = (int) g_utf8_strlen (line, -1);
+  fprintf (stderr, "\r%s%*s", line, MAX (progress->width - width, 0), "");
+  fflush (stderr);
+  progress->width = width;
+}
+
+void
+cli_codec_progress_clear (CliCodecProgress *progress)
+{
+  if (!progress->on || progress->width == 0)
+    return;
+  fprintf (stderr, "\r%*s\r", progress->width, "");
+  fflush (stderr);
+  progress->width = 0;
+}
+
+/* ------------------------------------------------------------ Ctrl+C */
+
+/* The handler may only set a flag; a watcher thread turns it into a
+ * cancellation (g_cancellable_cancel is not async-signal-safe). */
+static volatile sig_atomic_t interrupted = 0;
+static struct sigaction old_sigint;
+static GThread *watcher;
+static gint watcher_stop;
+
+static void
+on_sigint (int signum)
+{
+  interrupted = 1;
+}
+
+static gpointer
+watch_interrupt (gpointer data)
+{
+  GCancellable *cancellable = data;
+
+  while (!g_atomic_int_get (&watcher_stop))
+    {
+      if (interrupted)
+        {
+          g_cancellable_cancel (cancellable);
+          break;
+        }
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  return NULL;
+}
+
+GCancellable *
+cli_codec_interrupt_begin (void)
+{
+  GCancellable *cancellable = g_cancellable_new ();
+  struct sigaction sa = { 0 };
+
+  interrupted = 0;
+  g_atomic_int_set (&watcher_stop, 0);
+  sa.sa_handler = on_sigint;
+  sigemptyset (&sa.sa_mask);
+  /* SA_RESETHAND: a second Ctrl+C kills the process the ordinary way. */
+  sa.sa_flags = SA_RESETHAND;
+  sigaction (SIGINT, &sa, &old_sigint);
+  watcher = g_thread_new ("sigint", watch_interrupt, cancellable);
+  return cancellable;
+}
+
+void
+cli_codec_interrupt_end (GCancellable *cancellable)
+{
+  g_atomic_int_set (&watcher_stop, 1);
+  g_clear_pointer (&watcher, g_thread_join);
+  sigaction (SIGINT, &old_sigint, NULL);
+  g_object_unref (cancellable);
 }

@@ -44,4 +44,36 @@ BtlPcaBaseline *cli_codec_pca_baseline (CliCodecModel  *cm,
                                         int             max_components,
                                         char          **note);
 
+/* Progress of rd and compare on stderr: one line rewritten in place, only
+ * when stderr is a terminal and the output is not --json (scripts and pipes
+ * see nothing). Pass cli_codec_progress as the BtlCompareProgressFunc and
+ * the CliCodecProgress as its data. */
+typedef struct
+{
+  const char *command;
+  const char *image;      /* shown before the step, may be NULL */
+  gboolean    on;
+  gint64      last_us;    /* when the line was last written */
+  gint64      start_us;
+  int         width;      /* of the line written, to blank it */
+} CliCodecProgress;
+
+void            cli_codec_progress_init  (CliCodecProgress *progress,
+                                          const char       *command,
+                                          gboolean          json);
+void            cli_codec_progress       (int               done,
+                                          int               total,
+                                          const char       *series,
+                                          int               setting,
+                                          gpointer          user_data);
+/* Blanks the line (before anything else is printed, and at the end). */
+void            cli_codec_progress_clear (CliCodecProgress *progress);
+
+/* Ctrl+C for rd and compare: the first SIGINT cancels the returned
+ * cancellable (the core stops at its next check, within one encode); a
+ * second one kills the process the ordinary way. Undo with
+ * cli_codec_interrupt_end. */
+GCancellable   *cli_codec_interrupt_begin (void);
+void            cli_codec_interrupt_end   (GCancellable *cancellable);
+
 G_END_DECLS

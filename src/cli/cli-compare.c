@@ -107,6 +107,8 @@ cli_compare (int    argc,
   g_autofree char *pca_note = NULL;
   RowMean means[BTL_COMPARE_N_ROWS] = { { 0 } };
   CliCodecModel cm;
+  CliCodecProgress progress;
+  GCancellable *cancellable;
   BtlCodecMode mode;
   int n_images;
 
@@ -151,6 +153,9 @@ cli_compare (int    argc,
     }
 
   n_images = (int) g_strv_length (args);
+  /* Progress on a terminal; Ctrl+C stops between two encodes. */
+  cli_codec_progress_init (&progress, "compare", json);
+  cancellable = cli_codec_interrupt_begin ();
   for (int i = 0; i < n_images; i++)
     {
       g_autoptr (GdkPixbuf) pixbuf = btl_tiles_load_image (args[i], 0, &error);
@@ -158,11 +163,17 @@ cli_compare (int    argc,
       g_autoptr (GString) rows_json = g_string_new ("[");
       CliJson j;
 
-      if (pixbuf == NULL
-          || (cmp = btl_comparison_new (cm.codec, baseline, pixbuf, mode, bits,
-                                        NULL, &error)) == NULL)
+      progress.image = args[i];
+      if (pixbuf != NULL)
+        cmp = btl_comparison_new (cm.codec, baseline, pixbuf, mode, bits,
+                                  cli_codec_progress, &progress, cancellable, &error);
+      cli_codec_progress_clear (&progress);
+      if (cmp == NULL)
         {
+          cli_codec_interrupt_end (cancellable);
           cli_codec_close (&cm);
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return cli_fail ("compare", CLI_EXIT_INTERRUPTED, "%s", _("interrupted"));
           return cli_fail ("compare", CLI_EXIT_RUNTIME, "%s%s%s",
                            pixbuf == NULL ? "" : args[i], pixbuf == NULL ? "" : ": ",
                            error->message);
@@ -195,6 +206,7 @@ cli_compare (int    argc,
             }
         }
       g_string_append_c (rows_json, ']');
+      fflush (stdout);
 
       cli_json_begin (&j);
       cli_json_add_string (&j, "image", args[i]);
@@ -208,6 +220,7 @@ cli_compare (int    argc,
       }
     }
   g_string_append_c (images_json, ']');
+  cli_codec_interrupt_end (cancellable);
 
   /* Averages over the pictures where the row exists. */
   {

@@ -50,6 +50,8 @@ cli_rd (int    argc,
   g_autofree char *message = NULL;
   g_autofree char *pca_note = NULL;
   CliCodecModel cm;
+  CliCodecProgress progress;
+  GCancellable *cancellable;
   BtlCodecMode mode;
 
   context = cli_option_context_new ("rd", N_("IMAGE"),
@@ -90,10 +92,19 @@ cli_rd (int    argc,
         fprintf (stderr, "bottleneck-cli rd: %s\n", pca_note);
     }
 
-  points = btl_comparison_rd (cm.codec, baseline, pixbuf, mode, pca_bits, NULL, &error);
+  /* Progress on a terminal; Ctrl+C stops between two encodes. */
+  cli_codec_progress_init (&progress, "rd", json);
+  progress.image = args[0];
+  cancellable = cli_codec_interrupt_begin ();
+  points = btl_comparison_rd (cm.codec, baseline, pixbuf, mode, pca_bits,
+                              cli_codec_progress, &progress, cancellable, &error);
+  cli_codec_progress_clear (&progress);
+  cli_codec_interrupt_end (cancellable);
   if (points == NULL)
     {
       cli_codec_close (&cm);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return cli_fail ("rd", CLI_EXIT_INTERRUPTED, "%s", _("interrupted"));
       return cli_fail ("rd", CLI_EXIT_RUNTIME, "%s: %s", args[0], error->message);
     }
 

@@ -21,6 +21,7 @@ static const char *const row_names[BTL_COMPARE_N_ROWS] = {
 /* Settings the curves sweep. */
 static const int rd_bits[] = { 2, 3, 4, 5, 6, 8, 10, 12, 16 };
 static const int rd_qualities[] = { 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95 };
+static const char *const rd_formats[] = { "jpeg", "webp" };
 
 /* ------------------------------------------------------------ PCA baseline */
 
@@ -157,6 +158,24 @@ row_unavailable (BtlCompareRow *row,
   row->mse = row->psnr_db = row->ssim = row->bpp = row->ratio = NAN;
 }
 
+/* Progress over a run of steps (rows or points). */
+typedef struct
+{
+  BtlCompareProgressFunc func;
+  gpointer               data;
+  int                    done;
+  int                    total;
+} Progress;
+
+static void
+progress_next (Progress   *p,
+               const char *series,
+               int         setting)
+{
+  if (p->func != NULL)
+    p->func (p->done, p->total, series, setting, p->data);
+}
+
 /* A classical codec at the largest quality that fits in target bytes. */
 static void
 lossy_row (BtlCompareRow *row,
@@ -166,18 +185,19 @@ lossy_row (BtlCompareRow *row,
            int            channels,
            int            height,
            int            width,
-           gsize          target)
+           gsize          target,
+           GCancellable  *cancellable)
 {
   g_autoptr (GError) error = NULL;
   BtlJpegMatch match;
-  int h = 0, w = 0;
 
   if (!btl_jpeg_format_available (format))
     {
       row_unavailable (row, g_strdup_printf (_("gdk-pixbuf cannot write %s here"), format));
       return;
     }
-  if (!btl_jpeg_match_size (reference_pixbuf, format, target, &match, &error))
+  /* Cancelled: the caller finds out and drops the whole comparison. */
+  if (!btl_jpeg_match_size (reference_pixbuf, format, target, &match, cancellable, &error))
     {
       row_unavailable (row, g_strdup (error->message));
       return;
@@ -193,14 +213,18 @@ lossy_row (BtlCompareRow *row,
     }
   row->data = g_bytes_ref (match.bytes);
   row->setting = match.quality;
-  row->image = btl_jpeg_decode (match.bytes, channels, &h, &w, &error);
-  btl_jpeg_match_clear (&match);
-  if (row->image == NULL || h != height || w != width)
+  row->image = g_try_new (float, (gsize) channels * height * width);
+  if (row->image == NULL
+      || !btl_jpeg_decode_into (match.bytes, channels, height, width, row->image, &error))
     {
+      btl_jpeg_match_clear (&match);
+      g_clear_pointer (&row->image, g_free);
       row_unavailable (row, g_strdup_printf (_("cannot decode the %s file: %s"), format,
-                                             error != NULL ? error->message : _("wrong size")));
+                                             error != NULL ? error->message
+                                             : _("not enough memory")));
       return;
     }
+  btl_jpeg_match_clear (&match);
   measure (row, reference, channels, height, width);
   row->note = g_strdup_printf (_("quality %d (%d encodes)"), row->setting, match.n_encodes);
 }
@@ -232,17 +256,20 @@ codec_row (BtlCompareRow  *row,
 }
 
 BtlComparison *
-btl_comparison_new (BtlCodec        *codec,
-                    BtlPcaBaseline  *baseline,
-                    GdkPixbuf       *pixbuf,
-                    BtlCodecMode     mode,
-                    int              bits,
-                    GCancellable    *cancellable,
-                    GError         **error)
+btl_comparison_new (BtlCodec               *codec,
+                    BtlPcaBaseline         *baseline,
+                    GdkPixbuf              *pixbuf,
+                    BtlCodecMode            mode,
+                    int                     bits,
+                    BtlCompareProgressFunc  progress,
+                    gpointer                progress_data,
+                    GCancellable           *cancellable,
+                    GError                **error)
 {
   g_autoptr (BtlComparison) cmp = g_new0 (BtlComparison, 1);
   g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
   g_autoptr (GError) local_error = NULL;
+  Progress pr = { progress, progress_data, 0, BTL_COMPARE_N_ROWS };
   BtlCompareRow *row;
   char *png = NULL;
   gsize png_len = 0;
@@ -270,21 +297,24 @@ btl_comparison_new (BtlCodec        *codec,
   ref_pixbuf = btl_pixbuf_from_floats (cmp->reference, c, cmp->height, cmp->width);
 
   /* The autoencoder first: its size is everyone's budget. */
+  progress_next (&pr, "autoencoder", bits);
   if (!codec_row (&cmp->rows[BTL_COMPARE_AUTOENCODER], codec, cmp->reference,
                   cmp->height, cmp->width, mode, bits, error))
     return NULL;
+  pr.done++;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
   /* Original: the reference as a lossless PNG (gdk-pixbuf writes RGB). */
+  progress_next (&pr, "original", -1);
   row = &cmp->rows[BTL_COMPARE_ORIGINAL];
   if (gdk_pixbuf_save_to_buffer (ref_pixbuf, &png, &png_len, "png", &local_error,
                                  "compression", "9", NULL))
     {
       row->data = g_bytes_new_take (png, png_len);
-      row->image = g_memdup2 (cmp->reference,
-                              sizeof (float) * c * cmp->height * cmp->width);
+      /* Not a copy: the reference is exactly what the PNG decodes to. */
+      row->image = cmp->reference;
       measure (row, cmp->reference, c, cmp->height, cmp->width);
       /* gdk-pixbuf writes 8-bit RGB only: a gray picture's PNG carries
        * three equal channels (deflate absorbs most, not all, of that). */
@@ -292,17 +322,25 @@ btl_comparison_new (BtlCodec        *codec,
     }
   else
     row_unavailable (row, g_strdup (local_error->message));
+  pr.done++;
 
   {
     gsize target = cmp->rows[BTL_COMPARE_AUTOENCODER].bytes;
 
-    lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
-               c, cmp->height, cmp->width, target);
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return NULL;
+    progress_next (&pr, "jpeg", -1);
+    lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
+               c, cmp->height, cmp->width, target, cancellable);
+    pr.done++;
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return NULL;
+    progress_next (&pr, "webp", -1);
     lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
-               c, cmp->height, cmp->width, target);
+               c, cmp->height, cmp->width, target, cancellable);
+    pr.done++;
   }
+  g_clear_object (&ref_pixbuf);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -314,6 +352,7 @@ btl_comparison_new (BtlCodec        *codec,
       g_autoptr (BtlCodec) pca_codec = NULL;
       g_autoptr (GError) pca_error = NULL;
 
+      progress_next (&pr, "pca", btl_codec_get_latent_dim (codec));
       pca_codec = btl_pca_baseline_codec (baseline, btl_codec_get_latent_dim (codec),
                                           &pca_error);
       if (pca_codec == NULL
@@ -321,6 +360,8 @@ btl_comparison_new (BtlCodec        *codec,
                          mode, bits, &pca_error))
         row_unavailable (row, g_strdup (pca_error->message));
     }
+  pr.done = pr.total;
+  progress_next (&pr, NULL, -1);
 
   return g_steal_pointer (&cmp);
 }
@@ -333,7 +374,8 @@ btl_comparison_free (BtlComparison *comparison)
   for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
     {
       g_free (comparison->rows[r].note);
-      g_free (comparison->rows[r].image);
+      if (comparison->rows[r].image != comparison->reference)
+        g_free (comparison->rows[r].image);
       g_clear_pointer (&comparison->rows[r].data, g_bytes_unref);
     }
   g_free (comparison->reference);
@@ -341,6 +383,31 @@ btl_comparison_free (BtlComparison *comparison)
 }
 
 /* ------------------------------------------------------------ curves */
+
+/* The PCA curve's settings: 1, 2, 4, … coefficients, ending with all that
+ * were fitted. 0 after the last. */
+static int
+pca_next_k (int k,
+            int max_k)
+{
+  if (k >= max_k)
+    return 0;
+  return 2 * k > max_k ? max_k : 2 * k;
+}
+
+int
+btl_comparison_rd_n_points (BtlPcaBaseline *baseline)
+{
+  int n = G_N_ELEMENTS (rd_bits);
+
+  for (guint f = 0; f < G_N_ELEMENTS (rd_formats); f++)
+    if (btl_jpeg_format_available (rd_formats[f]))
+      n += G_N_ELEMENTS (rd_qualities);
+  if (baseline != NULL)
+    for (int k = 1; k > 0; k = pca_next_k (k, baseline->pca->n_components))
+      n++;
+  return n;
+}
 
 static void
 add_point (GArray      *points,
@@ -370,50 +437,57 @@ codec_curve (GArray       *points,
              const char   *series,
              BtlCodec     *codec,
              const float  *reference,
+             float        *recon,     /* (channels, height, width), reused */
              int           height,
              int           width,
              BtlCodecMode  mode,
              const int    *bits,
              int           n_bits,
              int           setting,    /* ≥ 0: the label instead of bits */
+             Progress     *pr,
              GCancellable *cancellable,
              GError      **error)
 {
   for (int i = 0; i < n_bits; i++)
     {
-      g_autofree float *recon = NULL;
       g_autoptr (GBytes) bytes = NULL;
+      int label = setting >= 0 ? setting : bits[i];
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      bytes = btl_codec_compress (codec, reference, height, width, mode, bits[i],
-                                  &recon, error);
+      progress_next (pr, series, label);
+      bytes = btl_codec_compress_into (codec, reference, height, width, mode, bits[i],
+                                       recon, error);
       if (bytes == NULL)
         return FALSE;
-      add_point (points, series, setting >= 0 ? setting : bits[i],
-                 g_bytes_get_size (bytes), reference, recon,
+      add_point (points, series, label, g_bytes_get_size (bytes), reference, recon,
                  btl_codec_get_channels (codec), height, width);
+      pr->done++;
     }
   return TRUE;
 }
 
 GArray *
-btl_comparison_rd (BtlCodec        *codec,
-                   BtlPcaBaseline  *baseline,
-                   GdkPixbuf       *pixbuf,
-                   BtlCodecMode     mode,
-                   int              pca_bits,
-                   GCancellable    *cancellable,
-                   GError         **error)
+btl_comparison_rd (BtlCodec               *codec,
+                   BtlPcaBaseline         *baseline,
+                   GdkPixbuf              *pixbuf,
+                   BtlCodecMode            mode,
+                   int                     pca_bits,
+                   BtlCompareProgressFunc  progress,
+                   gpointer                progress_data,
+                   GCancellable           *cancellable,
+                   GError                **error)
 {
   g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
   g_autofree float *reference = NULL;
+  g_autofree float *recon = NULL;
   g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
-  const char *const formats[] = { "jpeg", "webp" };
+  Progress pr = { progress, progress_data, 0, 0 };
   int c, h = 0, w = 0;
 
   g_return_val_if_fail (codec != NULL && GDK_IS_PIXBUF (pixbuf), NULL);
 
+  pr.total = btl_comparison_rd_n_points (baseline);
   c = btl_codec_get_channels (codec);
   reference = btl_codec_prepare_image (codec, pixbuf, mode, &h, &w);
   if (reference == NULL)
@@ -421,53 +495,57 @@ btl_comparison_rd (BtlCodec        *codec,
       g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot convert the picture"));
       return NULL;
     }
-  ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
+  /* One reconstruction buffer for every point: a 12 MP RGB picture is
+   * 144 MB of floats, and fresh pages cost as much as the copying. */
+  recon = g_try_new (float, (gsize) c * h * w);
+  if (recon == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   _("not enough memory to decode a %d × %d picture"), w, h);
+      return NULL;
+    }
 
-  if (!codec_curve (points, "autoencoder", codec, reference, h, w, mode, rd_bits,
-                    G_N_ELEMENTS (rd_bits), -1, cancellable, error))
+  if (!codec_curve (points, "autoencoder", codec, reference, recon, h, w, mode, rd_bits,
+                    G_N_ELEMENTS (rd_bits), -1, &pr, cancellable, error))
     return NULL;
 
-  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+  ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
+  for (guint f = 0; f < G_N_ELEMENTS (rd_formats); f++)
     {
-      if (!btl_jpeg_format_available (formats[f]))
+      if (!btl_jpeg_format_available (rd_formats[f]))
         continue;
       for (guint i = 0; i < G_N_ELEMENTS (rd_qualities); i++)
         {
           g_autoptr (GBytes) bytes = NULL;
-          g_autofree float *decoded = NULL;
-          int dh = 0, dw = 0;
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             return NULL;
-          bytes = btl_jpeg_encode (ref_pixbuf, formats[f], rd_qualities[i], error);
-          if (bytes == NULL)
+          progress_next (&pr, rd_formats[f], rd_qualities[i]);
+          bytes = btl_jpeg_encode (ref_pixbuf, rd_formats[f], rd_qualities[i], error);
+          if (bytes == NULL
+              || !btl_jpeg_decode_into (bytes, c, h, w, recon, error))
             return NULL;
-          decoded = btl_jpeg_decode (bytes, c, &dh, &dw, error);
-          if (decoded == NULL)
-            return NULL;
-          g_assert (dh == h && dw == w);
-          add_point (points, formats[f], rd_qualities[i], g_bytes_get_size (bytes),
-                     reference, decoded, c, h, w);
+          add_point (points, rd_formats[f], rd_qualities[i], g_bytes_get_size (bytes),
+                     reference, recon, c, h, w);
+          pr.done++;
         }
     }
+  g_clear_object (&ref_pixbuf);
 
   if (baseline != NULL)
     {
-      int max_k = baseline->pca->n_components;
-
-      /* 1, 2, 4, … coefficients, ending with all that were fitted. */
-      for (int k = 1; k <= max_k; k = k < max_k && 2 * k > max_k ? max_k : 2 * k)
+      for (int k = 1; k > 0; k = pca_next_k (k, baseline->pca->n_components))
         {
           g_autoptr (BtlCodec) pca_codec = btl_pca_baseline_codec (baseline, k, error);
 
           if (pca_codec == NULL
-              || !codec_curve (points, "pca", pca_codec, reference, h, w, mode,
-                               &pca_bits, 1, k, cancellable, error))
+              || !codec_curve (points, "pca", pca_codec, reference, recon, h, w, mode,
+                               &pca_bits, 1, k, &pr, cancellable, error))
             return NULL;
-          if (k == max_k)
-            break;
         }
     }
 
+  g_assert (pr.done == pr.total);
+  progress_next (&pr, NULL, -1);
   return g_steal_pointer (&points);
 }

@@ -50,7 +50,8 @@ typedef struct
   int         setting;     /* quality (jpeg/webp), bits (codecs), -1 otherwise */
   double      seconds;     /* time to produce the file (search included) */
   GBytes     *data;        /* the encoded file (.png/.btlz/.jpg/.webp) */
-  float      *image;       /* (channels, height, width) reconstruction */
+  float      *image;       /* (channels, height, width) reconstruction; the
+                            * original row's is the comparison's reference */
 } BtlCompareRow;
 
 typedef struct
@@ -101,18 +102,34 @@ BtlCodec       *btl_pca_baseline_codec (BtlPcaBaseline  *baseline,
                                         int              n_components,
                                         GError         **error);
 
+/* Where a long comparison is, for a progress bar: `done` of `total` steps
+ * are finished (a step is a row of the table or a point of the curves); the
+ * next one computes `series` ("original", "autoencoder", "jpeg", "webp",
+ * "pca"; NULL once done == total) at `setting` (bits, quality, PCA
+ * coefficients; -1 for a size-matched row). Called from the thread running
+ * the comparison, before each step and once at the end; keep it short. */
+typedef void (*BtlCompareProgressFunc) (int         done,
+                                        int         total,
+                                        const char *series,
+                                        int         setting,
+                                        gpointer    user_data);
+
 /* Compresses pixbuf with codec (mode, bits), then JPEG and WebP (if
  * available) at the largest quality not above the .btlz's size, and the PCA
  * baseline (if non-NULL) with the same number of coefficients and bits.
  * Fails only when the autoencoder row itself fails, or when cancellable (may
- * be NULL) is cancelled between rows (G_IO_ERROR_CANCELLED). */
-BtlComparison  *btl_comparison_new (BtlCodec        *codec,
-                                    BtlPcaBaseline  *baseline,
-                                    GdkPixbuf       *pixbuf,
-                                    BtlCodecMode     mode,
-                                    int              bits,
-                                    GCancellable    *cancellable,
-                                    GError         **error);
+ * be NULL) is cancelled between rows or encodes (G_IO_ERROR_CANCELLED).
+ * progress (may be NULL) is called before each row. The original row's
+ * image is the reference itself (not a copy). */
+BtlComparison  *btl_comparison_new (BtlCodec               *codec,
+                                    BtlPcaBaseline         *baseline,
+                                    GdkPixbuf              *pixbuf,
+                                    BtlCodecMode            mode,
+                                    int                     bits,
+                                    BtlCompareProgressFunc  progress,
+                                    gpointer                progress_data,
+                                    GCancellable           *cancellable,
+                                    GError                **error);
 
 void            btl_comparison_free (BtlComparison *comparison);
 
@@ -130,15 +147,24 @@ typedef struct
 /* The curves for one picture: the autoencoder over bits 2…16, JPEG and WebP
  * over qualities 5…95, PCA over 1…all coefficients (at `pca_bits`).
  * Returns a GArray of BtlRdPoint, series after series, each in the order of
- * its settings (which is, in practice, bpp ascending). cancellable (may be
- * NULL) is checked between points (G_IO_ERROR_CANCELLED). */
-GArray         *btl_comparison_rd (BtlCodec        *codec,
-                                   BtlPcaBaseline  *baseline,
-                                   GdkPixbuf       *pixbuf,
-                                   BtlCodecMode     mode,
-                                   int              pca_bits,
-                                   GCancellable    *cancellable,
-                                   GError         **error);
+ * its settings (which is, in practice, bpp ascending). progress (may be
+ * NULL) is called before each point and once at the end; cancellable (may
+ * be NULL) is checked between points (G_IO_ERROR_CANCELLED). Memory: the
+ * reference, one reconstruction reused by every point, and one encoded file
+ * at a time. */
+GArray         *btl_comparison_rd (BtlCodec               *codec,
+                                   BtlPcaBaseline         *baseline,
+                                   GdkPixbuf              *pixbuf,
+                                   BtlCodecMode            mode,
+                                   int                     pca_bits,
+                                   BtlCompareProgressFunc  progress,
+                                   gpointer                progress_data,
+                                   GCancellable           *cancellable,
+                                   GError                **error);
+
+/* How many points btl_comparison_rd computes with this baseline (may be
+ * NULL): the `total` its progress reports. */
+int             btl_comparison_rd_n_points (BtlPcaBaseline *baseline);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtlComparison, btl_comparison_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtlPcaBaseline, btl_pca_baseline_free)

@@ -83,15 +83,37 @@ btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
                         int       *height_out,
                         int       *width_out)
 {
-  const guint8 *pixels;
-  int width, height, rowstride, n_channels;
-  gboolean has_alpha;
-  size_t plane;
   float *out;
+  int width, height;
 
   g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
   g_return_val_if_fail (channels == 1 || channels == 3, NULL);
   g_return_val_if_fail (gdk_pixbuf_get_bits_per_sample (pixbuf) == 8, NULL);
+
+  width = gdk_pixbuf_get_width (pixbuf);
+  height = gdk_pixbuf_get_height (pixbuf);
+  out = g_new (float, (size_t) width * height * channels);
+  btl_floats_from_pixbuf_into (pixbuf, channels, out);
+  if (height_out != NULL)
+    *height_out = height;
+  if (width_out != NULL)
+    *width_out = width;
+  return out;
+}
+
+void
+btl_floats_from_pixbuf_into (GdkPixbuf *pixbuf,
+                             int        channels,
+                             float     *out)
+{
+  const guint8 *pixels;
+  int width, height, rowstride, n_channels;
+  gboolean has_alpha;
+  size_t plane;
+
+  g_return_if_fail (GDK_IS_PIXBUF (pixbuf) && out != NULL);
+  g_return_if_fail (channels == 1 || channels == 3);
+  g_return_if_fail (gdk_pixbuf_get_bits_per_sample (pixbuf) == 8);
 
   width = gdk_pixbuf_get_width (pixbuf);
   height = gdk_pixbuf_get_height (pixbuf);
@@ -100,7 +122,6 @@ btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
   has_alpha = gdk_pixbuf_get_has_alpha (pixbuf);
   pixels = gdk_pixbuf_read_pixels (pixbuf);
   plane = (size_t) width * (size_t) height;
-  out = g_new (float, plane * (size_t) channels);
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
@@ -136,12 +157,6 @@ btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
             out[2 * plane + o] = b;
           }
       }
-
-  if (height_out != NULL)
-    *height_out = height;
-  if (width_out != NULL)
-    *width_out = width;
-  return out;
 }
 
 GdkPixbuf *

@@ -25,6 +25,11 @@ float     *btl_floats_from_pixbuf (GdkPixbuf *pixbuf,
                                    int       *height_out,
                                    int       *width_out);
 
+/* The same into out (channels · height · width floats, the caller's). */
+void       btl_floats_from_pixbuf_into (GdkPixbuf *pixbuf,
+                                        int        channels,
+                                        float     *out);
+
 /* The "fit" of a picture to a model's input, the one used everywhere (the
  * Compress page and `bottleneck-cli compress --mode fit`, own pictures on the
  * Latent and Inspect pages, `encode`): the aspect ratio is kept by cutting

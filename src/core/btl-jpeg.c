@@ -13,6 +13,7 @@
 #include <jpeglib.h>
 
 #include "btl-error.h"
+#include "btl-image.h"
 #include "btl-tiles.h"
 
 /* ------------------------------------------------------------ JPEG via libjpeg
@@ -203,6 +204,7 @@ btl_jpeg_match_size (GdkPixbuf     *pixbuf,
                      const char    *format,
                      gsize          target,
                      BtlJpegMatch  *match,
+                     GCancellable  *cancellable,
                      GError       **error)
 {
   g_autoptr (GBytes) best = NULL;
@@ -240,8 +242,12 @@ btl_jpeg_match_size (GdkPixbuf     *pixbuf,
       while (hi - lo > 1)
         {
           int mid = lo + (hi - lo) / 2;
-          GBytes *candidate = btl_jpeg_encode (pixbuf, format, mid, error);
+          GBytes *candidate;
 
+          /* A WebP encode of a 12 MP picture takes a second or two. */
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          candidate = btl_jpeg_encode (pixbuf, format, mid, error);
           match->n_encodes++;
           if (candidate == NULL)
             return FALSE;
@@ -281,4 +287,33 @@ btl_jpeg_decode (GBytes   *bytes,
   if (pixbuf == NULL)
     return NULL;
   return btl_tiles_image_from_pixbuf (pixbuf, channels, 0, 0, height_out, width_out);
+}
+
+gboolean
+btl_jpeg_decode_into (GBytes   *bytes,
+                      int       channels,
+                      int       height,
+                      int       width,
+                      float    *out,
+                      GError  **error)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+
+  g_return_val_if_fail (bytes != NULL && out != NULL, FALSE);
+
+  pixbuf = btl_tiles_load_image_bytes (bytes, _("encoded image"), 0, error);
+  if (pixbuf == NULL)
+    return FALSE;
+  if (gdk_pixbuf_get_height (pixbuf) != height || gdk_pixbuf_get_width (pixbuf) != width)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_CORRUPT,
+                   _("the encoded image is %d × %d, not %d × %d"),
+                   gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
+                   width, height);
+      return FALSE;
+    }
+  /* What btl_tiles_image_from_pixbuf does, without a new picture. */
+  btl_floats_from_pixbuf_into (pixbuf, channels, out);
+  btl_tiles_quantise_8bit (out, (gsize) channels * height * width);
+  return TRUE;
 }

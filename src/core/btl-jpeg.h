@@ -14,6 +14,7 @@
 #pragma once
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -43,13 +44,15 @@ typedef struct
  * target bytes: the result never exceeds target. (File size is not strictly
  * monotonic in quality, so a higher quality may exceptionally also fit; the
  * search still never returns a file above target.) Returns FALSE only when
- * the encoder fails; when even quality 1 is too big, returns TRUE with
- * match->bytes == NULL and match->smallest telling how big it had to be.
- * Clear the match with btl_jpeg_match_clear. */
+ * the encoder fails or cancellable (may be NULL) is cancelled between two
+ * encodes (G_IO_ERROR_CANCELLED); when even quality 1 is too big, returns
+ * TRUE with match->bytes == NULL and match->smallest telling how big it had
+ * to be. Clear the match with btl_jpeg_match_clear. */
 gboolean  btl_jpeg_match_size (GdkPixbuf     *pixbuf,
                                const char    *format,
                                gsize          target,
                                BtlJpegMatch  *match,
+                               GCancellable  *cancellable,
                                GError       **error);
 
 void      btl_jpeg_match_clear (BtlJpegMatch *match);
@@ -61,5 +64,15 @@ float    *btl_jpeg_decode (GBytes   *bytes,
                            int      *height_out,
                            int      *width_out,
                            GError  **error);
+
+/* The same into out (channels · height · width floats, the caller's): a
+ * sweep over qualities reuses one buffer. Fails (BTL_ERROR_CORRUPT) when
+ * the file is not height × width. */
+gboolean  btl_jpeg_decode_into (GBytes   *bytes,
+                                int       channels,
+                                int       height,
+                                int       width,
+                                float    *out,
+                                GError  **error);
 
 G_END_DECLS
