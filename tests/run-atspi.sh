@@ -17,6 +17,16 @@ unset GTK_A11Y
 pid=$!
 /usr/bin/python3 "$script"
 rc=$?
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+if kill -0 "$pid" 2>/dev/null; then
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+else
+  # The script made the app exit (it closed the window): it must exit cleanly.
+  wait "$pid"
+  app_rc=$?
+  if [ "$rc" -eq 0 ] && [ "$app_rc" -ne 0 ]; then
+    echo "FAIL: the application exited with status $app_rc"
+    rc=1
+  fi
+fi
 exit $rc

@@ -3,8 +3,9 @@
 
 Run by run-atspi.sh inside Xvfb + dbus-run-session with the app already
 started. Presses Train, waits for training steps in the status line, pauses,
-checks the step count holds, resumes, stops — all through the accessibility
-tree, as assistive technology (or a person with a screen reader) would.
+checks the step count holds, resumes, stops; then closes the window in the
+middle of a run and answers its question (Cancel, then Discard: the app
+exits cleanly) — all through the accessibility tree, as assistive technology (or a person with a screen reader) would.
 Exit status 0 on success; each failure prints one line saying what was wrong.
 """
 import re
@@ -147,7 +148,40 @@ def main():
     wait_for(lambda: text_of(status).startswith("Epoch"), "a second run to start")
     click(stop)
     wait_for(lambda: text_of(status).startswith("Stopped"), "the second run to stop")
+
+    # Closing the window mid-training asks about the unsaved run: Cancel
+    # keeps it training; Discard closes the window, the training thread
+    # stops and the application exits (run-atspi.sh checks its status).
+    click(train)
+    wait_for(lambda: text_of(status).startswith("Epoch"), "a third run to start")
+    close = wait_for(lambda: find(app, "push button", "Close"), "the window's Close button")
+    question = ask_on_close(app, close)
+    click(find(question, "push button", "Cancel"))
+    wait_for(lambda: find(app, ("dialog", "alert"), QUESTION) is None, "the question to go")
+    held = step_in(text_of(status)) or 0
+    wait_for(lambda: (step_in(text_of(status)) or 0) > held, "training to go on after Cancel")
+    print("Cancel kept the run: " + text_of(status), flush=True)
+    question = ask_on_close(app, close)
+    click(find(question, "push button", "Discard"))
+    wait_for(lambda: find_app() is None, "the application to exit after Discard")
+    print("closed mid-training", flush=True)
     print("PASS", flush=True)
+
+
+QUESTION = "Discard the Trained Model?"
+
+
+def ask_on_close(app, close):
+    """Closes the window: it asks first, naming what would be lost."""
+    click(close)
+    question = wait_for(lambda: find(app, ("dialog", "alert"), QUESTION), "the question on close")
+    texts = [c.name for c in pyatspi.findAllDescendants(question, lambda a: a is not None and a.getRoleName() == "label")]
+    if not any("Closing the window discards it" in t for t in texts):
+        fail("the question does not say what closing does: %r" % texts)
+    for name in ("Cancel", "Discard", "Save…"):
+        if find(question, "push button", name) is None:
+            fail("the question has no %r button" % name)
+    return question
 
 
 if __name__ == "__main__":

@@ -152,10 +152,11 @@ btl_application_open (GApplication  *app,
 {
   BtlWindow *win = get_window (BTL_APPLICATION (app));
 
-  /* One window shows one model: the last file named wins. */
+  /* One window shows one model: the last file named wins. Presented
+   * first: opening may ask about an unsaved run, above the window. */
+  gtk_window_present (GTK_WINDOW (win));
   if (n_files > 0)
     btl_window_open_model (win, files[n_files - 1]);
-  gtk_window_present (GTK_WINDOW (win));
 }
 
 static void
@@ -187,6 +188,26 @@ quit_action (GSimpleAction *action,
 {
   GtkApplication *app = user_data;
   GList *windows;
+
+  /* A window with an unsaved run is closed as a person closes it: it asks
+   * first, and Discard closes it (Cancel keeps the application running).
+   * Not under automation (--screenshot, --bench-frames), which must never
+   * wait for an answer. */
+  if (BTL_APPLICATION (app)->automation == NULL)
+    {
+      g_autolist(GtkWindow) all = NULL;
+
+      for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+        all = g_list_prepend (all, g_object_ref (l->data));
+
+      /* (Destroying a window twice, as a transient of one before, is a no-op.) */
+      for (GList *l = all; l != NULL; l = l->next)
+        if (BTL_IS_WINDOW (l->data) && btl_window_has_unsaved_run (l->data))
+          gtk_window_close (l->data);
+        else
+          gtk_window_destroy (l->data);
+      return;
+    }
 
   /* Destroying the windows stops their training threads; each worker holds
    * the application until its thread has been joined, so the process exits

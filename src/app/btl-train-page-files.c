@@ -64,7 +64,12 @@ btl_train_page_save_model (BtlTrainPage  *self,
   history = btl_loss_history_to_bytes (self->history);
 
   if (self->state == BTL_TRAIN_STATE_IDLE)
-    return btl_model_file_save (path, model, history, &info, error);
+    {
+      if (!btl_model_file_save (path, model, history, &info, error))
+        return FALSE;
+      self->unsaved = FALSE;
+      return TRUE;
+    }
   else
     {
       /* The thread writes the live buffer: save the latest snapshot instead. */
@@ -100,6 +105,7 @@ _btl_train_page_begin_open (BtlTrainPage   *self,
 
   g_clear_object (&self->history);
   self->history = history;
+  self->unsaved = FALSE;
   self->epoch_base = 0;
   self->step_base = 0;
   self->step_base_pending = FALSE;

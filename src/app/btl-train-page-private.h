@@ -84,6 +84,7 @@ struct _BtlTrainPage
   gint64             step_base;
   gboolean           step_base_pending; /* set from the run's first record */
   BtlTrainState      state;
+  gboolean           unsaved;         /* trained (or restored) since the last save or open */
   guint              eval_running : 1;
   guint              eval_timeout_id;
   gint64             last_eval_us;

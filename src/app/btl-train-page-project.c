@@ -132,6 +132,7 @@ btl_train_page_save_project (BtlTrainPage  *self,
 
   if (!btl_project_save (p, path, error))
     return FALSE;
+  self->unsaved = FALSE;
 
   /* The saved run becomes what a re-run compares with. */
   {

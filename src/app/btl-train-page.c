@@ -167,6 +167,8 @@ on_restore_best (BtlTrainPage *self)
     return;
 
   btl_training_worker_restore_best (self->worker);
+  /* Not the weights saved, if any were. */
+  self->unsaved = TRUE;
   gtk_inscription_set_text (self->status_label, _("Restored the weights of the best epoch"));
   _btl_train_page_forget_psnr (self);
   _btl_train_page_show_model_weights (self);
@@ -563,6 +565,7 @@ btl_train_page_train (BtlTrainPage  *self,
   gtk_inscription_set_text (self->status_label, _("Starting…"));
 
   btl_training_worker_start (self->worker, 0);
+  self->unsaved = TRUE;
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
 
   return TRUE;
@@ -592,6 +595,7 @@ btl_train_page_continue (BtlTrainPage  *self,
                              - btl_training_worker_epochs_done (self->worker));
   self->step_base_pending = TRUE;
   btl_training_worker_start (self->worker, extra_epochs);
+  self->unsaved = TRUE;
   _btl_train_page_set_state (self, BTL_TRAIN_STATE_RUNNING);
 
   return TRUE;
@@ -603,6 +607,14 @@ btl_train_page_has_model (BtlTrainPage *self)
   g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
 
   return self->worker != NULL;
+}
+
+gboolean
+btl_train_page_has_unsaved_run (BtlTrainPage *self)
+{
+  g_return_val_if_fail (BTL_IS_TRAIN_PAGE (self), FALSE);
+
+  return self->worker != NULL && (self->unsaved || self->state != BTL_TRAIN_STATE_IDLE);
 }
 
 void

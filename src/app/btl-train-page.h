@@ -67,6 +67,10 @@ gboolean           btl_train_page_continue         (BtlTrainPage  *self,
                                                     int            extra_epochs,
                                                     GError       **error);
 gboolean           btl_train_page_has_model        (BtlTrainPage  *self);
+/* TRUE while a run trains, and after it until the model is saved (as a
+ * model or a project) or another is opened: opening, loading another data
+ * set or closing would drop it. */
+gboolean           btl_train_page_has_unsaved_run  (BtlTrainPage  *self);
 
 gboolean           btl_train_page_save_model       (BtlTrainPage  *self,
                                                     const char    *path,

@@ -89,16 +89,14 @@ file_display_name (GFile *file)
   return g_file_get_basename (file);
 }
 
-void
-btl_window_open_model (BtlWindow *self,
-                       GFile     *file)
+static void
+open_model_now (BtlWindow *self,
+                gpointer   data)
 {
+  GFile *file = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *name = NULL;
-
-  g_return_if_fail (BTL_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
 
   path = g_file_get_path (file);
   name = file_display_name (file);
@@ -111,7 +109,7 @@ btl_window_open_model (BtlWindow *self,
     }
   if (g_str_has_suffix (path, BTL_PROJECT_EXTENSION) || btl_project_file_sniff (path))
     {
-      btl_window_open_project (self, file);
+      _btl_window_open_project_now (self, file);
       return;
     }
 
@@ -125,6 +123,16 @@ btl_window_open_model (BtlWindow *self,
   _btl_window_update_actions (self);
 }
 
+void
+btl_window_open_model (BtlWindow *self,
+                       GFile     *file)
+{
+  g_return_if_fail (BTL_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  _btl_window_confirm_open (self, file, open_model_now);
+}
+
 static void
 open_chosen (BtlWindow  *self,
              GFile      *file,
@@ -133,10 +141,12 @@ open_chosen (BtlWindow  *self,
   btl_window_open_model (self, file);
 }
 
-static void
-save_chosen (BtlWindow  *self,
-             GFile      *file,
-             const char *kind)
+/* Saves (kind "model") or exports (grid, png, svg, csv) into file; errors
+ * show in the window. */
+gboolean
+_btl_window_save_file (BtlWindow  *self,
+                       GFile      *file,
+                       const char *kind)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_path (file);
@@ -171,6 +181,15 @@ save_chosen (BtlWindow  *self,
       _btl_window_update_title (self);
       _btl_window_update_actions (self);
     }
+  return ok;
+}
+
+static void
+save_chosen (BtlWindow  *self,
+             GFile      *file,
+             const char *kind)
+{
+  _btl_window_save_file (self, file, kind);
 }
 
 /* Choosing the data set in use again would load it again, and loading a
@@ -183,14 +202,36 @@ is_dataset_in_use (BtlWindow  *self,
 }
 
 static void
+load_dataset_now (BtlWindow *self,
+                  gpointer   spec)
+{
+  btl_window_load_dataset (self, spec);
+}
+
+/* Another data set drops the model trained on this one: asks first. */
+static void
+choose_dataset (BtlWindow  *self,
+                const char *spec,
+                const char *name)
+{
+  g_autofree char *consequence = NULL;
+
+  if (is_dataset_in_use (self, spec))
+    return;
+  consequence = g_strdup_printf (_("Loading the data set “%s” discards it."), name);
+  _btl_window_confirm_discard (self, consequence, load_dataset_now, g_strdup (spec), g_free);
+}
+
+static void
 folder_chosen (BtlWindow  *self,
                GFile      *file,
                const char *kind)
 {
   g_autofree char *path = g_file_get_path (file);
+  g_autofree char *name = g_file_get_basename (file);
 
-  if (path != NULL && !is_dataset_in_use (self, path))
-    btl_window_load_dataset (self, path);
+  if (path != NULL)
+    choose_dataset (self, path, name);
 }
 
 /* ------------------------------------------------------------ actions */
@@ -299,9 +340,12 @@ dataset_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   const char *spec = g_variant_get_string (param, NULL);
+  g_autofree char *name = NULL;
 
-  if (spec[0] != '\0' && !is_dataset_in_use (user_data, spec))
-    btl_window_load_dataset (user_data, spec);
+  if (spec[0] == '\0')
+    return;
+  name = g_str_equal (spec, "fashion-mnist") ? g_strdup (_("Fashion-MNIST")) : g_path_get_basename (spec);
+  choose_dataset (user_data, spec, name);
 }
 
 static void

@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* What a question about an unsaved run goes on with (btl-window-discard.c). */
+typedef void (*BtlWindowProceedFunc) (BtlWindow *self,
+                                      gpointer   data);
+
 struct _BtlWindow
 {
   GtkApplicationWindow  parent_instance;
@@ -44,6 +48,14 @@ struct _BtlWindow
   char                 *status_before_load; /* what a failed load puts back */
   BtlDataset           *train_data;     /* the Inspect page's threshold comes from it */
 
+  /* a question before an unsaved run is dropped (btl-window-discard.c) */
+  GtkWidget            *discard_dialog;   /* while shown */
+  char                 *discard_consequence; /* its "Opening “a.btl” discards it." */
+  BtlWindowProceedFunc  proceed_func;     /* what it asked about */
+  gpointer              proceed_data;
+  GDestroyNotify        proceed_destroy;
+  gboolean              close_confirmed;  /* Discard (or Save…) said yes to closing */
+
   /* state */
   gint64                created_us;
   guint                 dataset_loaded : 1;
@@ -66,9 +78,34 @@ void _btl_window_run_chooser    (BtlWindow            *self,
                                  const char           *kind);
 
 void _btl_window_update_dataset_menu (BtlWindow *self);
+gboolean _btl_window_save_file  (BtlWindow  *self,
+                                 GFile      *file,
+                                 const char *kind);
+
+/* btl-window-discard.c: what would drop an unsaved run (opening, another
+ * data set, closing) asks first. func runs at once when there is nothing
+ * to lose, after Discard, or after Save… has saved; not after Cancel.
+ * consequence: the sentence that says what would happen ("Opening “a.btl”
+ * discards it."). data is freed with destroy either way. */
+void _btl_window_confirm_discard (BtlWindow            *self,
+                                  const char           *consequence,
+                                  BtlWindowProceedFunc  func,
+                                  gpointer              data,
+                                  GDestroyNotify        destroy);
+void _btl_window_clear_discard   (BtlWindow            *self);
+/* The same for opening file: func (self, file) once answered. */
+void _btl_window_confirm_open    (BtlWindow            *self,
+                                  GFile                *file,
+                                  BtlWindowProceedFunc  func);
+/* The question's text follows the run (it may finish while asked). */
+void _btl_window_update_discard  (BtlWindow            *self);
 
 /* btl-window-project.c */
 void _btl_window_add_project_actions (BtlWindow *self);
 void _btl_window_update_title   (BtlWindow  *self);
+void _btl_window_open_project_now (BtlWindow *self,
+                                   GFile     *file);
+gboolean _btl_window_save_project_file (BtlWindow *self,
+                                        GFile     *file);
 
 G_END_DECLS

@@ -93,17 +93,14 @@ _btl_window_update_title (BtlWindow *self)
 /* ------------------------------------------------------------ open */
 
 void
-btl_window_open_project (BtlWindow *self,
-                         GFile     *file)
+_btl_window_open_project_now (BtlWindow *self,
+                              GFile     *file)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *base = NULL;
   BtlProject *project;
   gboolean wait = FALSE;
-
-  g_return_if_fail (BTL_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
 
   path = g_file_get_path (file);
   base = g_file_get_basename (file);
@@ -147,14 +144,33 @@ btl_window_open_project (BtlWindow *self,
   _btl_window_update_actions (self);
 }
 
+static void
+open_project_now (BtlWindow *self,
+                  gpointer   file)
+{
+  _btl_window_open_project_now (self, file);
+}
+
+void
+btl_window_open_project (BtlWindow *self,
+                         GFile     *file)
+{
+  g_return_if_fail (BTL_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  _btl_window_confirm_open (self, file, open_project_now);
+}
+
 /* ------------------------------------------------------------ actions */
 
-static void
-project_chosen (BtlWindow  *self,
-                GFile      *file,
-                const char *kind)
+/* Saves the run as a project in file (".btlproj" added when missing);
+ * errors show in the window. */
+gboolean
+_btl_window_save_project_file (BtlWindow *self,
+                               GFile     *file)
 {
   g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *name = g_file_get_basename (file);
 
@@ -182,8 +198,18 @@ project_chosen (BtlWindow  *self,
 
       btl_train_page_set_status (self->train_page, status);
       _btl_window_update_title (self);
+      ok = TRUE;
     }
   _btl_window_update_actions (self);
+  return ok;
+}
+
+static void
+project_chosen (BtlWindow  *self,
+                GFile      *file,
+                const char *kind)
+{
+  _btl_window_save_project_file (self, file);
 }
 
 void

@@ -80,6 +80,7 @@ static void
 on_train_state_changed (BtlWindow *self)
 {
   _btl_window_update_actions (self);
+  _btl_window_update_discard (self);
 }
 
 void
@@ -424,11 +425,28 @@ restore_settings (BtlWindow *self)
   btl_train_page_set_settings (self->train_page, self->settings);
 }
 
+static void
+close_now (BtlWindow *self,
+           gpointer   data)
+{
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Closing drops the run like opening another model would: it asks first
+ * (Discard closes; the training thread then stops within a step, see the
+ * Train page's unroot). Quitting the application closes windows this way. */
 static gboolean
 btl_window_close_request (GtkWindow *window)
 {
   BtlWindow *self = BTL_WINDOW (window);
   int width, height;
+
+  if (!self->close_confirmed && btl_train_page_has_unsaved_run (self->train_page))
+    {
+      _btl_window_confirm_discard (self, _("Closing the window discards it."), close_now, NULL, NULL);
+      return TRUE;
+    }
 
   if (self->settings != NULL)
     {
@@ -470,8 +488,36 @@ on_train_snapshot (BtlTrainPage *page,
     btl_inspect_page_follow (self->inspect_page, model, snapshot, self->train_data, test);
 }
 
+/* A model or project file dropped on the window opens it (asking first
+ * when that drops an unsaved run). */
+static gboolean
+open_dropped_model (BtlWindow    *self,
+                    const GValue *value)
+{
+  GFile *file = NULL;
+  g_autofree char *path = NULL;
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      file = files != NULL ? files->data : NULL;
+      g_slist_free (files);
+    }
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    file = g_value_get_object (value);
+  if (file == NULL || (path = g_file_get_path (file)) == NULL)
+    return FALSE;
+  if (!g_str_has_suffix (path, ".btl") && !g_str_has_suffix (path, BTL_PROJECT_EXTENSION)
+      && !btl_project_file_sniff (path))
+    return FALSE;
+  btl_window_open_model (self, file);
+  return TRUE;
+}
+
 /* A picture dropped anywhere on the window goes to the Compress page (the
- * page's own drop target takes drops on it first). */
+ * page's own drop target takes drops on it first); a model or project file
+ * is opened. */
 static gboolean
 on_window_drop (GtkDropTarget *target,
                 const GValue  *value,
@@ -479,6 +525,8 @@ on_window_drop (GtkDropTarget *target,
                 double         y,
                 BtlWindow     *self)
 {
+  if (open_dropped_model (self, value))
+    return TRUE;
   if (!btl_compress_page_open_value (self->compress_page, value))
     return FALSE;
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->compress_page));
@@ -516,6 +564,7 @@ btl_window_dispose (GObject *object)
    * titlebar and child, and unparenting them again is a critical. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->settings);
+  _btl_window_clear_discard (self);
 
   G_OBJECT_CLASS (btl_window_parent_class)->dispose (object);
 }
