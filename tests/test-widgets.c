@@ -13,6 +13,8 @@
 #include "btl-chart.h"
 #include "btl-histogram.h"
 #include "btl-frame-budget.h"
+#include "btl-progress-line.h"
+#include "btl-render-cache.h"
 #include "btl-image-grid.h"
 #include "btl-loss-history.h"
 #include "btl-loss-plot.h"
@@ -836,6 +838,223 @@ count_call (GObject *owner)
   (*calls)++;
 }
 
+/* ---- render cache, progress line --------------------------------------- */
+
+/* A bin whose snapshot goes through a BtlRenderCache (or not). */
+#define TEST_TYPE_CACHED_BIN (test_cached_bin_get_type ())
+G_DECLARE_FINAL_TYPE (TestCachedBin, test_cached_bin, TEST, CACHED_BIN, GtkWidget)
+
+struct _TestCachedBin
+{
+  GtkWidget       parent_instance;
+  BtlRenderCache  cache;
+  gboolean        cached;
+};
+
+G_DEFINE_FINAL_TYPE (TestCachedBin, test_cached_bin, GTK_TYPE_WIDGET)
+
+static void
+test_cached_bin_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  TestCachedBin *self = TEST_CACHED_BIN (widget);
+
+  if (self->cached)
+    btl_render_cache_snapshot (&self->cache, widget, snapshot,
+                               GTK_WIDGET_CLASS (test_cached_bin_parent_class)->snapshot);
+  else
+    GTK_WIDGET_CLASS (test_cached_bin_parent_class)->snapshot (widget, snapshot);
+}
+
+static void
+test_cached_bin_dispose (GObject *object)
+{
+  TestCachedBin *self = TEST_CACHED_BIN (object);
+  GtkWidget *child;
+
+  btl_render_cache_clear (&self->cache);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (test_cached_bin_parent_class)->dispose (object);
+}
+
+static void
+test_cached_bin_class_init (TestCachedBinClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = test_cached_bin_dispose;
+  GTK_WIDGET_CLASS (klass)->snapshot = test_cached_bin_snapshot;
+  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+test_cached_bin_init (TestCachedBin *self)
+{
+}
+
+/* Controls with rounded borders and text, as in the sidebar. */
+static GtkWidget *
+cached_bin_new (gboolean    cached,
+                GtkWidget **label_out)
+{
+  TestCachedBin *bin = g_object_new (TEST_TYPE_CACHED_BIN, NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new ("Learning rate");
+  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.1);
+
+  /* No text entry: a focused one blinks its cursor, frame after frame. */
+  bin->cached = cached;
+  gtk_range_set_value (GTK_RANGE (scale), 0.3);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), scale);
+  gtk_box_append (GTK_BOX (box), gtk_button_new_with_label ("Train"));
+  gtk_box_append (GTK_BOX (box), gtk_check_button_new_with_label ("Denoising"));
+  gtk_widget_set_parent (box, GTK_WIDGET (bin));
+  *label_out = label;
+  return GTK_WIDGET (bin);
+}
+
+static void
+assert_same_pixels (const Shot *a,
+                    const Shot *b)
+{
+  int differ = 0;
+
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  for (gsize i = 0; i < (gsize) a->width * a->height * 4; i++)
+    if (ABS ((int) a->pixels[i] - (int) b->pixels[i]) > 2)
+      differ++;
+  g_assert_cmpint (differ, ==, 0);
+}
+
+/* The picture looks like the subtree itself, is reused while nothing
+ * changes, drawn again after a change, and passed over while the subtree
+ * changes frame after frame (then pictured once it is still). */
+static void
+test_render_cache (void)
+{
+  GtkWidget *plain_label, *cached_label;
+  GtkWidget *plain = cached_bin_new (FALSE, &plain_label);
+  GtkWidget *cached = cached_bin_new (TRUE, &cached_label);
+  GtkWidget *w1 = show_in_window (plain, 240, 160);
+  GtkWidget *w2 = show_in_window (cached, 240, 160);
+  TestCachedBin *bin = TEST_CACHED_BIN (cached);
+  g_autoptr(Shot) a = NULL, b = NULL;
+  guint n;
+  gboolean timed_out = FALSE;
+
+  gtk_window_set_focus (GTK_WINDOW (w1), NULL);
+  gtk_window_set_focus (GTK_WINDOW (w2), NULL);
+  /* Changes in quick succession while the windows came up: the picture
+   * comes once the subtree is still. */
+  g_timeout_add (400, flag_true, &timed_out);
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_paint (w1);
+  wait_for_paint (w2);
+  /* The windows: a paintable of the bin itself would snapshot it anew. */
+  a = render_widget (w1, "render-cache-plain");
+  b = render_widget (w2, "render-cache-cached");
+
+  assert_same_pixels (a, b);
+  g_assert_cmpuint (bin->cache.n_pictures, >=, 1);
+  g_assert_nonnull (bin->cache.picture);
+
+  /* Frames without a change inside: the same picture. */
+  n = bin->cache.n_pictures;
+  wait_for_paint (w2);
+  wait_for_paint (w2);
+  g_assert_cmpuint (bin->cache.n_pictures, ==, n);
+
+  /* A change inside, once things are still: a new picture with it. */
+  g_usleep (200 * 1000);
+  gtk_label_set_text (GTK_LABEL (plain_label), "Noise");
+  gtk_label_set_text (GTK_LABEL (cached_label), "Noise");
+  wait_for_paint (w1);
+  wait_for_paint (w2);
+  g_assert_cmpuint (bin->cache.n_pictures, ==, n + 1);
+  {
+    g_autoptr(Shot) c = render_widget (w1, "render-cache-plain-2");
+    g_autoptr(Shot) d = render_widget (w2, "render-cache-cached-2");
+
+    assert_same_pixels (c, d);
+  }
+
+  /* Changes frame after frame: passed on as they are, no picture ... */
+  n = bin->cache.n_pictures;
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Step %d", i);
+
+      gtk_label_set_text (GTK_LABEL (cached_label), text);
+      wait_for_paint (w2);
+    }
+  g_assert_cmpuint (bin->cache.n_pictures, <=, n + 1);
+  g_assert_null (bin->cache.picture);
+  /* ... and one once the subtree is still. */
+  timed_out = FALSE;
+  g_timeout_add (600, flag_true, &timed_out);
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (bin->cache.picture);
+
+  gtk_window_destroy (GTK_WINDOW (w1));
+  gtk_window_destroy (GTK_WINDOW (w2));
+}
+
+static void
+count_layout (guint *count)
+{
+  (*count)++;
+}
+
+/* The progress line: fraction clamped, a redraw only when its fill moves by
+ * a pixel, never a new allocation; screen readers get its value. */
+static void
+test_progress_line (void)
+{
+  GtkWidget *line = btl_progress_line_new ();
+  GtkWidget *window = show_in_window (line, 200, 20);
+  BtlProgressLine *p = BTL_PROGRESS_LINE (line);
+  g_autoptr(Shot) empty = NULL, half = NULL;
+  int width = gtk_widget_get_width (line), filled = 0;
+  guint layouts = 0;
+  gulong layout_id;
+
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (line)), ==,
+                   GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);
+  empty = render_widget (line, "progress-line-0");
+  wait_for_paint (window);
+  layout_id = g_signal_connect_swapped (gtk_native_get_surface (GTK_NATIVE (window)), "layout",
+                                        G_CALLBACK (count_layout), &layouts);
+  btl_progress_line_set_fraction (p, 0.5);
+  g_assert_cmpfloat (btl_progress_line_get_fraction (p), ==, 0.5);
+  wait_for_paint (window);
+  /* No new layout of the window (a GtkProgressBar makes one: an X round trip). */
+  g_assert_cmpuint (layouts, ==, 0);
+  g_signal_handler_disconnect (gtk_native_get_surface (GTK_NATIVE (window)), layout_id);
+  half = render_widget (line, "progress-line-50");
+  /* The left half changed, the right half did not. */
+  for (int x = 0; x < width; x++)
+    {
+      const guint8 *a = empty->pixels + 4 * ((gsize) (empty->height / 2) * width + x);
+      const guint8 *b = half->pixels + 4 * ((gsize) (half->height / 2) * width + x);
+
+      if (memcmp (a, b, 4) != 0)
+        filled++;
+    }
+  g_assert_cmpint (ABS (filled - width / 2), <=, 2);
+
+  btl_progress_line_set_fraction (p, 7);
+  g_assert_cmpfloat (btl_progress_line_get_fraction (p), ==, 1);
+  btl_progress_line_set_fraction (p, -1);
+  g_assert_cmpfloat (btl_progress_line_get_fraction (p), ==, 0);
+  btl_progress_line_set_fraction (p, NAN);
+  g_assert_cmpfloat (btl_progress_line_get_fraction (p), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* One large change per frame: the second claim before a frame waits for
  * that frame; a deferred change runs after it, not before. */
 static void
@@ -1618,6 +1837,8 @@ main (int    argc,
   g_test_add_func ("/widgets/image-grid-refresh", test_image_grid_refresh);
   g_test_add_func ("/widgets/image-grid-reserve", test_image_grid_reserve);
   g_test_add_func ("/widgets/frame-budget", test_frame_budget);
+  g_test_add_func ("/widgets/render-cache", test_render_cache);
+  g_test_add_func ("/widgets/progress-line", test_progress_line);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);
   g_test_add_func ("/widgets/histogram", test_histogram);
   g_test_add_func ("/widgets/rd-chart", test_rd_chart);

@@ -60,7 +60,7 @@ struct _BtlAutomation
   gint64      bench_start_cpu_us;
   GString    *trace;           /* BTL_BENCH_TRACE lines, or NULL */
   gint64      last_after_cpu_us;
-  guint       last_counts[3];  /* deliveries, grid refreshes, plot pictures */
+  guint       last_counts[4];  /* deliveries, grid refreshes, plot pictures, strips */
   gulong      before_paint_id;
   guint       tick_id;
   gulong      after_paint_id;
@@ -97,7 +97,7 @@ btl_automation_new (gboolean    train,
   self->paint_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (bench_seconds > 0 && g_getenv ("BTL_BENCH_TRACE") != NULL)
     self->trace = g_string_new ("# t_ms interval_ms paint_ms paint_cpu_ms between_cpu_ms "
-                                "deliveries grid_refreshes plot_pictures monotonic_us\n");
+                                "deliveries grid_refreshes plot_pictures monotonic_us plot_strips\n");
   self->created_us = g_get_monotonic_time ();
   return self;
 }
@@ -299,20 +299,20 @@ trace_frame (BtlAutomation *self,
 {
   BtlTrainPage *page = btl_window_get_train_page (self->window);
   BtlTrainingWorker *worker = btl_train_page_get_worker (page);
-  guint counts[3];
+  guint counts[4];
   gint64 last = self->paint_times_us->len > 0
                 ? g_array_index (self->paint_times_us, gint64, self->paint_times_us->len - 1) : now;
 
   counts[0] = worker != NULL ? btl_training_worker_get_n_deliveries (worker) : 0;
   counts[1] = btl_train_page_get_n_grid_refreshes (page);
-  counts[2] = btl_loss_plot_get_n_renders (btl_train_page_get_loss_plot (page), NULL);
-  g_string_append_printf (self->trace, "%.2f %.2f %.2f %.2f %.2f %u %u %u %" G_GINT64_FORMAT "\n",
+  counts[2] = btl_loss_plot_get_n_renders (btl_train_page_get_loss_plot (page), &counts[3]);
+  g_string_append_printf (self->trace, "%.2f %.2f %.2f %.2f %.2f %u %u %u %" G_GINT64_FORMAT " %u\n",
                           (now - self->created_us) / 1000.0, (now - last) / 1000.0,
                           cost / 1000.0, cpu / 1000.0,
                           self->last_after_cpu_us > 0
                           ? (self->before_paint_cpu_us - self->last_after_cpu_us) / 1000.0 : 0.0,
                           counts[0] - self->last_counts[0], counts[1] - self->last_counts[1],
-                          counts[2] - self->last_counts[2], now);
+                          counts[2] - self->last_counts[2], now, counts[3] - self->last_counts[3]);
   memcpy (self->last_counts, counts, sizeof counts);
   self->last_after_cpu_us = thread_cpu_us ();
 }

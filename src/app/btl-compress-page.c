@@ -58,22 +58,16 @@ btl_compress_page_show_message (BtlCompressPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
 }
 
-void
-btl_compress_page_set_busy (BtlCompressPage *self,
-                            gboolean         busy,
-                            const char      *status)
+static void
+set_busy (BtlCompressPage *self,
+          gboolean         busy,
+          const char      *status)
 {
   gtk_label_set_text (self->status_label, status != NULL ? status : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), status);
   if (self->busy == busy)
     return;
   self->busy = busy;
   gtk_spinner_set_spinning (self->spinner, busy);
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button), TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
@@ -295,8 +289,6 @@ apply_rd (BtlCompressPage         *self,
 
   btl_rd_chart_clear (self->rd_chart);
   btl_rd_chart_set_metric_label (self->rd_chart, ssim ? _("SSIM") : _("PSNR (dB)"));
-  /* Why there are no curves (stopped, failed) is said where they would be. */
-  btl_rd_chart_set_placeholder (self->rd_chart, res->rd == NULL ? res->rd_note : NULL);
   self->n_series = 0;
   update_export_buttons (self);
   if (res->rd == NULL)
@@ -398,24 +390,22 @@ on_job_done (GObject      *source,
   if (res == NULL)
     {
       btl_compress_page_show_message (self, error->message);
-      btl_compress_page_set_busy (self, FALSE, NULL);
+      set_busy (self, FALSE, NULL);
       update_view (self);
     }
   else
     {
       btl_compress_page_show_message (self, NULL);
-      if (res->comparison != NULL && res->rd != NULL)
+      if (res->comparison != NULL)
         status = g_strdup_printf (_("Table %.2f s, curves %.2f s"), res->seconds_table,
                                   res->seconds_rd);
-      else if (res->comparison != NULL)
-        status = g_strdup_printf (_("Table %.2f s"), res->seconds_table);
       g_clear_pointer (&self->result, btl_compress_result_free);
       self->result = g_steal_pointer (&res);
       apply_table (self, self->result);
       apply_rd (self, self->result);
       if (self->result->baseline != NULL && self->baseline == NULL)
         self->baseline = btl_baseline_ref (self->result->baseline);
-      btl_compress_page_set_busy (self, FALSE, status);
+      set_busy (self, FALSE, status);
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
                             self->result != NULL && self->result->comparison != NULL);
@@ -446,11 +436,8 @@ btl_compress_page_start_job (BtlCompressPage    *self,
     }
 
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->rd_cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->rd_cancellable);
   self->cancellable = g_cancellable_new ();
-  self->rd_cancellable = g_cancellable_new ();
   self->partial = NULL;
   self->stale = FALSE;
   g_clear_handle_id (&self->refresh_id, g_source_remove);
@@ -459,7 +446,6 @@ btl_compress_page_start_job (BtlCompressPage    *self,
                                                                      : BTL_CODEC_MODE_TILES;
   req->bits = gtk_spin_button_get_value_as_int (self->bits_spin);
   req->want_rd = TRUE;
-  req->rd_cancellable = g_object_ref (self->rd_cancellable);
   if (self->has_model)
     {
       req->has_model = TRUE;
@@ -489,10 +475,9 @@ btl_compress_page_start_job (BtlCompressPage    *self,
     }
 
   self->last_job_us = g_get_monotonic_time ();
-  btl_compress_page_set_busy (self, TRUE, _("Compressing…"));
+  set_busy (self, TRUE, _("Compressing…"));
   btl_compress_job_run (g_steal_pointer (&req), self->cancellable, on_table_ready, self,
-                        btl_compress_page_on_progress, self, on_job_done,
-                        g_object_ref (self));
+                        on_job_done, g_object_ref (self));
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -538,9 +523,7 @@ btl_compress_page_dispose (GObject *object)
   BtlCompressPage *self = BTL_COMPRESS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->rd_cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->rd_cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   self->partial = NULL;
   for (int r = 0; r < N_ROWS; r++)
@@ -615,9 +598,7 @@ btl_compress_page_class_init (BtlCompressPageClass *klass)
   BIND (b_dropdown);
   BIND (diff_toggle);
   BIND (spinner);
-  BIND (progress_bar);
   BIND (status_label);
-  BIND (stop_button);
   BIND (save_button);
   BIND (message_label);
   BIND (paned);
@@ -632,7 +613,6 @@ btl_compress_page_class_init (BtlCompressPageClass *klass)
   BIND (rd_chart);
 #undef BIND
   btl_compress_page_class_init_io (widget_class);
-  btl_compress_page_class_init_progress (widget_class);
   gtk_widget_class_set_css_name (widget_class, "btl-compress-page");
 }
 

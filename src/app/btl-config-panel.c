@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include "btl-config-panel.h"
+#include "btl-render-cache.h"
 #include "btl-wheel.h"
 
 struct _BtlConfigPanel
 {
   GtkWidget       parent_instance;
+  BtlRenderCache  render_cache;  /* while training, the panel stays still */
 
   /* template widgets */
   GtkWidget      *box;
@@ -484,7 +486,20 @@ btl_config_panel_dispose (GObject *object)
   g_clear_pointer (&self->last_arch, g_free);
   g_clear_pointer (&self->error_labels, g_hash_table_unref);
 
+  btl_render_cache_clear (&self->render_cache);
   G_OBJECT_CLASS (btl_config_panel_parent_class)->dispose (object);
+}
+
+/* A few hundred nodes that GSK's cairo renderer would walk for every
+ * damaged frame of the window (btl-render-cache.h). */
+static void
+btl_config_panel_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  BtlConfigPanel *self = BTL_CONFIG_PANEL (widget);
+
+  btl_render_cache_snapshot (&self->render_cache, widget, snapshot,
+                             GTK_WIDGET_CLASS (btl_config_panel_parent_class)->snapshot);
 }
 
 static void
@@ -494,6 +509,7 @@ btl_config_panel_class_init (BtlConfigPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = btl_config_panel_dispose;
+  widget_class->snapshot = btl_config_panel_snapshot;
 
   /**
    * BtlConfigPanel::changed:

@@ -369,19 +369,25 @@ draw_empty (BtlCanvas *canvas)
   btl_canvas_placeholder (canvas, _("The loss curves appear here while a model trains"));
 }
 
-/* The x axis ends on the first multiple of a fifth of the last step's
- * order of magnitude at or past it (2,105 → 2,200; 3.1 epochs → 3.2): a
- * growing run's curve then only gets longer between those ends instead of
- * being squeezed a little with every step, which redrew the whole plot. */
+/* The x axis ends on the first of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times
+ * a power of ten at or past the last step (2,105 → 2,500; 3.1 epochs → 4):
+ * a growing run's curve then only gets longer between those ends, and the
+ * axis (with every strip of the live plot's picture) changes ten times a
+ * decade instead of with every few steps, while the curve keeps at least
+ * three quarters of the width. */
 static double
 axis_end (double xmax)
 {
-  double step;
+  static const double ends[] = { 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 };
+  double decade;
 
   if (!(xmax > 0) || !isfinite (xmax))
     return 1;
-  step = pow (10, floor (log10 (xmax))) / 5;
-  return ceil (xmax / step - 1e-9) * step;
+  decade = pow (10, floor (log10 (xmax)));
+  for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
+    if (ends[i] * decade >= xmax * (1 - 1e-9))
+      return ends[i] * decade;
+  return 10 * decade;
 }
 
 /* A log y axis ends on whole twentieths of a decade (about 12 %) past the

@@ -170,7 +170,7 @@ btl_train_page_open_model (BtlTrainPage  *self,
   self->test_psnr_step = -1;
   self->target_epochs = MAX (info.epochs_trained, 1);
   _btl_train_page_update_psnr_label (self);
-  gtk_progress_bar_set_fraction (self->progress, 0);
+  btl_progress_line_set_fraction (self->progress, 0);
 
   {
     g_autofree char *base = g_path_get_basename (path);

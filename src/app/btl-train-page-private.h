@@ -11,6 +11,7 @@
 #include "btl-project.h"
 #include "btl-image-grid.h"
 #include "btl-loss-plot.h"
+#include "btl-progress-line.h"
 #include "btl-train-page.h"
 
 G_BEGIN_DECLS
@@ -40,7 +41,7 @@ struct _BtlTrainPage
   GtkSpinButton     *more_epochs;
   GtkInscription    *status_label;
   GtkLabel          *psnr_label;
-  GtkProgressBar    *progress;
+  BtlProgressLine   *progress;
   GtkButton         *rerun_button;
 
   /* owned */
@@ -91,7 +92,6 @@ struct _BtlTrainPage
   guint              decode_timeout_id;
   gint64             last_decode_us;
   gint64             status_shown_us;   /* when the status line last changed */
-  gint64             progress_shown_us; /* when the progress bar last moved */
   guint              decode_running : 1;
   guint              n_grid_refreshes;
   gint64             grid_us_total;     /* main thread: upload into the widget */

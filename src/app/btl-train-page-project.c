@@ -212,7 +212,7 @@ btl_train_page_open_project (BtlTrainPage *self,
   self->test_psnr_step = -1;
   self->target_epochs = MAX (project->info.epochs_trained, 1);
   _btl_train_page_update_psnr_label (self);
-  gtk_progress_bar_set_fraction (self->progress, 0);
+  btl_progress_line_set_fraction (self->progress, 0);
   if (project->status != NULL && project->status[0] != '\0')
     gtk_inscription_set_text (self->status_label, project->status);
   else

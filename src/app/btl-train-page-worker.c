@@ -13,12 +13,10 @@
 
 /* While training, the status line changes at most this often: four times a
  * second is as fast as anyone reads a number, and each change is a repaint of
- * the status bar (~1 ms with the cairo renderer). The progress bar moves once
- * a second: its moves also re-allocate it, and any allocation makes GDK
- * recompute the toplevel's size with an X round trip. The plot follows every
+ * the status bar (~1 ms with the cairo renderer). The progress line moves
+ * with it (it only redraws, see btl-progress-line.h). The plot follows every
  * delivery. */
 #define STATUS_INTERVAL_US (250 * 1000)
-#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC)
 
 /* "1:02:03" or "2:03" */
 static char *
@@ -90,12 +88,8 @@ _btl_train_page_update_status (BtlTrainPage *self)
 
   if (g_strcmp0 (gtk_inscription_get_text (self->status_label), s->str) != 0)
     gtk_inscription_set_text (self->status_label, s->str);
-  if (total_steps > 0 && (self->state != BTL_TRAIN_STATE_RUNNING
-                          || now - self->progress_shown_us >= PROGRESS_INTERVAL_US))
-    {
-      gtk_progress_bar_set_fraction (self->progress, CLAMP ((double) p->step / total_steps, 0, 1));
-      self->progress_shown_us = now;
-    }
+  if (total_steps > 0)
+    btl_progress_line_set_fraction (self->progress, (double) p->step / total_steps);
 }
 
 /* Shows the model's current weights (while no thread writes them). */

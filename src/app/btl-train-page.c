@@ -300,6 +300,7 @@ btl_train_page_class_init (BtlTrainPageClass *klass)
   g_type_ensure (BTL_TYPE_CONFIG_PANEL);
   g_type_ensure (BTL_TYPE_LOSS_PLOT);
   g_type_ensure (BTL_TYPE_IMAGE_GRID);
+  g_type_ensure (BTL_TYPE_PROGRESS_LINE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/btl-train-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -561,7 +562,7 @@ btl_train_page_train (BtlTrainPage  *self,
   self->epoch_base = 0;
   self->step_base = 0;
   self->step_base_pending = FALSE;
-  gtk_progress_bar_set_fraction (self->progress, 0);
+  btl_progress_line_set_fraction (self->progress, 0);
   gtk_inscription_set_text (self->status_label, _("Starting…"));
 
   btl_training_worker_start (self->worker, 0);
