@@ -410,6 +410,77 @@ test_cancel (Fixture       *f,
   check_table_filled (f);
 }
 
+static GtkWidget *
+page_child (Fixture    *f,
+            const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page),
+                                                    BTL_TYPE_COMPRESS_PAGE, name));
+}
+
+static gboolean
+table_shown_while_busy (gpointer data)
+{
+  Fixture *f = data;
+  const char *bytes = btl_compress_page_get_cell (f->page, 1, BTL_COMPRESS_COL_BYTES);
+  GtkLabel *status = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (f->page),
+                                                               BTL_TYPE_COMPRESS_PAGE,
+                                                               "status_label"));
+
+  /* the curves' own progress has arrived */
+  return g_strcmp0 (bytes, "—") != 0 && btl_compress_page_is_busy (f->page)
+         && g_str_has_prefix (gtk_label_get_text (status), "Curves: ");
+}
+
+static gboolean
+progress_moved (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (page_child (f, "progress_bar"))) > 0;
+}
+
+/* Progress and Stop: the bar moves and names the step; Stop before the
+ * table leaves the page as it was, Stop during the curves keeps the table
+ * and says in the chart that the curves were stopped. */
+static void
+test_progress_and_stop (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = write_picture (f, "big.png", 1600, 1200);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  GtkWidget *bar = page_child (f, "progress_bar");
+  GtkWidget *stop = page_child (f, "stop_button");
+  GtkLabel *status = GTK_LABEL (page_child (f, "status_label"));
+
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_assert_false (gtk_widget_get_visible (stop));
+
+  /* Stopped at once: no table, no message, nothing busy. */
+  btl_compress_page_open_file (f->page, file);
+  g_assert_true (gtk_widget_get_visible (bar));
+  g_assert_true (gtk_widget_get_visible (stop));
+  g_signal_emit_by_name (stop, "clicked");
+  g_assert_false (btl_compress_page_is_busy (f->page));
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_assert_null (btl_compress_page_get_message (f->page));
+  g_assert_cmpstr (btl_compress_page_get_cell (f->page, 1, BTL_COMPRESS_COL_BYTES), ==, "—");
+
+  /* Again, stopped during the curves: the table stays. */
+  btl_compress_page_open_file (f->page, file);
+  g_assert_true (spin_until (progress_moved, f, 60000));
+  g_assert_true (spin_until (table_shown_while_busy, f, 60000));
+  g_test_message ("status during the curves: %s", gtk_label_get_text (status));
+  g_signal_emit_by_name (stop, "clicked");
+  wait_idle (f);
+  g_assert_null (btl_compress_page_get_message (f->page));
+  g_assert_cmpfloat (cell_number (f, 1, BTL_COMPRESS_COL_BYTES), >, 20);
+  g_assert_cmpfloat (cell_number (f, 2, BTL_COMPRESS_COL_BYTES), >, 20);
+  g_assert_cmpint (btl_compress_page_get_n_series (f->page), ==, 0);
+  g_test_message ("status after Stop: %s", gtk_label_get_text (status));
+  g_assert_false (gtk_widget_get_visible (bar));
+}
+
 /* Closing the window while a job runs: the job is cancelled, its late
  * callback finds the page disposed and touches nothing. */
 static void
@@ -691,6 +762,7 @@ main (int    argc,
   ADD ("/app/compress-page/open-file", test_open_file);
   ADD ("/app/compress-page/errors", test_errors);
   ADD ("/app/compress-page/cancel", test_cancel);
+  ADD ("/app/compress-page/progress-and-stop", test_progress_and_stop);
   ADD ("/app/compress-page/close-while-busy", test_close_while_busy);
   ADD ("/app/compress-page/paste-and-btlz", test_paste_and_btlz);
   ADD ("/app/compress-page/drop-values", test_drop_values);

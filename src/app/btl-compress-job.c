@@ -82,6 +82,7 @@ btl_compress_request_free (BtlCompressRequest *request)
   btl_model_info_clear (&request->info);
   g_clear_pointer (&request->train, btl_dataset_unref);
   g_clear_pointer (&request->baseline, btl_baseline_unref);
+  g_clear_object (&request->rd_cancellable);
   g_free (request);
 }
 
@@ -104,10 +105,18 @@ btl_compress_result_free (BtlCompressResult *result)
 
 typedef struct
 {
-  BtlCompressRequest   *request;
-  BtlCompressTableFunc  table_func;
-  gpointer              table_data;
-  BtlCompressResult    *result;      /* owned until returned */
+  BtlCompressRequest      *request;
+  BtlCompressTableFunc     table_func;
+  gpointer                 table_data;
+  BtlCompressProgressFunc  progress_func;
+  gpointer                 progress_data;
+  BtlCompressResult       *result;      /* owned until returned */
+  GTask                   *task;        /* borrowed: the worker's */
+
+  /* the latest progress, written by the worker, read by one queued idle */
+  GMutex                   lock;
+  BtlCompressProgress      progress;
+  gboolean                 progress_queued;
 } JobData;
 
 static void
@@ -117,7 +126,67 @@ job_data_free (gpointer data)
 
   btl_compress_request_free (d->request);
   btl_compress_result_free (d->result);
+  g_mutex_clear (&d->lock);
   g_free (d);
+}
+
+static gboolean
+deliver_progress (gpointer data)
+{
+  GTask *task = data;
+  JobData *d = g_task_get_task_data (task);
+  BtlCompressProgress p;
+
+  g_mutex_lock (&d->lock);
+  p = d->progress;
+  d->progress_queued = FALSE;
+  g_mutex_unlock (&d->lock);
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    d->progress_func (&p, d->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker side: keeps the latest, queues one delivery if none is pending. */
+static void
+post_progress (JobData          *d,
+               BtlCompressPhase  phase,
+               int               done,
+               int               total,
+               const char       *series,
+               int               setting)
+{
+  gboolean queue;
+
+  if (d->progress_func == NULL)
+    return;
+  g_mutex_lock (&d->lock);
+  d->progress = (BtlCompressProgress) { phase, done, total, series, setting };
+  queue = !d->progress_queued;
+  d->progress_queued = TRUE;
+  g_mutex_unlock (&d->lock);
+  if (queue)
+    g_main_context_invoke_full (g_task_get_context (d->task), G_PRIORITY_DEFAULT,
+                                deliver_progress, g_object_ref (d->task), g_object_unref);
+}
+
+static void
+on_table_progress (int         done,
+                   int         total,
+                   const char *series,
+                   int         setting,
+                   gpointer    user_data)
+{
+  post_progress (user_data, BTL_COMPRESS_PHASE_TABLE, done, total, series, setting);
+}
+
+static void
+on_curves_progress (int         done,
+                    int         total,
+                    const char *series,
+                    int         setting,
+                    gpointer    user_data)
+{
+  post_progress (user_data, BTL_COMPRESS_PHASE_CURVES, done, total, series, setting);
 }
 
 static gboolean
@@ -250,6 +319,7 @@ job_run (GTask         *task,
   result->original_bytes = -1;
   result->name = g_strdup (req->name);
   t0 = g_get_monotonic_time ();
+  post_progress (d, BTL_COMPRESS_PHASE_LOADING, 0, 1, NULL, -1);
 
   if (req->has_model)
     {
@@ -333,7 +403,8 @@ job_run (GTask         *task,
     return;
 
   result->comparison = btl_comparison_new (codec, baseline, result->pixbuf, req->mode,
-                                           req->bits, NULL, NULL, cancellable, &error);
+                                           req->bits, on_table_progress, d, cancellable,
+                                           &error);
   if (result->comparison == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -355,12 +426,20 @@ job_run (GTask         *task,
 
   if (req->want_rd && !g_cancellable_is_cancelled (cancellable))
     {
+      /* The page cancels both when the job is replaced, rd_cancellable
+       * alone when only the curves are to stop. */
+      GCancellable *rd_cancel = req->rd_cancellable != NULL ? req->rd_cancellable
+                                                            : cancellable;
+
       t0 = g_get_monotonic_time ();
       result->rd = btl_comparison_rd (codec, baseline, result->pixbuf, req->mode,
-                                      req->bits, NULL, NULL, cancellable, &error);
+                                      req->bits, on_curves_progress, d, rd_cancel, &error);
       if (result->rd == NULL)
         {
-          result->rd_note = g_strdup (error->message);
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            result->rd_note = g_strdup (_("The curves were stopped."));
+          else
+            result->rd_note = g_strdup (error->message);
           g_clear_error (&error);
         }
       result->seconds_rd = (g_get_monotonic_time () - t0) / 1e6;
@@ -407,12 +486,14 @@ job_done (GObject      *source,
 }
 
 void
-btl_compress_job_run (BtlCompressRequest   *request,
-                      GCancellable         *cancellable,
-                      BtlCompressTableFunc  table_func,
-                      gpointer              table_data,
-                      GAsyncReadyCallback   callback,
-                      gpointer              user_data)
+btl_compress_job_run (BtlCompressRequest      *request,
+                      GCancellable            *cancellable,
+                      BtlCompressTableFunc     table_func,
+                      gpointer                 table_data,
+                      BtlCompressProgressFunc  progress_func,
+                      gpointer                 progress_data,
+                      GAsyncReadyCallback      callback,
+                      gpointer                 user_data)
 {
   g_autoptr (GTask) task = NULL;
   JobData *d;
@@ -426,6 +507,9 @@ btl_compress_job_run (BtlCompressRequest   *request,
   d->request = request;
   d->table_func = table_func;
   d->table_data = table_data;
+  d->progress_func = progress_func;
+  d->progress_data = progress_data;
+  g_mutex_init (&d->lock);
   if (d->request->name == NULL)
     d->request->name = request->path != NULL ? g_path_get_basename (request->path)
                                              : g_strdup (_("pasted picture"));
@@ -437,6 +521,7 @@ btl_compress_job_run (BtlCompressRequest   *request,
   task = g_task_new (NULL, cancellable, job_done, jd);
   g_task_set_source_tag (task, btl_compress_job_run);
   g_task_set_task_data (task, d, job_data_free);
+  d->task = task;
   /* The callback gets G_IO_ERROR_CANCELLED rather than a stale result. */
   g_task_set_check_cancellable (task, TRUE);
   g_task_run_in_thread (task, job_thread);

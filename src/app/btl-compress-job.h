@@ -48,6 +48,9 @@ typedef struct
   BtlCodecMode    mode;
   int             bits;
   gboolean        want_rd;
+  /* nullable, owned: stops only the curves — the job then returns its
+   * table with rd NULL and rd_note saying they were stopped */
+  GCancellable   *rd_cancellable;
 } BtlCompressRequest;
 
 BtlCompressRequest *btl_compress_request_new  (void);
@@ -77,16 +80,43 @@ void btl_compress_result_free (BtlCompressResult *result);
 typedef void (*BtlCompressTableFunc) (BtlCompressResult *partial,
                                       gpointer           user_data);
 
+typedef enum
+{
+  BTL_COMPRESS_PHASE_LOADING,   /* reading the picture, fitting the baseline */
+  BTL_COMPRESS_PHASE_TABLE,     /* steps are the table's rows */
+  BTL_COMPRESS_PHASE_CURVES,    /* steps are the curves' points */
+} BtlCompressPhase;
+
+typedef struct
+{
+  BtlCompressPhase phase;
+  int              done;      /* steps of this phase finished */
+  int              total;
+  const char      *series;    /* the step under way (static; see
+                               * BtlCompareProgressFunc), or NULL */
+  int              setting;
+} BtlCompressProgress;
+
+/* Where the job is, called on the job's main context. Updates are
+ * coalesced: the worker overwrites the latest and at most one delivery is
+ * queued, so a fast job costs the main loop one call per iteration at most;
+ * all arrive before table_func and the final callback. */
+typedef void (*BtlCompressProgressFunc) (const BtlCompressProgress *progress,
+                                         gpointer                   user_data);
+
 /* Runs the request in a thread (takes ownership of it). The GTask's result
  * is a BtlCompressResult (btl_compress_job_finish). A cancelled job returns
- * G_IO_ERROR_CANCELLED and never calls table_func. Errors (bad picture,
- * wrong model for a .btlz) are GErrors with readable messages. */
-void               btl_compress_job_run    (BtlCompressRequest   *request,
-                                            GCancellable         *cancellable,
-                                            BtlCompressTableFunc  table_func,
-                                            gpointer              table_data,
-                                            GAsyncReadyCallback   callback,
-                                            gpointer              user_data);
+ * G_IO_ERROR_CANCELLED and never calls table_func or progress_func again.
+ * Errors (bad picture, wrong model for a .btlz) are GErrors with readable
+ * messages. progress_func may be NULL. */
+void               btl_compress_job_run    (BtlCompressRequest      *request,
+                                            GCancellable            *cancellable,
+                                            BtlCompressTableFunc     table_func,
+                                            gpointer                 table_data,
+                                            BtlCompressProgressFunc  progress_func,
+                                            gpointer                 progress_data,
+                                            GAsyncReadyCallback      callback,
+                                            gpointer                 user_data);
 BtlCompressResult *btl_compress_job_finish (GAsyncResult  *result,
                                             GError       **error);
 

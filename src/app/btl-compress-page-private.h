@@ -26,7 +26,9 @@ struct _BtlCompressPage
   GtkDropDown        *b_dropdown;
   GtkToggleButton    *diff_toggle;
   GtkSpinner         *spinner;
+  GtkProgressBar     *progress_bar;
   GtkLabel           *status_label;
+  GtkButton          *stop_button;
   GtkButton          *save_button;
   GtkLabel           *message_label;
   GtkWidget          *paned;
@@ -63,20 +65,31 @@ struct _BtlCompressPage
 
   /* the job */
   GCancellable       *cancellable;
+  GCancellable       *rd_cancellable;  /* stops only the job's curves */
   gboolean            busy;
   gboolean            stale;
   guint               refresh_id;
   gint64              last_job_us;     /* when the last job started */
   char               *message;
+  char               *placeholder_text; /* the picture placeholder's own */
 };
 
 /* Shows (or with NULL hides) the in-page error message. */
 void btl_compress_page_show_message  (BtlCompressPage    *self,
                                       const char         *message);
+/* Busy (spinner, progress bar and Stop shown) or not, with a status text. */
+void btl_compress_page_set_busy      (BtlCompressPage    *self,
+                                      gboolean            busy,
+                                      const char         *status);
 /* Starts a job for request (owned), or with NULL for the current picture
  * and settings; cancels the job in flight. */
 void btl_compress_page_start_job     (BtlCompressPage    *self,
                                       BtlCompressRequest *request);
+
+/* btl-compress-page-progress.c: the job's progress in the toolbar, Stop. */
+void btl_compress_page_on_progress   (const BtlCompressProgress *progress,
+                                      gpointer                   user_data);
+void btl_compress_page_class_init_progress (GtkWidgetClass *widget_class);
 
 /* btl-compress-page-io.c */
 void btl_compress_page_class_init_io (GtkWidgetClass     *widget_class);

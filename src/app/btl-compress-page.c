@@ -58,16 +58,25 @@ btl_compress_page_show_message (BtlCompressPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
 }
 
-static void
-set_busy (BtlCompressPage *self,
-          gboolean         busy,
-          const char      *status)
+void
+btl_compress_page_set_busy (BtlCompressPage *self,
+                            gboolean         busy,
+                            const char      *status)
 {
   gtk_label_set_text (self->status_label, status != NULL ? status : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), status);
   if (self->busy == busy)
     return;
   self->busy = busy;
   gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button), TRUE);
+  /* While a first picture loads, its place says what is going on. */
+  if (!busy)
+    gtk_label_set_text (GTK_LABEL (self->placeholder), self->placeholder_text);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
@@ -118,6 +127,20 @@ shown_comparison (BtlCompressPage *self)
   return self->result != NULL ? self->result->comparison : NULL;
 }
 
+/* Textures are made when a row is first shown: a 12 MP picture's takes
+ * ~36 MB and tens of milliseconds of the main thread, and only the A and B
+ * rows are on screen. */
+static GdkTexture *
+row_texture (BtlCompressPage     *self,
+             const BtlComparison *cmp,
+             int                  r)
+{
+  if (self->textures[r] == NULL && cmp->rows[r].image != NULL)
+    self->textures[r] = texture_from_floats (cmp->rows[r].image, cmp->channels,
+                                             cmp->height, cmp->width);
+  return self->textures[r];
+}
+
 static void
 update_view (BtlCompressPage *self)
 {
@@ -146,8 +169,8 @@ update_view (BtlCompressPage *self)
     }
   a = MIN (a, N_ROWS - 1);
   b = MIN (b, N_ROWS - 1);
-  ta = self->textures[a];
-  tb = self->textures[b];
+  ta = row_texture (self, cmp, a);
+  tb = row_texture (self, cmp, b);
   label_b = g_strdup (_(row_names[b]));
   if (diff && cmp->rows[a].image != NULL && cmp->rows[b].image != NULL)
     {
@@ -244,12 +267,13 @@ fill_table (BtlCompressPage         *self,
   g_string_free (note, TRUE);
 }
 
-/* The table part of a result (partial or final). */
+/* The table part of a result (partial or final; same_images: the final
+ * result of the partial already shown, whose textures stay). */
 static void
 apply_table (BtlCompressPage   *self,
-             BtlCompressResult *res)
+             BtlCompressResult *res,
+             gboolean           same_images)
 {
-  const BtlComparison *cmp = res->comparison;
 
   if (self->pixbuf != res->pixbuf)
     {
@@ -259,13 +283,8 @@ apply_table (BtlCompressPage   *self,
       g_free (self->name);
       self->name = g_strdup (res->name);
     }
-  for (int r = 0; r < N_ROWS; r++)
-    {
-      g_clear_object (&self->textures[r]);
-      if (cmp != NULL && cmp->rows[r].image != NULL)
-        self->textures[r] = texture_from_floats (cmp->rows[r].image, cmp->channels,
-                                                 cmp->height, cmp->width);
-    }
+  for (int r = 0; r < N_ROWS && !same_images; r++)
+    g_clear_object (&self->textures[r]);
   fill_table (self, res);
   update_view (self);
 }
@@ -289,6 +308,8 @@ apply_rd (BtlCompressPage         *self,
 
   btl_rd_chart_clear (self->rd_chart);
   btl_rd_chart_set_metric_label (self->rd_chart, ssim ? _("SSIM") : _("PSNR (dB)"));
+  /* Why there are no curves (stopped, failed) is said where they would be. */
+  btl_rd_chart_set_placeholder (self->rd_chart, res->rd == NULL ? res->rd_note : NULL);
   self->n_series = 0;
   update_export_buttons (self);
   if (res->rd == NULL)
@@ -332,8 +353,15 @@ on_table_ready (BtlCompressResult *partial,
 {
   BtlCompressPage *self = user_data;
 
+  /* Another picture's curves would pass for this one's until the job ends. */
+  if (self->pixbuf != partial->pixbuf)
+    {
+      btl_rd_chart_clear (self->rd_chart);
+      self->n_series = 0;
+      update_export_buttons (self);
+    }
   self->partial = partial;
-  apply_table (self, partial);
+  apply_table (self, partial, FALSE);
   gtk_label_set_text (self->status_label, _("Computing the rate–distortion curves…"));
 }
 
@@ -381,31 +409,36 @@ on_job_done (GObject      *source,
   g_autoptr (BtlCompressResult) res = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *status = NULL;
+  gboolean shown;
 
   res = btl_compress_job_finish (async, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;   /* a newer job (or dispose) took over */
 
+  /* The partial table is this very result (alive until now). */
+  shown = res != NULL && self->partial == res;
   self->partial = NULL;
   if (res == NULL)
     {
       btl_compress_page_show_message (self, error->message);
-      set_busy (self, FALSE, NULL);
+      btl_compress_page_set_busy (self, FALSE, NULL);
       update_view (self);
     }
   else
     {
       btl_compress_page_show_message (self, NULL);
-      if (res->comparison != NULL)
+      if (res->comparison != NULL && res->rd != NULL)
         status = g_strdup_printf (_("Table %.2f s, curves %.2f s"), res->seconds_table,
                                   res->seconds_rd);
+      else if (res->comparison != NULL)
+        status = g_strdup_printf (_("Table %.2f s"), res->seconds_table);
       g_clear_pointer (&self->result, btl_compress_result_free);
       self->result = g_steal_pointer (&res);
-      apply_table (self, self->result);
+      apply_table (self, self->result, shown);
       apply_rd (self, self->result);
       if (self->result->baseline != NULL && self->baseline == NULL)
         self->baseline = btl_baseline_ref (self->result->baseline);
-      set_busy (self, FALSE, status);
+      btl_compress_page_set_busy (self, FALSE, status);
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
                             self->result != NULL && self->result->comparison != NULL);
@@ -436,16 +469,23 @@ btl_compress_page_start_job (BtlCompressPage    *self,
     }
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->rd_cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->rd_cancellable);
   self->cancellable = g_cancellable_new ();
+  self->rd_cancellable = g_cancellable_new ();
   self->partial = NULL;
   self->stale = FALSE;
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  /* an empty chart stops telling of the job before */
+  if (self->n_series == 0)
+    btl_rd_chart_set_placeholder (self->rd_chart, NULL);
 
   req->mode = gtk_drop_down_get_selected (self->mode_dropdown) == 0 ? BTL_CODEC_MODE_FIT
                                                                      : BTL_CODEC_MODE_TILES;
   req->bits = gtk_spin_button_get_value_as_int (self->bits_spin);
   req->want_rd = TRUE;
+  req->rd_cancellable = g_object_ref (self->rd_cancellable);
   if (self->has_model)
     {
       req->has_model = TRUE;
@@ -475,9 +515,10 @@ btl_compress_page_start_job (BtlCompressPage    *self,
     }
 
   self->last_job_us = g_get_monotonic_time ();
-  set_busy (self, TRUE, _("Compressing…"));
+  btl_compress_page_set_busy (self, TRUE, _("Compressing…"));
   btl_compress_job_run (g_steal_pointer (&req), self->cancellable, on_table_ready, self,
-                        on_job_done, g_object_ref (self));
+                        btl_compress_page_on_progress, self, on_job_done,
+                        g_object_ref (self));
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -523,7 +564,9 @@ btl_compress_page_dispose (GObject *object)
   BtlCompressPage *self = BTL_COMPRESS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->rd_cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->rd_cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   self->partial = NULL;
   for (int r = 0; r < N_ROWS; r++)
@@ -546,6 +589,7 @@ btl_compress_page_finalize (GObject *object)
   btl_model_info_clear (&self->info);
   g_free (self->name);
   g_free (self->message);
+  g_free (self->placeholder_text);
 
   G_OBJECT_CLASS (btl_compress_page_parent_class)->finalize (object);
 }
@@ -598,7 +642,9 @@ btl_compress_page_class_init (BtlCompressPageClass *klass)
   BIND (b_dropdown);
   BIND (diff_toggle);
   BIND (spinner);
+  BIND (progress_bar);
   BIND (status_label);
+  BIND (stop_button);
   BIND (save_button);
   BIND (message_label);
   BIND (paned);
@@ -613,6 +659,7 @@ btl_compress_page_class_init (BtlCompressPageClass *klass)
   BIND (rd_chart);
 #undef BIND
   btl_compress_page_class_init_io (widget_class);
+  btl_compress_page_class_init_progress (widget_class);
   gtk_widget_class_set_css_name (widget_class, "btl-compress-page");
 }
 
@@ -660,6 +707,7 @@ btl_compress_page_init (BtlCompressPage *self)
   g_autoptr (GtkStringList) rows = gtk_string_list_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->placeholder_text = g_strdup (gtk_label_get_label (GTK_LABEL (self->placeholder)));
   btl_model_info_init (&self->info);
   self->original_bytes = -1;
 

@@ -26,6 +26,7 @@ struct _BtlRdChart
   /* owned */
   GPtrArray       *series;         /* Series */
   char            *metric_label;
+  char            *placeholder;
   char            *current_series;
 
   double           current_bpp;
@@ -105,7 +106,8 @@ draw_chart (GtkWidget *widget,
     }
   if (!isfinite (xlo))
     {
-      btl_canvas_placeholder (canvas, _("Compress an image to see the rate–distortion curves"));
+      btl_canvas_placeholder (canvas, self->placeholder != NULL ? self->placeholder
+                                      : _("Compress an image to see the rate–distortion curves"));
       return;
     }
 
@@ -330,6 +332,7 @@ btl_rd_chart_finalize (GObject *object)
 
   g_clear_pointer (&self->series, g_ptr_array_unref);
   g_free (self->metric_label);
+  g_free (self->placeholder);
   g_free (self->current_series);
 
   G_OBJECT_CLASS (btl_rd_chart_parent_class)->finalize (object);
@@ -481,6 +484,17 @@ btl_rd_chart_set_metric_label (BtlRdChart *self,
 
   g_free (self->metric_label);
   self->metric_label = g_strdup (label);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+btl_rd_chart_set_placeholder (BtlRdChart *self,
+                              const char *text)
+{
+  g_return_if_fail (BTL_IS_RD_CHART (self));
+
+  g_free (self->placeholder);
+  self->placeholder = g_strdup (text);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -27,6 +27,9 @@ int        btl_rd_chart_get_n_series      (BtlRdChart  *self);
 /* "PSNR (dB)" (the default) or "SSIM": the y axis title and CSV header. */
 void       btl_rd_chart_set_metric_label  (BtlRdChart  *self,
                                            const char  *label);
+/* The text shown while there is no series (NULL: the default invitation). */
+void       btl_rd_chart_set_placeholder   (BtlRdChart  *self,
+                                           const char  *text);
 /* Highlights one point (need not be one of the series' points); series NULL
  * removes the highlight. */
 void       btl_rd_chart_set_current_point (BtlRdChart  *self,

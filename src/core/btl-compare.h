@@ -25,6 +25,10 @@
 
 G_BEGIN_DECLS
 
+/* Above this many pixels the original's PNG is written with zlib level 3
+ * instead of 9 (seconds instead of tens of seconds for a phone photo). */
+#define BTL_COMPARE_PNG_FAST_PIXELS (G_GINT64_CONSTANT (4) * 1000 * 1000)
+
 typedef enum
 {
   BTL_COMPARE_ORIGINAL = 0,   /* the reference as a lossless PNG */
