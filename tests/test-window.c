@@ -16,6 +16,7 @@
 
 #include "btl-application.h"
 #include "btl-config-panel.h"
+#include "btl-image-folder.h"
 #include "btl-model-file.h"
 #include "btl-train-page.h"
 #include "btl-window.h"
@@ -717,6 +718,51 @@ has_message (gpointer data)
   return btl_train_page_get_message (f->page) != NULL;
 }
 
+/* Whether the Train page's test images are the folder's tiles as the CLI
+ * cuts them for a run of this configuration (its seed, its split), seed
+ * given; 0 = the configuration's. */
+static gboolean
+cut_like_cli (Fixture    *f,
+              const char *dir,
+              guint64     seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtlDataset) train = NULL;
+  g_autoptr(BtlDataset) val = NULL;
+  g_autoptr(BtlDataset) test = NULL;
+  BtlDataset *shown = btl_train_page_get_test_dataset (f->page);
+  BtlImageFolderOptions opts;
+  NnConfig cfg;
+  int tile, channels;
+
+  g_assert_true (btl_config_panel_get_config (f->panel, &cfg));
+  btl_config_panel_get_folder_options (f->panel, &tile, &channels);
+  btl_image_folder_options_init_for_run (&opts, tile, tile, channels, cfg.val_split,
+                                         seed != 0 ? seed : cfg.seed);
+  g_assert_true (btl_image_folder_load_with_validation (dir, &opts, &train, &val, &test, NULL, &error));
+  g_assert_no_error (error);
+  return shown != NULL && shown->n == test->n && btl_dataset_dim (shown) == btl_dataset_dim (test)
+         && memcmp (shown->images, test->images, sizeof (float) * (gsize) test->n * btl_dataset_dim (test)) == 0;
+}
+
+/* The data set is in and nothing else is on its way. */
+static gboolean
+is_loaded_not_loading (gpointer data)
+{
+  Fixture *f = data;
+  const char *status = btl_train_page_get_status (f->page);
+
+  return btl_window_is_dataset_loaded (f->window) && !g_str_has_prefix (status, "Loading");
+}
+
+static gboolean
+is_training (gpointer data)
+{
+  Fixture *f = data;
+
+  return btl_train_page_get_state (f->page) != BTL_TRAIN_STATE_IDLE;
+}
+
 static void
 test_window_picture_folder (Fixture *f, gconstpointer data)
 {
@@ -748,8 +794,13 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
     }
 
+  /* Cut with the configuration's seed, as the CLI cuts it for a run (it
+   * was cut with seed 1 whatever the configuration said). */
+  set_spin (f, "seed", 7);
   btl_window_load_dataset (f->window, dir);
   g_assert_true (spin_until (input_height_is, wait, TIMEOUT_MS));
+  g_assert_true (cut_like_cli (f, dir, 0));
+  g_assert_false (cut_like_cli (f, dir, 1));
   g_assert_true (gtk_widget_get_visible (tile));
   g_assert_true (gtk_widget_get_visible (colours));
   btl_config_panel_get_config (f->panel, &cfg);
@@ -771,10 +822,39 @@ test_window_picture_folder (Fixture *f, gconstpointer data)
   g_assert_cmpint (cfg.in_channels, ==, 1);
   g_assert_null (btl_train_page_get_message (f->page));
 
-  /* It trains, validating on held-out pictures (one epoch). */
+  g_assert_true (cut_like_cli (f, dir, 0));
+
+  /* It trains, validating on held-out pictures (one epoch). With another
+   * seed, Train cuts the folder for it first (a project made here then
+   * continues on the same tiles in the CLI, and the other way round). */
   set_spin (f, "epochs", 1);
+  set_spin (f, "seed", 9);
+  g_assert_false (cut_like_cli (f, dir, 0));
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "train", NULL);
+  g_assert_true (g_str_has_prefix (btl_train_page_get_status (f->page), "Loading"));
+  g_assert_true (spin_until (is_training, f, TIMEOUT_MS));
   g_assert_true (spin_until (is_idle, f, 60000));
+  g_assert_true (cut_like_cli (f, dir, 0));
+
+  /* Saved as a project, and opened while the folder in use was cut for
+   * another seed: the project's cut (seed 9) comes back. */
+  {
+    g_autofree char *proj = g_build_filename (dir, "run.btlproj", NULL);
+    g_autoptr(GFile) proj_file = g_file_new_for_path (proj);
+
+    btl_window_save_project (f->window, proj_file);
+    g_assert_true (g_file_test (proj, G_FILE_TEST_IS_REGULAR));
+    set_spin (f, "seed", 3);
+    btl_window_load_dataset (f->window, dir);
+    g_assert_true (spin_until (is_loaded_not_loading, f, TIMEOUT_MS));
+    g_assert_true (cut_like_cli (f, dir, 3));
+    btl_window_open_project (f->window, proj_file);
+    g_assert_null (btl_window_get_discard_dialog (f->window));
+    g_assert_true (spin_until (is_loaded_not_loading, f, TIMEOUT_MS));
+    g_assert_true (btl_train_page_has_model (f->page));
+    g_assert_true (cut_like_cli (f, dir, 9));
+    g_unlink (proj);
+  }
   g_assert_null (btl_train_page_get_message (f->page));
   {
     BtlLossHistory *history = btl_train_page_get_history (f->page);

@@ -243,6 +243,21 @@ train_action (GSimpleAction *action,
 {
   BtlWindow *self = user_data;
   g_autoptr(GError) error = NULL;
+  NnConfig cfg;
+
+  if (self->train_after_load)   /* already waiting for the folder */
+    return;
+  /* A picture folder is cut with the run's seed, as the CLI cuts it (a
+   * project continued in either gets the same tiles): cut for another
+   * seed, it is loaded again first, and the run starts once it is in. */
+  if (!self->loading && btl_train_page_get_state (self->train_page) == BTL_TRAIN_STATE_IDLE
+      && btl_config_panel_get_config (BTL_CONFIG_PANEL (btl_train_page_get_config_panel (self->train_page)), &cfg)
+      && _btl_window_folder_cut_differs (self, &cfg))
+    {
+      btl_window_load_dataset (self, self->dataset_spec);
+      self->train_after_load = self->loading;
+      return;
+    }
 
   if (!btl_train_page_train (self->train_page, &error))
     _btl_window_show_error (self, _("Could not start training"), error);

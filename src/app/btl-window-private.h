@@ -60,6 +60,10 @@ struct _BtlWindow
   gint64                created_us;
   guint                 dataset_loaded : 1;
   guint                 loading : 1;
+  guint                 dataset_is_folder : 1; /* the one in use is a picture folder… */
+  guint                 train_after_load : 1;  /* Train reloads it first (another seed) */
+  guint64               dataset_seed;          /* …cut with this seed… */
+  double                dataset_val_split;     /* …and validation split */
 };
 
 void _btl_window_update_actions (BtlWindow  *self);
@@ -78,6 +82,10 @@ void _btl_window_run_chooser    (BtlWindow            *self,
                                  const char           *kind);
 
 void _btl_window_update_dataset_menu (BtlWindow *self);
+/* Whether the picture folder in use was cut for another seed or validation
+ * split than cfg's (the CLI cuts it with the run's). */
+gboolean _btl_window_folder_cut_differs (BtlWindow      *self,
+                                         const NnConfig *cfg);
 gboolean _btl_window_save_file  (BtlWindow  *self,
                                  GFile      *file,
                                  const char *kind);

@@ -100,6 +100,7 @@ _btl_window_open_project_now (BtlWindow *self,
   g_autofree char *path = NULL;
   g_autofree char *base = NULL;
   BtlProject *project;
+  g_autofree char *spec = NULL;
   gboolean wait = FALSE;
 
   path = g_file_get_path (file);
@@ -124,21 +125,36 @@ _btl_window_open_project_now (BtlWindow *self,
   if (g_str_has_suffix (base, BTL_PROJECT_EXTENSION))
     base[strlen (base) - strlen (BTL_PROJECT_EXTENSION)] = '\0';
 
-  /* The run's own data set first (its status line says "Loading…"; the
-   * project's own status replaces it below). */
+  /* The run's own data set (a picture folder cut with the run's seed and
+   * split, as the CLI cuts it: the folder in use may have been cut for
+   * another), loaded once the project has set the sidebar to its
+   * configuration. */
   if (project->dataset_spec != NULL && project->dataset_spec[0] != '\0')
     {
       if (self->loading)
         wait = TRUE;
-      else if (!self->dataset_loaded || g_strcmp0 (self->dataset_spec, project->dataset_spec) != 0)
+      else if (!self->dataset_loaded || g_strcmp0 (self->dataset_spec, project->dataset_spec) != 0
+               || _btl_window_folder_cut_differs (self, &project->config))
         wait = TRUE;
       if (wait)
-        btl_window_load_dataset (self, project->dataset_spec);
+        spec = g_strdup (project->dataset_spec);
     }
   else if (self->loading)
     wait = TRUE;
 
+  /* What the status line says once the data set is in (the CLI's projects
+   * have no status line of their own; "Loading…" stayed). */
+  if (project->status == NULL || project->status[0] == '\0')
+    {
+      g_free (project->status);
+      project->status = g_strdup_printf (_("Opened project “%s”"), base);
+    }
   btl_train_page_open_project (self->train_page, project, base, wait);
+  if (spec != NULL)
+    {
+      /* Loading says so; the project's status comes back once it is in. */
+      btl_window_load_dataset (self, spec);
+    }
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->train_page));
   _btl_window_update_title (self);
   _btl_window_update_actions (self);

@@ -160,6 +160,7 @@ typedef struct
   int         tile;       /* a picture folder's options (config panel) */
   int         channels;
   double      val_fraction;
+  guint64     seed;
   gboolean    folder;     /* out: spec was a folder of pictures */
 } LoadData;
 
@@ -191,11 +192,10 @@ load_thread (GTask        *task,
     {
       BtlImageFolderOptions opts;
 
-      btl_image_folder_options_init (&opts);
-      opts.tile_height = opts.tile_width = d->tile;
-      opts.channels = d->channels;
-      /* Validation on held-out pictures, not on tiles of the training ones. */
-      opts.val_fraction = CLAMP (d->val_fraction, 0, 0.5);
+      /* Cut as the CLI cuts it for a run: the configuration's seed picks
+       * the tiles, its split the held-out validation pictures. */
+      btl_image_folder_options_init_for_run (&opts, d->tile, d->tile, d->channels,
+                                             d->val_fraction, d->seed);
       if (!btl_image_folder_load_with_validation (d->spec, &opts, &d->train, &d->val, &d->test,
                                                   NULL, &error))
         g_task_return_error (task, error);
@@ -224,8 +224,10 @@ load_done (GObject      *object,
   BtlWindow *self = user_data;
   LoadData *d = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean train_after = self->train_after_load;
 
   self->loading = FALSE;
+  self->train_after_load = FALSE;
   g_clear_pointer (&self->loading_spec, g_free);
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -286,6 +288,9 @@ load_done (GObject      *object,
                                            d->folder);
       btl_compress_page_set_dataset (self->compress_page, d->train);
       self->dataset_loaded = TRUE;
+      self->dataset_is_folder = d->folder;
+      self->dataset_seed = d->seed;
+      self->dataset_val_split = d->val_fraction;
       _btl_window_update_dataset_menu (self);
       if (self->settings != NULL)
         g_settings_set_string (self->settings, "dataset", d->spec);
@@ -305,6 +310,10 @@ load_done (GObject      *object,
       if (tile != d->tile || channels != d->channels)
         btl_window_load_dataset (self, d->spec);
     }
+
+  /* Train waited for the folder cut with its seed. */
+  if (train_after && !self->loading && g_strcmp0 (self->dataset_spec, d->spec) == 0)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "train", NULL);
 
 out:
   g_object_unref (self);
@@ -337,6 +346,7 @@ btl_window_load_dataset (BtlWindow  *self,
     btl_config_panel_get_folder_options (panel, &d->tile, &d->channels);
     btl_config_panel_get_config (panel, &cfg);
     d->val_fraction = cfg.val_split;
+    d->seed = cfg.seed;
   }
   self->loading = TRUE;
   g_free (self->loading_spec);
@@ -358,6 +368,14 @@ btl_window_load_dataset (BtlWindow  *self,
   g_task_set_task_data (task, d, load_data_free);
   g_task_run_in_thread (task, load_thread);
   _btl_window_update_actions (self);
+}
+
+gboolean
+_btl_window_folder_cut_differs (BtlWindow      *self,
+                                const NnConfig *cfg)
+{
+  return self->dataset_loaded && self->dataset_is_folder
+         && (cfg->seed != self->dataset_seed || cfg->val_split != self->dataset_val_split);
 }
 
 gboolean

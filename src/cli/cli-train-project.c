@@ -29,16 +29,9 @@ cli_train_open_data (const CliTrainData *data,
       BtlImageFolderOptions opts;
       g_auto(GStrv) skipped = NULL;
 
-      btl_image_folder_options_init (&opts);
-      if (data->tile_height != 0)
-        opts.tile_height = data->tile_height;
-      if (data->tile_width != 0)
-        opts.tile_width = data->tile_width;
-      opts.channels = data->channels;
-      opts.seed = data->seed;
-      /* Validation on tiles of held-out pictures, not on other crops of the
-       * training pictures: --val-split is then a fraction of the pictures. */
-      opts.val_fraction = MIN (data->val_split, 0.5);
+      /* As the window cuts it (--val-split is a fraction of the pictures). */
+      btl_image_folder_options_init_for_run (&opts, data->tile_height, data->tile_width,
+                                             data->channels, data->val_split, data->seed);
       if (!btl_image_folder_load_with_validation (data->spec, &opts, &all, val, test,
                                                   &skipped, error))
         return FALSE;

@@ -611,54 +611,50 @@ btl_codec_compress (BtlCodec      *codec,
   return bytes;
 }
 
-GBytes *
-btl_codec_compress_into (BtlCodec      *codec,
-                         const float   *image,
-                         int            height,
-                         int            width,
-                         BtlCodecMode   mode,
-                         int            bits,
-                         float         *recon,
-                         GError       **error)
+/* The size and mode checks every entry point makes. */
+static gboolean
+check_picture (BtlCodec      *codec,
+               int            height,
+               int            width,
+               BtlCodecMode   mode,
+               GError       **error)
 {
-  g_autofree float *strip = NULL;
-  g_autofree float *z = NULL;
-  g_autofree float *min = NULL;
-  g_autofree float *max = NULL;
-  g_autofree guint16 *q = NULL;
-  g_autoptr (GBytes) payload = NULL;
-  g_autoptr (GBytes) result = NULL;
-  BtlCodecRangeSource source;
-  BtlCodecCoding coding;
-  BtlCodecHeader header = { 0 };
-  int d, n_tiles = 1, rows, cols;
-
-  g_return_val_if_fail (codec != NULL && image != NULL, NULL);
-
-  d = codec->latent_dim;
-  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   _("bits must be between %d and %d (got %d)"),
-                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
-      return NULL;
-    }
   if (height < 1 || width < 1 || (gint64) height * width > BTL_IMAGE_MAX_PIXELS)
     {
       g_set_error (error, BTL_ERROR, height < 1 || width < 1 ? BTL_ERROR_INVALID
                    : BTL_ERROR_TOO_LARGE,
                    _("cannot compress a %d × %d picture (limit %lld megapixels)"),
                    width, height, (long long) (BTL_IMAGE_MAX_PIXELS / (1024 * 1024)));
-      return NULL;
+      return FALSE;
     }
   if (mode == BTL_CODEC_MODE_FIT && (height != codec->tile_h || width != codec->tile_w))
     {
       g_set_error (error, BTL_ERROR, BTL_ERROR_SHAPE,
                    _("fit mode needs a %d × %d picture (got %d × %d)"),
                    codec->tile_w, codec->tile_h, width, height);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
+float *
+btl_codec_encode_image (BtlCodec      *codec,
+                        const float   *image,
+                        int            height,
+                        int            width,
+                        BtlCodecMode   mode,
+                        int           *n_tiles_out,
+                        GError       **error)
+{
+  g_autofree float *strip = NULL;
+  g_autofree float *z = NULL;
+  int d, n_tiles, rows, cols;
+
+  g_return_val_if_fail (codec != NULL && image != NULL, NULL);
+
+  if (!check_picture (codec, height, width, mode, error))
+    return NULL;
+  d = codec->latent_dim;
   /* Fit mode is the one-tile case of the same cut. */
   btl_tiles_grid (height, width, codec->tile_h, codec->tile_w, &rows, &cols);
   n_tiles = rows * cols;
@@ -673,7 +669,73 @@ btl_codec_compress_into (BtlCodec      *codec,
       if (!encode_tiles (codec, strip, n, z + (gsize) first * d, error))
         return NULL;
     }
-  g_clear_pointer (&strip, g_free);
+  if (n_tiles_out != NULL)
+    *n_tiles_out = n_tiles;
+  return g_steal_pointer (&z);
+}
+
+GBytes *
+btl_codec_compress_into (BtlCodec      *codec,
+                         const float   *image,
+                         int            height,
+                         int            width,
+                         BtlCodecMode   mode,
+                         int            bits,
+                         float         *recon,
+                         GError       **error)
+{
+  g_autofree float *z = NULL;
+
+  g_return_val_if_fail (codec != NULL && image != NULL, NULL);
+
+  /* Bits first: a bad setting fails before the encoder runs. */
+  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("bits must be between %d and %d (got %d)"),
+                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
+      return NULL;
+    }
+  z = btl_codec_encode_image (codec, image, height, width, mode, NULL, error);
+  if (z == NULL)
+    return NULL;
+  return btl_codec_compress_codes (codec, z, height, width, mode, bits, recon, error);
+}
+
+GBytes *
+btl_codec_compress_codes (BtlCodec      *codec,
+                          const float   *z,
+                          int            height,
+                          int            width,
+                          BtlCodecMode   mode,
+                          int            bits,
+                          float         *recon,
+                          GError       **error)
+{
+  g_autofree float *min = NULL;
+  g_autofree float *max = NULL;
+  g_autofree guint16 *q = NULL;
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (GBytes) result = NULL;
+  BtlCodecRangeSource source;
+  BtlCodecCoding coding;
+  BtlCodecHeader header = { 0 };
+  int d, n_tiles, rows, cols;
+
+  g_return_val_if_fail (codec != NULL && z != NULL, NULL);
+
+  d = codec->latent_dim;
+  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("bits must be between %d and %d (got %d)"),
+                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
+      return NULL;
+    }
+  if (!check_picture (codec, height, width, mode, error))
+    return NULL;
+  btl_tiles_grid (height, width, codec->tile_h, codec->tile_w, &rows, &cols);
+  n_tiles = rows * cols;
 
   /* Ranges: the codec's (model statistics or a calibration sample), else
    * this picture's own codes. Rounded to what the header stores. */

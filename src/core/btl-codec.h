@@ -172,6 +172,28 @@ GBytes     *btl_codec_compress_into (BtlCodec      *codec,
                                      float         *recon,
                                      GError       **error);
 
+/* The codes of a picture (n_tiles · latent_dim floats, tile-major; the
+ * encoder's output before quantisation), to compress it at several bit
+ * depths without running the encoder again. */
+float      *btl_codec_encode_image (BtlCodec      *codec,
+                                    const float   *image,
+                                    int            height,
+                                    int            width,
+                                    BtlCodecMode   mode,
+                                    int           *n_tiles_out,
+                                    GError       **error);
+
+/* btl_codec_compress_into from the codes btl_codec_encode_image made of a
+ * height × width picture with this codec and mode: the same file. */
+GBytes     *btl_codec_compress_codes (BtlCodec      *codec,
+                                      const float   *z,
+                                      int            height,
+                                      int            width,
+                                      BtlCodecMode   mode,
+                                      int            bits,
+                                      float         *recon,
+                                      GError       **error);
+
 /* Decodes a .btlz made with this codec's model: a (channels, H, W) picture
  * with 8-bit values; header_out (may be NULL) receives the header. Errors:
  * BTL_ERROR_CORRUPT (damaged, truncated, inconsistent), BTL_ERROR_VERSION,

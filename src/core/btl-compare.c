@@ -453,6 +453,8 @@ codec_curve (GArray       *points,
              GCancellable *cancellable,
              GError      **error)
 {
+  g_autofree float *z = NULL;
+
   for (int i = 0; i < n_bits; i++)
     {
       g_autoptr (GBytes) bytes = NULL;
@@ -461,8 +463,13 @@ codec_curve (GArray       *points,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       progress_next (pr, series, label);
-      bytes = btl_codec_compress_into (codec, reference, height, width, mode, bits[i],
-                                       recon, error);
+      /* The codes do not depend on the bits: the encoder runs once. */
+      if (z == NULL
+          && (z = btl_codec_encode_image (codec, reference, height, width, mode, NULL,
+                                          error)) == NULL)
+        return FALSE;
+      bytes = btl_codec_compress_codes (codec, z, height, width, mode, bits[i],
+                                        recon, error);
       if (bytes == NULL)
         return FALSE;
       add_point (points, series, label, g_bytes_get_size (bytes), reference, recon,

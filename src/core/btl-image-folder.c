@@ -53,6 +53,28 @@ btl_image_folder_options_init (BtlImageFolderOptions *opts)
   opts->seed = 1;
 }
 
+void
+btl_image_folder_options_init_for_run (BtlImageFolderOptions *opts,
+                                       int                    tile_height,
+                                       int                    tile_width,
+                                       int                    channels,
+                                       double                 val_split,
+                                       guint64                seed)
+{
+  g_return_if_fail (opts != NULL);
+
+  btl_image_folder_options_init (opts);
+  if (tile_height != 0)
+    opts->tile_height = tile_height;
+  if (tile_width != 0)
+    opts->tile_width = tile_width;
+  opts->channels = channels;
+  opts->seed = seed;
+  /* Validation on tiles of held-out pictures, not on other crops of the
+   * training pictures: the split is then a fraction of the pictures. */
+  opts->val_fraction = CLAMP (val_split, 0.0, 0.5);
+}
+
 static gboolean
 has_picture_extension (const char *name)
 {

@@ -53,6 +53,18 @@ typedef struct
 
 void      btl_image_folder_options_init (BtlImageFolderOptions *opts);
 
+/* The options a training run cuts the folder with — the CLI's `train` and
+ * the window both, so a run (and a project) gets the same tiles in either:
+ * tile size (0 = the default), channels (0 = by the pictures), the run's
+ * seed, and its validation split as the fraction of pictures held out for
+ * validation (at most 0.5). */
+void      btl_image_folder_options_init_for_run (BtlImageFolderOptions *opts,
+                                                 int                    tile_height,
+                                                 int                    tile_width,
+                                                 int                    channels,
+                                                 double                 val_split,
+                                                 guint64                seed);
+
 /* TRUE when dir holds at least one picture file (by its header) and no
  * MNIST-format IDX files (those win: btl_dataset_open keeps reading them). */
 gboolean  btl_image_folder_detect (const char *dir);
