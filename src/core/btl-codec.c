@@ -611,6 +611,20 @@ btl_codec_compress (BtlCodec      *codec,
   return bytes;
 }
 
+static gboolean
+check_bits (int      bits,
+            GError **error)
+{
+  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
+                   _("bits must be between %d and %d (got %d)"),
+                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The size and mode checks every entry point makes. */
 static gboolean
 check_picture (BtlCodec      *codec,
@@ -689,13 +703,8 @@ btl_codec_compress_into (BtlCodec      *codec,
   g_return_val_if_fail (codec != NULL && image != NULL, NULL);
 
   /* Bits first: a bad setting fails before the encoder runs. */
-  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   _("bits must be between %d and %d (got %d)"),
-                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
-      return NULL;
-    }
+  if (!check_bits (bits, error))
+    return NULL;
   z = btl_codec_encode_image (codec, image, height, width, mode, NULL, error);
   if (z == NULL)
     return NULL;
@@ -725,13 +734,8 @@ btl_codec_compress_codes (BtlCodec      *codec,
   g_return_val_if_fail (codec != NULL && z != NULL, NULL);
 
   d = codec->latent_dim;
-  if (bits < BTL_CODEC_MIN_BITS || bits > BTL_CODEC_MAX_BITS)
-    {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_INVALID,
-                   _("bits must be between %d and %d (got %d)"),
-                   BTL_CODEC_MIN_BITS, BTL_CODEC_MAX_BITS, bits);
-      return NULL;
-    }
+  if (!check_bits (bits, error))
+    return NULL;
   if (!check_picture (codec, height, width, mode, error))
     return NULL;
   btl_tiles_grid (height, width, codec->tile_h, codec->tile_w, &rows, &cols);
