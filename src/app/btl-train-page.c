@@ -534,7 +534,7 @@ btl_train_page_train (BtlTrainPage  *self,
   model = nn_model_new (&cfg, &nerr);
   if (model == NULL)
     return btl_error_from_nn (nerr.code != NN_OK ? nerr.code : NN_ERR_INVALID, &nerr, error);
-  nn_model_init_params (model, cfg.seed);
+  /* nn_model_new has initialised the weights from cfg.seed already. */
 
   btl_train_page_show_message (self, NULL);
   _btl_train_page_adopt_model (self, model);

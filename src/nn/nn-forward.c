@@ -85,12 +85,13 @@ carve (NnWork        *work,
   return off;
 }
 
-NnStatus
-nn_work_init (NnWork        *work,
-              const NnModel *model,
-              int            max_batch,
-              bool           train,
-              NnError       *err)
+static NnStatus
+work_init (NnWork        *work,
+           const NnModel *model,
+           int            max_batch,
+           bool           train,
+           bool           zero,
+           NnError       *err)
 {
   size_t total;
   int i;
@@ -123,12 +124,40 @@ nn_work_init (NnWork        *work,
   work->max_batch = max_batch;
   work->train = train;
   total = carve (work, model, NULL);
-  work->block = nn_alloc_floats (total);
+  work->block = zero ? nn_alloc_floats (total) : nn_alloc_floats_uninit (total);
+  work->n_floats = total;
   if (work->block == NULL)
     return nn_error_set (err, NN_ERR_NOMEM, "out of memory for the workspace (%zu MB)",
                          total * sizeof (float) >> 20);
   carve (work, model, work->block);
   return NN_OK;
+}
+
+NnStatus
+nn_work_init (NnWork        *work,
+              const NnModel *model,
+              int            max_batch,
+              bool           train,
+              NnError       *err)
+{
+  return work_init (work, model, max_batch, train, true, err);
+}
+
+NnStatus
+nn_work_init_unzeroed (NnWork        *work,
+                       const NnModel *model,
+                       int            max_batch,
+                       bool           train,
+                       NnError       *err)
+{
+  return work_init (work, model, max_batch, train, false, err);
+}
+
+void
+nn_work_zero (NnWork *work)
+{
+  if (work->block != NULL)
+    memset (work->block, 0, work->n_floats * sizeof (float));
 }
 
 void

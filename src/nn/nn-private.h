@@ -246,6 +246,7 @@ typedef struct
   int    max_batch;
   bool   train;                     /* keep what backward needs */
   float *block;                     /* the one allocation */
+  size_t n_floats;                  /* its size */
   float *act[NN_LAYERS_MAX];        /* (B, out_dim) layer outputs; the last holds logits */
   float *pre_drop[NN_LAYERS_MAX];   /* (B, out_dim) activation before dropout, or == act */
   float *mask[NN_LAYERS_MAX];       /* (B, out_dim) dropout scale, or NULL */
@@ -265,6 +266,14 @@ NnStatus nn_work_init (NnWork        *work,
                        int            max_batch,
                        bool           train,
                        NnError       *err);
+/* The same, its block left as it came from the allocator: the caller zeroes
+ * it (nn_work_zero) before the first pass, on a thread that can wait. */
+NnStatus nn_work_init_unzeroed (NnWork        *work,
+                                const NnModel *model,
+                                int            max_batch,
+                                bool           train,
+                                NnError       *err);
+void     nn_work_zero (NnWork *work);
 void     nn_work_clear (NnWork *work);
 
 /* Loss parts of one pass. */

@@ -77,8 +77,10 @@ struct NnTrainer
   int           want_extra;       /* -1 = no request */
   atomic_bool   cancel;
 
-  /* grads, m, v, backup and best are allocated without zeroing (a window
-   * creates trainers on its main thread); the first user zeroes them */
+  /* grads, m, v, backup, best, the workspace and the batch buffers are
+   * allocated without zeroing (a window creates trainers on its main
+   * thread, and first writes to fresh pages are slow); the first user
+   * zeroes them */
   mtx_t         zero_lock;
   atomic_bool   zeroed;
 
@@ -117,6 +119,9 @@ ensure_zeroed (const NnTrainer *ctr)
       memset (tr->v, 0, bytes);
       memset (tr->backup, 0, bytes);
       memset (tr->best, 0, bytes);
+      nn_work_zero (&tr->work);
+      memset (tr->xb, 0, (size_t) tr->batch * tr->model->input_dim * sizeof (float));
+      memset (tr->tb, 0, (size_t) tr->batch * tr->model->input_dim * sizeof (float));
       atomic_store (&tr->zeroed, true);
     }
   mtx_unlock (&tr->zero_lock);
@@ -210,8 +215,8 @@ trainer_new (NnModel     *model,
   tr->best = nn_alloc_floats_uninit (np);
   tr->stats_backup = nn_alloc_floats (model->n_stats);
   tr->best_stats = nn_alloc_floats (model->n_stats);
-  tr->xb = nn_alloc_floats ((size_t) tr->batch * model->input_dim);
-  tr->tb = nn_alloc_floats ((size_t) tr->batch * model->input_dim);
+  tr->xb = nn_alloc_floats_uninit ((size_t) tr->batch * model->input_dim);
+  tr->tb = nn_alloc_floats_uninit ((size_t) tr->batch * model->input_dim);
   if (tr->order == NULL || tr->grads == NULL || tr->m == NULL || tr->v == NULL
       || tr->backup == NULL || tr->best == NULL || tr->stats_backup == NULL
       || tr->best_stats == NULL || tr->xb == NULL || tr->tb == NULL)
@@ -220,7 +225,7 @@ trainer_new (NnModel     *model,
       nn_error_set (err, NN_ERR_NOMEM, "out of memory for the trainer's buffers");
       return NULL;
     }
-  if (nn_work_init (&tr->work, model, tr->batch, true, err) != NN_OK)
+  if (nn_work_init_unzeroed (&tr->work, model, tr->batch, true, err) != NN_OK)
     {
       nn_trainer_free (tr);
       return NULL;
@@ -476,6 +481,7 @@ nn_trainer_eval_loss (NnTrainer   *tr,
 
   if (x == NULL || n < 1)
     return NAN;
+  ensure_zeroed (tr);
   for (done = 0; done < n; done += rows)
     {
       NnLosses l;
