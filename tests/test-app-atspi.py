@@ -152,6 +152,10 @@ def main():
     # Closing the window mid-training asks about the unsaved run: Cancel
     # keeps it training; Discard closes the window, the training thread
     # stops and the application exits (run-atspi.sh checks its status).
+    # A long run, so that it still trains while the question is answered.
+    epochs = wait_for(lambda: find(app, "spin button", "Epochs"), "the Epochs field")
+    epochs.queryValue().currentValue = 100
+    wait_for(lambda: epochs.queryValue().currentValue == 100, "100 epochs")
     click(train)
     wait_for(lambda: text_of(status).startswith("Epoch"), "a third run to start")
     close = wait_for(lambda: find(app, "push button", "Close"), "the window's Close button")
@@ -162,6 +166,8 @@ def main():
     wait_for(lambda: (step_in(text_of(status)) or 0) > held, "training to go on after Cancel")
     print("Cancel kept the run: " + text_of(status), flush=True)
     question = ask_on_close(app, close)
+    if not text_of(status).startswith("Epoch"):
+        fail("the run is not training any more: " + text_of(status))
     click(find(question, "push button", "Discard"))
     wait_for(lambda: find_app() is None, "the application to exit after Discard")
     print("closed mid-training", flush=True)
