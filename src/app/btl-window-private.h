@@ -3,7 +3,8 @@
  * btl-window.c: the window, its data set, settings and pages;
  * btl-window-actions.c: the window actions (training controls, files,
  * export, data set), the file choosers and the Space/Escape shortcuts;
- * btl-window-project.c: project files (open, save, re-run) and the title.
+ * btl-window-project.c: project files (open, save, re-run) and the title;
+ * btl-window-discard.c: the question before an unsaved run is dropped.
  */
 #pragma once
 
