@@ -158,13 +158,15 @@ row_unavailable (BtlCompareRow *row,
   row->mse = row->psnr_db = row->ssim = row->bpp = row->ratio = NAN;
 }
 
-/* Progress over a run of steps (rows or points). */
+/* Progress over a run of steps (rows or points). The curves run in two
+ * threads: the lock keeps the count right and the calls one at a time. */
 typedef struct
 {
   BtlCompareProgressFunc func;
   gpointer               data;
   int                    done;
   int                    total;
+  GMutex                *lock;
 } Progress;
 
 static void
@@ -172,8 +174,18 @@ progress_next (Progress   *p,
                const char *series,
                int         setting)
 {
+  g_mutex_lock (p->lock);
   if (p->func != NULL)
     p->func (p->done, p->total, series, setting, p->data);
+  g_mutex_unlock (p->lock);
+}
+
+static void
+progress_done (Progress *p)
+{
+  g_mutex_lock (p->lock);
+  p->done++;
+  g_mutex_unlock (p->lock);
 }
 
 /* A classical codec at the largest quality that fits in target bytes. */
@@ -269,7 +281,8 @@ btl_comparison_new (BtlCodec               *codec,
   g_autoptr (BtlComparison) cmp = g_new0 (BtlComparison, 1);
   g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
   g_autoptr (GError) local_error = NULL;
-  Progress pr = { progress, progress_data, 0, BTL_COMPARE_N_ROWS };
+  g_auto (GMutex) lock = { 0 };
+  Progress pr = { progress, progress_data, 0, BTL_COMPARE_N_ROWS, &lock };
   BtlCompareRow *row;
   char *png = NULL;
   gsize png_len = 0;
@@ -277,6 +290,7 @@ btl_comparison_new (BtlCodec               *codec,
 
   g_return_val_if_fail (codec != NULL && GDK_IS_PIXBUF (pixbuf), NULL);
 
+  g_mutex_init (&lock);
   for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
     {
       cmp->rows[r].kind = r;
@@ -301,7 +315,7 @@ btl_comparison_new (BtlCodec               *codec,
   if (!codec_row (&cmp->rows[BTL_COMPARE_AUTOENCODER], codec, cmp->reference,
                   cmp->height, cmp->width, mode, bits, error))
     return NULL;
-  pr.done++;
+  progress_done (&pr);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -327,7 +341,7 @@ btl_comparison_new (BtlCodec               *codec,
     }
   else
     row_unavailable (row, g_strdup (local_error->message));
-  pr.done++;
+  progress_done (&pr);
 
   {
     gsize target = cmp->rows[BTL_COMPARE_AUTOENCODER].bytes;
@@ -337,13 +351,13 @@ btl_comparison_new (BtlCodec               *codec,
     progress_next (&pr, "jpeg", -1);
     lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target, cancellable);
-    pr.done++;
+    progress_done (&pr);
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return NULL;
     progress_next (&pr, "webp", -1);
     lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target, cancellable);
-    pr.done++;
+    progress_done (&pr);
   }
   g_clear_object (&ref_pixbuf);
 
@@ -474,7 +488,106 @@ codec_curve (GArray       *points,
         return FALSE;
       add_point (points, series, label, g_bytes_get_size (bytes), reference, recon,
                  btl_codec_get_channels (codec), height, width);
-      pr->done++;
+      progress_done (pr);
+    }
+  return TRUE;
+}
+
+/* The JPEG and WebP curves: they need neither the codec nor BLAS, so they
+ * run in a thread of their own beside the autoencoder's and PCA's (on two
+ * cores a 12 MP sweep takes the longer of the two instead of their sum),
+ * with a reconstruction buffer of their own. */
+typedef struct
+{
+  GdkPixbuf    *ref_pixbuf;
+  const float  *reference;
+  int           channels;
+  int           height;
+  int           width;
+  Progress     *pr;
+  GCancellable *cancellable;
+  gint          abort;        /* set by the other thread when it failed */
+  GArray       *points;       /* out */
+  GError       *error;        /* out */
+} ClassicalCurves;
+
+static gpointer
+classical_curves (gpointer data)
+{
+  ClassicalCurves *cc = data;
+  gsize n = (gsize) cc->channels * cc->height * cc->width;
+  g_autofree float *recon = g_try_new (float, n);
+
+  cc->points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
+  if (recon == NULL)
+    {
+      g_set_error (&cc->error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   _("not enough memory to decode a %d × %d picture"), cc->width,
+                   cc->height);
+      return NULL;
+    }
+  for (guint f = 0; f < G_N_ELEMENTS (rd_formats); f++)
+    {
+      if (!btl_jpeg_format_available (rd_formats[f]))
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (rd_qualities); i++)
+        {
+          g_autoptr (GBytes) bytes = NULL;
+
+          if (g_atomic_int_get (&cc->abort)
+              || g_cancellable_set_error_if_cancelled (cc->cancellable, &cc->error))
+            return NULL;
+          progress_next (cc->pr, rd_formats[f], rd_qualities[i]);
+          bytes = btl_jpeg_encode (cc->ref_pixbuf, rd_formats[f], rd_qualities[i],
+                                   &cc->error);
+          if (bytes == NULL
+              || !btl_jpeg_decode_into (bytes, cc->channels, cc->height, cc->width, recon,
+                                        &cc->error))
+            return NULL;
+          add_point (cc->points, rd_formats[f], rd_qualities[i], g_bytes_get_size (bytes),
+                     cc->reference, recon, cc->channels, cc->height, cc->width);
+          progress_done (cc->pr);
+        }
+    }
+  return NULL;
+}
+
+/* The autoencoder's and PCA's curves (this thread: the codecs are ours). */
+static gboolean
+codec_curves (GArray          *points,
+              BtlCodec        *codec,
+              BtlPcaBaseline  *baseline,
+              const float     *reference,
+              int              height,
+              int              width,
+              BtlCodecMode     mode,
+              int              pca_bits,
+              Progress        *pr,
+              GCancellable    *cancellable,
+              GError         **error)
+{
+  gsize n = (gsize) btl_codec_get_channels (codec) * height * width;
+  /* One reconstruction buffer for every point: a 12 MP RGB picture is
+   * 144 MB of floats, and fresh pages cost as much as the copying. */
+  g_autofree float *recon = g_try_new (float, n);
+
+  if (recon == NULL)
+    {
+      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
+                   _("not enough memory to decode a %d × %d picture"), width, height);
+      return FALSE;
+    }
+  if (!codec_curve (points, "autoencoder", codec, reference, recon, height, width, mode,
+                    rd_bits, G_N_ELEMENTS (rd_bits), -1, pr, cancellable, error))
+    return FALSE;
+  for (int k = 1; baseline != NULL && k > 0; k = pca_next_k (k, baseline->pca->n_components))
+    {
+      g_autoptr (BtlCodec) pca_codec = btl_pca_baseline_codec (baseline, k, error);
+
+      if (pca_codec == NULL
+          || !codec_curve (points, "pca", pca_codec, reference, recon, height, width, mode,
+                           &pca_bits, 1, k, pr, cancellable, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -490,15 +603,22 @@ btl_comparison_rd (BtlCodec               *codec,
                    GCancellable           *cancellable,
                    GError                **error)
 {
-  g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
+  g_autoptr (GArray) codec_points = g_array_new (FALSE, FALSE, sizeof (BtlRdPoint));
+  g_autoptr (GArray) points = NULL;
   g_autofree float *reference = NULL;
-  g_autofree float *recon = NULL;
   g_autoptr (GdkPixbuf) ref_pixbuf = NULL;
-  Progress pr = { progress, progress_data, 0, 0 };
+  g_autoptr (GError) codec_error = NULL;
+  g_auto (GMutex) lock = { 0 };
+  Progress pr = { progress, progress_data, 0, 0, &lock };
+  ClassicalCurves cc = { 0 };
+  GThread *thread = NULL;
+  gboolean ok;
+  guint n_ae;
   int c, h = 0, w = 0;
 
   g_return_val_if_fail (codec != NULL && GDK_IS_PIXBUF (pixbuf), NULL);
 
+  g_mutex_init (&lock);
   pr.total = btl_comparison_rd_n_points (baseline);
   c = btl_codec_get_channels (codec);
   reference = btl_codec_prepare_image (codec, pixbuf, mode, &h, &w);
@@ -507,55 +627,45 @@ btl_comparison_rd (BtlCodec               *codec,
       g_set_error (error, BTL_ERROR, BTL_ERROR_FAILED, _("cannot convert the picture"));
       return NULL;
     }
-  /* One reconstruction buffer for every point: a 12 MP RGB picture is
-   * 144 MB of floats, and fresh pages cost as much as the copying. */
-  recon = g_try_new (float, (gsize) c * h * w);
-  if (recon == NULL)
+  ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
+  cc = (ClassicalCurves) { ref_pixbuf, reference, c, h, w, &pr, cancellable, 0, NULL, NULL };
+
+  /* A second thread only where there is a second processor. */
+  if (g_get_num_processors () > 1)
+    thread = g_thread_try_new ("rd-classical", classical_curves, &cc, NULL);
+  ok = codec_curves (codec_points, codec, baseline, reference, h, w, mode, pca_bits,
+                     &pr, cancellable, &codec_error);
+  if (thread != NULL)
     {
-      g_set_error (error, BTL_ERROR, BTL_ERROR_TOO_LARGE,
-                   _("not enough memory to decode a %d × %d picture"), w, h);
+      if (!ok)
+        g_atomic_int_set (&cc.abort, 1);
+      g_thread_join (thread);
+    }
+  else if (ok)
+    classical_curves (&cc);
+  if (!ok)
+    {
+      g_clear_pointer (&cc.points, g_array_unref);
+      g_clear_error (&cc.error);
+      g_propagate_error (error, g_steal_pointer (&codec_error));
+      return NULL;
+    }
+  if (cc.error != NULL)
+    {
+      g_clear_pointer (&cc.points, g_array_unref);
+      g_propagate_error (error, cc.error);
       return NULL;
     }
 
-  if (!codec_curve (points, "autoencoder", codec, reference, recon, h, w, mode, rd_bits,
-                    G_N_ELEMENTS (rd_bits), -1, &pr, cancellable, error))
-    return NULL;
-
-  ref_pixbuf = btl_pixbuf_from_floats (reference, c, h, w);
-  for (guint f = 0; f < G_N_ELEMENTS (rd_formats); f++)
-    {
-      if (!btl_jpeg_format_available (rd_formats[f]))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (rd_qualities); i++)
-        {
-          g_autoptr (GBytes) bytes = NULL;
-
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return NULL;
-          progress_next (&pr, rd_formats[f], rd_qualities[i]);
-          bytes = btl_jpeg_encode (ref_pixbuf, rd_formats[f], rd_qualities[i], error);
-          if (bytes == NULL
-              || !btl_jpeg_decode_into (bytes, c, h, w, recon, error))
-            return NULL;
-          add_point (points, rd_formats[f], rd_qualities[i], g_bytes_get_size (bytes),
-                     reference, recon, c, h, w);
-          pr.done++;
-        }
-    }
-  g_clear_object (&ref_pixbuf);
-
-  if (baseline != NULL)
-    {
-      for (int k = 1; k > 0; k = pca_next_k (k, baseline->pca->n_components))
-        {
-          g_autoptr (BtlCodec) pca_codec = btl_pca_baseline_codec (baseline, k, error);
-
-          if (pca_codec == NULL
-              || !codec_curve (points, "pca", pca_codec, reference, recon, h, w, mode,
-                               &pca_bits, 1, k, &pr, cancellable, error))
-            return NULL;
-        }
-    }
+  /* Series after series: autoencoder, JPEG, WebP, PCA. */
+  n_ae = G_N_ELEMENTS (rd_bits);
+  points = g_array_sized_new (FALSE, FALSE, sizeof (BtlRdPoint),
+                              codec_points->len + cc.points->len);
+  g_array_append_vals (points, codec_points->data, n_ae);
+  g_array_append_vals (points, cc.points->data, cc.points->len);
+  g_array_append_vals (points, &g_array_index (codec_points, BtlRdPoint, n_ae),
+                       codec_points->len - n_ae);
+  g_array_unref (cc.points);
 
   g_assert (pr.done == pr.total);
   progress_next (&pr, NULL, -1);

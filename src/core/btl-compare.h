@@ -152,10 +152,12 @@ typedef struct
  * over qualities 5…95, PCA over 1…all coefficients (at `pca_bits`).
  * Returns a GArray of BtlRdPoint, series after series, each in the order of
  * its settings (which is, in practice, bpp ascending). progress (may be
- * NULL) is called before each point and once at the end; cancellable (may
- * be NULL) is checked between points (G_IO_ERROR_CANCELLED). Memory: the
- * reference, one reconstruction reused by every point, and one encoded file
- * at a time. */
+ * NULL) is called before each point and once at the end — from this thread
+ * or from a second one (JPEG and WebP run beside the codecs when there are
+ * two processors), never two calls at once; cancellable (may be NULL) is
+ * checked between points (G_IO_ERROR_CANCELLED). Memory: the reference and
+ * two reconstructions (one per thread) reused by every point, and one
+ * encoded file per thread at a time. */
 GArray         *btl_comparison_rd (BtlCodec               *codec,
                                    BtlPcaBaseline         *baseline,
                                    GdkPixbuf              *pixbuf,
