@@ -227,7 +227,9 @@ fill_table (BtlCompressPage         *self,
       set_cell (self, r, BTL_COMPRESS_COL_BYTES, buf);
       g_snprintf (buf, sizeof buf, "%.3f", row->bpp);
       set_cell (self, r, BTL_COMPRESS_COL_BPP, buf);
-      g_snprintf (buf, sizeof buf, "%.1f∶1", row->ratio);
+      /* 3 significant digits below 100 (a 1×1 picture's 0.00485∶1), whole
+       * numbers above (a photo's 1834∶1, not 1.83e+03∶1) */
+      g_snprintf (buf, sizeof buf, row->ratio >= 100 ? "%.0f∶1" : "%.3g∶1", row->ratio);
       set_cell (self, r, BTL_COMPRESS_COL_RATIO, buf);
       if (row->psnr_db >= 100.0)
         g_snprintf (buf, sizeof buf, "∞");

@@ -56,8 +56,13 @@ print_row (const char *name,
            double      ssim,
            const char *note)
 {
+  char ratio_text[32];
+
+  /* 3 significant digits below 100 (a 1×1 picture's 0.00485:1), whole
+   * numbers above (a photo's 1834:1, not 1.83e+03:1). */
+  g_snprintf (ratio_text, sizeof ratio_text, ratio >= 100 ? "%.0f" : "%.3g", ratio);
   if (available)
-    printf ("  %-12s %9.0f %8.3f %7.1f:1 %8.2f %7.4f  %s\n", name, bytes, bpp, ratio,
+    printf ("  %-12s %9.0f %8.3f %7s:1 %8.2f %7.4f  %s\n", name, bytes, bpp, ratio_text,
             psnr, ssim, note != NULL ? note : "");
   else
     printf ("  %-12s %9s %8s %9s %8s %7s  %s\n", name, "-", "-", "-", "-", "-",
