@@ -115,6 +115,8 @@ def main():
     train = wait_for(lambda: find(app, BUTTON_ROLES, "Train"), "the Train button")
     pause = wait_for(lambda: find(app, BUTTON_ROLES, "Pause"), "the Pause button")
     stop = wait_for(lambda: find(app, BUTTON_ROLES, "Stop"), "the Stop button")
+    epochs = wait_for(lambda: find(app, "spin button", "Epochs"), "the Epochs field")
+    close = wait_for(lambda: find(app, "push button", "Close"), "the window's Close button")
     status = wait_for(lambda: find_status(app), "the status line")
     wait_for(lambda: "ready to train" in text_of(status).lower(), "the data set to load")
     print("data set loaded: " + text_of(status), flush=True)
@@ -148,20 +150,19 @@ def main():
     wait_for(lambda: text_of(status).startswith("Epoch"), "a second run to start")
     click(stop)
     wait_for(lambda: text_of(status).startswith("Stopped"), "the second run to stop")
+    print("second run stopped: " + text_of(status), flush=True)
 
     # Closing the window mid-training asks about the unsaved run: Cancel
     # keeps it training; Discard closes the window, the training thread
     # stops and the application exits (run-atspi.sh checks its status).
     # A long run, so that it still trains while the question is answered.
-    epochs = wait_for(lambda: find(app, "spin button", "Epochs"), "the Epochs field")
     epochs.queryValue().currentValue = 100
     wait_for(lambda: epochs.queryValue().currentValue == 100, "100 epochs")
     click(train)
     wait_for(lambda: text_of(status).startswith("Epoch"), "a third run to start")
-    close = wait_for(lambda: find(app, "push button", "Close"), "the window's Close button")
     question = ask_on_close(app, close)
     click(find(question, "push button", "Cancel"))
-    wait_for(lambda: find(app, ("dialog", "alert"), QUESTION) is None, "the question to go")
+    wait_for(lambda: find_question(app) is None, "the question to go")
     held = step_in(text_of(status)) or 0
     wait_for(lambda: (step_in(text_of(status)) or 0) > held, "training to go on after Cancel")
     print("Cancel kept the run: " + text_of(status), flush=True)
@@ -177,10 +178,20 @@ def main():
 QUESTION = "Discard the Trained Model?"
 
 
+def find_question(app):
+    """The question is a window of its own: one of the application's
+    children (no walk through the whole tree, a round trip per node)."""
+    for window in app:
+        if window is not None and window.getRoleName() in ("dialog", "alert") and window.name == QUESTION:
+            return window
+    return None
+
+
 def ask_on_close(app, close):
     """Closes the window: it asks first, naming what would be lost."""
     click(close)
-    question = wait_for(lambda: find(app, ("dialog", "alert"), QUESTION), "the question on close")
+    question = wait_for(lambda: find_question(app), "the question on close")
+    print("asked: " + question.name, flush=True)
     texts = [c.name for c in pyatspi.findAllDescendants(question, lambda a: a is not None and a.getRoleName() == "label")]
     if not any("Closing the window discards it" in t for t in texts):
         fail("the question does not say what closing does: %r" % texts)
