@@ -389,7 +389,10 @@ test_save_open_rerun (Fixture *f, gconstpointer data)
     StepsAtLeast half = { page2, btl_loss_history_get_n_steps (btl_train_page_get_reference (page2)) / 2 };
 
     g_assert_true (spin_until (steps_at_least, &half, TIMEOUT_MS));
-    g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, NULL), ==, BTL_RERUN_RUNNING);
+    /* (One main-loop iteration can deliver the last steps and the end of a
+     * short run together: then it has its verdict already.) */
+    if (btl_train_page_get_state (page2) != BTL_TRAIN_STATE_IDLE)
+      g_assert_cmpint (btl_train_page_get_rerun_verdict (page2, NULL), ==, BTL_RERUN_RUNNING);
     save_shot (win2, "rerun-compare-running.png");
   }
   g_assert_true (spin_until (rerun_decided, page2, TIMEOUT_MS));
