@@ -64,9 +64,14 @@ btl_compress_page_set_busy (BtlCompressPage *self,
                             const char      *status)
 {
   gtk_label_set_text (self->status_label, status != NULL ? status : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), status);
+  /* The whole step while busy (the label is squeezed then), nothing after. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), busy ? status : NULL);
   if (self->busy == busy)
     return;
+  /* Stop goes away under the pointer: its focus would fall on the first
+   * table cell (a selectable label, all of it then selected). */
+  if (!busy && gtk_widget_has_focus (GTK_WIDGET (self->stop_button)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->open_button));
   self->busy = busy;
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
