@@ -741,13 +741,33 @@ test_comparison (void)
   baseline = btl_pca_baseline_new (train, n, 3, 8, 8, 24, &error);
   g_assert_no_error (error);
 
-  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, NULL, NULL,
-                            NULL, &error);
+  cmp = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6, TRUE, NULL,
+                            NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cmp->width, ==, 52);
   g_assert_cmpint (cmp->height, ==, 45);
   /* The reference is the picture itself (already 8-bit, RGB). */
   g_assert_cmpmem (cmp->reference, sizeof (float) * 3 * 45 * 52, img, sizeof (float) * 3 * 45 * 52);
+
+  /* The table alone (the CLI's): the same figures, no pictures kept. */
+  {
+    g_autoptr (BtlComparison) table = btl_comparison_new (codec, baseline, pixbuf,
+                                                          BTL_CODEC_MODE_TILES, 6, FALSE,
+                                                          NULL, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    for (int r = 0; r < BTL_COMPARE_N_ROWS; r++)
+      {
+        g_assert_null (table->rows[r].image);
+        g_assert_cmpint (table->rows[r].available, ==, cmp->rows[r].available);
+        if (!cmp->rows[r].available)
+          continue;
+        g_assert_nonnull (cmp->rows[r].image);
+        g_assert_cmpuint (table->rows[r].bytes, ==, cmp->rows[r].bytes);
+        g_assert_cmpfloat (table->rows[r].psnr_db, ==, cmp->rows[r].psnr_db);
+        g_assert_cmpfloat (table->rows[r].ssim, ==, cmp->rows[r].ssim);
+      }
+  }
 
   orig = &cmp->rows[BTL_COMPARE_ORIGINAL];
   ae = &cmp->rows[BTL_COMPARE_AUTOENCODER];
@@ -819,7 +839,7 @@ test_comparison (void)
 
     g_cancellable_cancel (cancel);
     none = btl_comparison_new (codec, baseline, pixbuf, BTL_CODEC_MODE_TILES, 6,
-                               NULL, NULL, cancel, &error);
+                               TRUE, NULL, NULL, cancel, &error);
     g_assert_null (none);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_clear_error (&error);

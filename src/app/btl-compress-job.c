@@ -403,8 +403,8 @@ job_run (GTask         *task,
     return;
 
   result->comparison = btl_comparison_new (codec, baseline, result->pixbuf, req->mode,
-                                           req->bits, on_table_progress, d, cancellable,
-                                           &error);
+                                           req->bits, TRUE, on_table_progress, d,
+                                           cancellable, &error);
   if (result->comparison == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));

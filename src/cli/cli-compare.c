@@ -170,7 +170,7 @@ cli_compare (int    argc,
 
       progress.image = args[i];
       if (pixbuf != NULL)
-        cmp = btl_comparison_new (cm.codec, baseline, pixbuf, mode, bits,
+        cmp = btl_comparison_new (cm.codec, baseline, pixbuf, mode, bits, FALSE,
                                   cli_codec_progress, &progress, cancellable, &error);
       cli_codec_progress_clear (&progress);
       if (cmp == NULL)

@@ -267,12 +267,26 @@ codec_row (BtlCompareRow  *row,
   return TRUE;
 }
 
+/* Measured: the picture goes unless the caller wants the pictures. */
+static void
+done_with_image (BtlComparison *cmp,
+                 BtlCompareRow *row,
+                 gboolean       keep_images)
+{
+  if (keep_images)
+    return;
+  if (row->image != cmp->reference)
+    g_free (row->image);
+  row->image = NULL;
+}
+
 BtlComparison *
 btl_comparison_new (BtlCodec               *codec,
                     BtlPcaBaseline         *baseline,
                     GdkPixbuf              *pixbuf,
                     BtlCodecMode            mode,
                     int                     bits,
+                    gboolean                keep_images,
                     BtlCompareProgressFunc  progress,
                     gpointer                progress_data,
                     GCancellable           *cancellable,
@@ -315,6 +329,7 @@ btl_comparison_new (BtlCodec               *codec,
   if (!codec_row (&cmp->rows[BTL_COMPARE_AUTOENCODER], codec, cmp->reference,
                   cmp->height, cmp->width, mode, bits, error))
     return NULL;
+  done_with_image (cmp, &cmp->rows[BTL_COMPARE_AUTOENCODER], keep_images);
   progress_done (&pr);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -338,6 +353,7 @@ btl_comparison_new (BtlCodec               *codec,
       /* gdk-pixbuf writes 8-bit RGB only: a gray picture's PNG carries
        * three equal channels (deflate absorbs most, not all, of that). */
       row->note = g_strdup (c == 1 ? _("lossless PNG (written as RGB)") : _("lossless PNG"));
+      done_with_image (cmp, row, keep_images);
     }
   else
     row_unavailable (row, g_strdup (local_error->message));
@@ -351,12 +367,14 @@ btl_comparison_new (BtlCodec               *codec,
     progress_next (&pr, "jpeg", -1);
     lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target, cancellable);
+    done_with_image (cmp, &cmp->rows[BTL_COMPARE_JPEG], keep_images);
     progress_done (&pr);
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return NULL;
     progress_next (&pr, "webp", -1);
     lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
                c, cmp->height, cmp->width, target, cancellable);
+    done_with_image (cmp, &cmp->rows[BTL_COMPARE_WEBP], keep_images);
     progress_done (&pr);
   }
   g_clear_object (&ref_pixbuf);
@@ -378,6 +396,7 @@ btl_comparison_new (BtlCodec               *codec,
           || !codec_row (row, pca_codec, cmp->reference, cmp->height, cmp->width,
                          mode, bits, &pca_error))
         row_unavailable (row, g_strdup (pca_error->message));
+      done_with_image (cmp, row, keep_images);
     }
   pr.done = pr.total;
   progress_next (&pr, NULL, -1);

@@ -55,7 +55,8 @@ typedef struct
   double      seconds;     /* time to produce the file (search included) */
   GBytes     *data;        /* the encoded file (.png/.btlz/.jpg/.webp) */
   float      *image;       /* (channels, height, width) reconstruction; the
-                            * original row's is the comparison's reference */
+                            * original row's is the comparison's reference;
+                            * NULL unless asked for (keep_images) */
 } BtlCompareRow;
 
 typedef struct
@@ -124,12 +125,16 @@ typedef void (*BtlCompareProgressFunc) (int         done,
  * Fails only when the autoencoder row itself fails, or when cancellable (may
  * be NULL) is cancelled between rows or encodes (G_IO_ERROR_CANCELLED).
  * progress (may be NULL) is called before each row. The original row's
- * image is the reference itself (not a copy). */
+ * image is the reference itself (not a copy). Without keep_images every
+ * row's image is dropped once measured (NULL; the table alone, as the CLI
+ * prints it: a 12 MP RGB picture then holds one reconstruction at a time,
+ * not four). */
 BtlComparison  *btl_comparison_new (BtlCodec               *codec,
                                     BtlPcaBaseline         *baseline,
                                     GdkPixbuf              *pixbuf,
                                     BtlCodecMode            mode,
                                     int                     bits,
+                                    gboolean                keep_images,
                                     BtlCompareProgressFunc  progress,
                                     gpointer                progress_data,
                                     GCancellable           *cancellable,
