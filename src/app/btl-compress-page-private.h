@@ -70,6 +70,8 @@ struct _BtlCompressPage
   gboolean            stale;
   guint               refresh_id;
   gint64              last_job_us;     /* when the last job started */
+  gint64              last_job_end_us; /* when the last finished job ended */
+  gint64              last_job_ms;     /* and how long it took */
   char               *message;
   char               *placeholder_text; /* the picture placeholder's own */
 };

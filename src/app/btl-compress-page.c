@@ -4,7 +4,8 @@
  * change (picture, mode, bits, model) starts one job in a worker thread and
  * cancels the previous one, except that a new training snapshot never
  * cancels a running job: it only marks the result stale, and a refresh
- * follows when the job is done (at most one every ten seconds), so the page
+ * follows when the job is done (at most one every ten seconds, and after
+ * an idle time of three times the last job's length), so the page
  * keeps up with training without queueing work or starving the trainer. The table arrives first; the
  * rate–distortion curves follow from the same job.
  */
@@ -23,10 +24,13 @@
 /* |A − B| is multiplied by this in the heat map: small errors must show. */
 #define DIFF_GAIN 4.0f
 /* A new model snapshot refreshes the results after MODEL_REFRESH_MS, and
- * refreshes start at most every MODEL_REFRESH_INTERVAL_MS: while a model
- * trains, a visible page takes a bounded share of the CPU from it. */
+ * refreshes start at most every MODEL_REFRESH_INTERVAL_MS, and never sooner
+ * than MODEL_REFRESH_IDLE_FACTOR times the last job's length after its end:
+ * while a model trains, a visible page takes a bounded share of the CPU from
+ * it, also with a 12 MP picture whose job takes a minute. */
 #define MODEL_REFRESH_MS          1000
 #define MODEL_REFRESH_INTERVAL_MS 10000
+#define MODEL_REFRESH_IDLE_FACTOR 3
 
 static const char *const row_names[N_ROWS] = {
   N_("Original"), N_("Autoencoder"), N_("JPEG"), N_("WebP"), N_("PCA"),
@@ -400,8 +404,12 @@ schedule_refresh (BtlCompressPage *self)
     }
   if (self->refresh_id == 0)
     {
-      gint64 since_ms = (g_get_monotonic_time () - self->last_job_us) / 1000;
+      gint64 now = g_get_monotonic_time ();
+      gint64 since_ms = (now - self->last_job_us) / 1000;
+      gint64 idle_ms = (now - self->last_job_end_us) / 1000;
       gint64 delay = MAX (MODEL_REFRESH_MS, MODEL_REFRESH_INTERVAL_MS - since_ms);
+
+      delay = MAX (delay, MODEL_REFRESH_IDLE_FACTOR * self->last_job_ms - idle_ms);
 
       self->refresh_id = g_timeout_add ((guint) delay, refresh_timeout, self);
     }
@@ -421,6 +429,8 @@ on_job_done (GObject      *source,
   res = btl_compress_job_finish (async, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;   /* a newer job (or dispose) took over */
+  self->last_job_end_us = g_get_monotonic_time ();
+  self->last_job_ms = (self->last_job_end_us - self->last_job_us) / 1000;
 
   /* The partial table is this very result (alive until now). */
   shown = res != NULL && self->partial == res;
