@@ -88,6 +88,23 @@ row_moments (const float  *restrict a,
       const double *restrict src = prod + (size_t) m * width;
       double *restrict o = out + (size_t) m * out_w;
 
+      /* The usual 11 taps: summed in a register (same order as below). */
+      if (r == SSIM_RADIUS)
+        {
+          for (int x = 0; x < out_w; x++)
+            {
+              const double *restrict s = src + x;
+              double v = k[5] * s[5];
+
+              v += k[0] * (s[0] + s[10]);
+              v += k[1] * (s[1] + s[9]);
+              v += k[2] * (s[2] + s[8]);
+              v += k[3] * (s[3] + s[7]);
+              v += k[4] * (s[4] + s[6]);
+              o[x] = v;
+            }
+          continue;
+        }
       for (int x = 0; x < out_w; x++)
         o[x] = k[r] * src[x + r];
       for (int t = 0; t < r; t++)
@@ -130,6 +147,30 @@ map_row (const double *const *rows,
           double *restrict u = acc + (size_t) m * SSIM_BLOCK;
           const double *restrict src = rows[r] + (size_t) m * out_w + x0;
 
+          /* The usual 11 rows: summed in a register (same order as below),
+           * one store per value instead of one per tap. */
+          if (r == SSIM_RADIUS)
+            {
+              size_t o = (size_t) m * out_w + x0;
+              const double *restrict q0 = rows[0] + o, *restrict q1 = rows[1] + o;
+              const double *restrict q2 = rows[2] + o, *restrict q3 = rows[3] + o;
+              const double *restrict q4 = rows[4] + o, *restrict q6 = rows[6] + o;
+              const double *restrict q7 = rows[7] + o, *restrict q8 = rows[8] + o;
+              const double *restrict q9 = rows[9] + o, *restrict q10 = rows[10] + o;
+
+              for (x = 0; x < n; x++)
+                {
+                  double v = k[5] * src[x];
+
+                  v += k[0] * (q0[x] + q10[x]);
+                  v += k[1] * (q1[x] + q9[x]);
+                  v += k[2] * (q2[x] + q8[x]);
+                  v += k[3] * (q3[x] + q7[x]);
+                  v += k[4] * (q4[x] + q6[x]);
+                  u[x] = v;
+                }
+              continue;
+            }
           for (x = 0; x < n; x++)
             u[x] = k[r] * src[x];
           for (int t = 0; t < r; t++)
