@@ -241,6 +241,37 @@ lossy_row (BtlCompareRow *row,
   row->note = g_strdup_printf (_("quality %d (%d encodes)"), row->setting, match.n_encodes);
 }
 
+/* One size-matched row with its progress, for a thread of its own. */
+typedef struct
+{
+  BtlComparison *cmp;
+  BtlCompareRow *row;
+  const char    *format;
+  GdkPixbuf     *ref_pixbuf;
+  gsize          target;
+  gboolean       keep_images;
+  Progress      *pr;
+  GCancellable  *cancellable;
+} LossyJob;
+
+static void done_with_image (BtlComparison *cmp,
+                             BtlCompareRow *row,
+                             gboolean       keep_images);
+
+static gpointer
+lossy_job (gpointer data)
+{
+  LossyJob *job = data;
+
+  progress_next (job->pr, job->format, -1);
+  lossy_row (job->row, job->format, job->ref_pixbuf, job->cmp->reference,
+             job->cmp->channels, job->cmp->height, job->cmp->width, job->target,
+             job->cancellable);
+  done_with_image (job->cmp, job->row, job->keep_images);
+  progress_done (job->pr);
+  return NULL;
+}
+
 static gboolean
 codec_row (BtlCompareRow  *row,
            BtlCodec       *codec,
@@ -360,22 +391,25 @@ btl_comparison_new (BtlCodec               *codec,
   progress_done (&pr);
 
   {
-    gsize target = cmp->rows[BTL_COMPARE_AUTOENCODER].bytes;
+    LossyJob jobs[2] = {
+      { cmp, &cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf,
+        cmp->rows[BTL_COMPARE_AUTOENCODER].bytes, keep_images, &pr, cancellable },
+      { cmp, &cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf,
+        cmp->rows[BTL_COMPARE_AUTOENCODER].bytes, keep_images, &pr, cancellable },
+    };
+    GThread *thread = NULL;
 
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return NULL;
-    progress_next (&pr, "jpeg", -1);
-    lossy_row (&cmp->rows[BTL_COMPARE_JPEG], "jpeg", ref_pixbuf, cmp->reference,
-               c, cmp->height, cmp->width, target, cancellable);
-    done_with_image (cmp, &cmp->rows[BTL_COMPARE_JPEG], keep_images);
-    progress_done (&pr);
-    if (g_cancellable_set_error_if_cancelled (cancellable, error))
-      return NULL;
-    progress_next (&pr, "webp", -1);
-    lossy_row (&cmp->rows[BTL_COMPARE_WEBP], "webp", ref_pixbuf, cmp->reference,
-               c, cmp->height, cmp->width, target, cancellable);
-    done_with_image (cmp, &cmp->rows[BTL_COMPARE_WEBP], keep_images);
-    progress_done (&pr);
+    /* The two size searches at once where there are two processors: they
+     * are most of the table's time on a big picture. */
+    if (g_get_num_processors () > 1)
+      thread = g_thread_try_new ("compare-jpeg", lossy_job, &jobs[0], NULL);
+    if (thread == NULL)
+      lossy_job (&jobs[0]);
+    lossy_job (&jobs[1]);
+    if (thread != NULL)
+      g_thread_join (thread);
   }
   g_clear_object (&ref_pixbuf);
 
