@@ -761,6 +761,27 @@ test_pages_real_screenshots (void)
 /* Pages the person is not looking at take no work from the window: while
  * hidden in a stack, following the trainer's snapshots decodes and scores
  * nothing; shown, they catch up with the newest weights at once. */
+typedef struct
+{
+  BtlLatentPage *page;
+  float          before[784];
+} DecodedWatch;
+
+static gboolean
+decoded_changed (gpointer data)
+{
+  DecodedWatch *w = data;
+
+  return differs (w->before, btl_latent_page_get_decoded (w->page), 784);
+}
+
+static gboolean
+is_true_once (gpointer p)
+{
+  *(gboolean *) p = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 test_pages_hidden_follow (void)
 {
@@ -810,6 +831,35 @@ test_pages_hidden_follow (void)
   }
   g_assert_false (differs (first, btl_latent_page_get_decoded (latent), 784));
   g_assert_true (spin_until (latent_ready, latent, 20000));
+
+  /* Shown while a model trains: new weights are taken up at once, those
+   * that come within a second of them a second after. */
+  {
+    DecodedWatch w = { latent };
+    gboolean waited = FALSE;
+    gint64 t0;
+
+    g_timeout_add (1100, is_true_once, &waited);
+    g_assert_true (spin_until (is_true, &waited, 5000));
+    for (int round = 0; round < 2; round++)
+      {
+        NnSnapshot *snap;
+
+        for (size_t i = 0; i < nn_model_n_params (model); i++)
+          nn_model_params (model)[i] *= 1.1f;
+        snap = nn_snapshot_new_from_model (model, 40 + round, 0);
+        memcpy (w.before, btl_latent_page_get_decoded (latent), sizeof w.before);
+        btl_latent_page_follow (latent, model, snap, test);
+        nn_snapshot_unref (snap);
+        if (round == 0)
+          g_assert_true (differs (w.before, btl_latent_page_get_decoded (latent), 784));
+        else
+          g_assert_false (differs (w.before, btl_latent_page_get_decoded (latent), 784));
+      }
+    t0 = g_get_monotonic_time ();
+    g_assert_true (spin_until (decoded_changed, &w, 5000));
+    g_assert_cmpint (g_get_monotonic_time () - t0, >, 500 * 1000);
+  }
 
   gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (inspect));
   g_assert_true (spin_until (inspect_ready, inspect, 20000));

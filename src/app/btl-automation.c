@@ -93,6 +93,9 @@ btl_automation_new (gboolean    train,
   self->screenshot_path = g_strdup (screenshot_path);
   self->screenshot_delay_s = MAX (screenshot_delay_s, 0);
   self->bench_seconds = bench_seconds;
+  /* The window while training with another page on screen. */
+  if (bench_seconds > 0 && g_getenv ("BTL_BENCH_PAGE") != NULL && *g_getenv ("BTL_BENCH_PAGE") != '\0')
+    self->page = g_strdup (g_getenv ("BTL_BENCH_PAGE"));
   if (screenshot_path != NULL)
     {
       self->page = g_strdup (g_getenv ("BTL_SCREENSHOT_PAGE"));
@@ -447,7 +450,7 @@ show_page (BtlAutomation *self)
   if (self->page != NULL)
     {
       if (gtk_stack_get_child_by_name (stack, self->page) == NULL)
-        g_printerr ("bottleneck: BTL_SCREENSHOT_PAGE: no page “%s”\n", self->page);
+        g_printerr ("bottleneck: no page “%s”\n", self->page);
       else
         gtk_stack_set_visible_child_full (stack, self->page, GTK_STACK_TRANSITION_TYPE_NONE);
     }
@@ -510,6 +513,7 @@ press_train_cb (gpointer user_data)
       self->bench_start_cpu_us = thread_cpu_us ();
     }
   g_action_group_activate_action (G_ACTION_GROUP (self->window), "train", NULL);
+  show_page (self);
   self->timeout_id = g_timeout_add ((guint) (self->bench_seconds * 1000), bench_done_cb, self);
   return G_SOURCE_REMOVE;
 }

@@ -49,7 +49,9 @@ struct _BtlLatentPage
   NnSnapshot      *snap;           /* the weights everything here is decoded with */
   BtlDataset      *test;
   BtlLatentSpace  *space;          /* test codes under the snapshot of the last encode */
-  BtlPendingWeights pending;       /* weights that came while hidden */
+  BtlPendingWeights pending;       /* weights that came while hidden, or too soon */
+  gint64            followed_us;   /* when weights were last taken up while shown */
+  guint             follow_id;     /* takes up the pending weights when due */
   GCancellable    *cancellable;    /* the encoding task; cancelled on a new model and in dispose */
   GRand           *rand;
   GPtrArray       *scales;         /* (latent) GtkScale per dimension, NULL where not shown */

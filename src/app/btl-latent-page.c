@@ -18,6 +18,12 @@
 /* The decoded image is drawn at about this many pixels across. */
 #define DECODED_SIZE 224
 
+/* While a model trains, the shown page takes up new weights at most once a
+ * second: each time every slider moves, the current code is decoded again
+ * and the map's marker moves — ~12 ms of the window's thread, which made
+ * the frames 25–40 ms four times a second (bench/frames --page latent). */
+#define FOLLOW_INTERVAL_US G_USEC_PER_SEC
+
 G_DEFINE_FINAL_TYPE (BtlLatentPage, btl_latent_page, GTK_TYPE_WIDGET)
 
 /* ------------------------------------------------------------ helpers */
@@ -605,23 +611,56 @@ follow_config (BtlLatentPage  *self,
     setup (self, cfg, snap, test);
 }
 
+/* Takes up the newest pending weights, if any. */
+static void
+follow_pending (BtlLatentPage *self)
+{
+  BtlPendingWeights p;
+
+  if (btl_pending_weights_take (&self->pending, &p))
+    {
+      self->followed_us = g_get_monotonic_time ();
+      follow_config (self, &p.cfg, p.snap, p.test);
+      btl_pending_weights_clear (&p);
+    }
+}
+
+static gboolean
+follow_due_cb (gpointer user_data)
+{
+  BtlLatentPage *self = user_data;
+
+  self->follow_id = 0;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    follow_pending (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 btl_latent_page_follow (BtlLatentPage *self,
                         NnModel       *model,
                         NnSnapshot    *snap,
                         BtlDataset    *test)
 {
+  gint64 now = g_get_monotonic_time ();
+
   g_return_if_fail (BTL_IS_LATENT_PAGE (self));
   g_return_if_fail (model != NULL && snap != NULL);
 
-  /* Hidden: keep only the newest weights; map () takes them up. */
+  /* Hidden: keep only the newest weights; map () takes them up. Shown, the
+   * same while the last ones are younger than FOLLOW_INTERVAL_US: each
+   * change moves every slider, the decoded image and the map's marker. */
+  btl_pending_weights_hold (&self->pending, nn_model_get_config (model), snap, NULL, test);
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  if (self->followed_us != 0 && now - self->followed_us < FOLLOW_INTERVAL_US)
     {
-      btl_pending_weights_hold (&self->pending, nn_model_get_config (model), snap, NULL, test);
+      if (self->follow_id == 0)
+        self->follow_id = g_timeout_add ((guint) ((self->followed_us + FOLLOW_INTERVAL_US - now) / 1000) + 1,
+                                         follow_due_cb, self);
       return;
     }
-  btl_pending_weights_clear (&self->pending);
-  follow_config (self, nn_model_get_config (model), snap, test);
+  follow_pending (self);
 }
 
 void
@@ -731,13 +770,8 @@ btl_latent_page_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (btl_latent_page_parent_class)->map (widget);
   {
-    BtlPendingWeights p;
-
-    if (btl_pending_weights_take (&self->pending, &p))
-      {
-        follow_config (self, &p.cfg, p.snap, p.test);
-        btl_pending_weights_clear (&p);
-      }
+    g_clear_handle_id (&self->follow_id, g_source_remove);
+    follow_pending (self);
   }
   /* Snapshots that arrived while hidden only marked the map stale. */
   if (self->encode_pending)
@@ -751,6 +785,7 @@ btl_latent_page_dispose (GObject *object)
   BtlLatentPage *self = BTL_LATENT_PAGE (object);
 
   clear_model (self);
+  g_clear_handle_id (&self->follow_id, g_source_remove);
   btl_pending_weights_clear (&self->pending);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
