@@ -12,6 +12,7 @@
 
 #include "btl-chart.h"
 #include "btl-histogram.h"
+#include "btl-dots.h"
 #include "btl-frame-budget.h"
 #include "btl-progress-line.h"
 #include "btl-render-cache.h"
@@ -1055,6 +1056,82 @@ test_progress_line (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The dot rasteriser draws what one cairo fill per colour of the same arcs
+ * draws (up to anti-aliasing), leaves what is outside the clip alone and
+ * skips dots with no position. */
+static void
+test_dots (void)
+{
+  const int w = 300, h = 200, n = 3000;
+  const GdkRGBA colours[3] = { { 0.1, 0.4, 0.8, 1 }, { 0.9, 0.5, 0.1, 1 }, { 0.2, 0.7, 0.3, 1 } };
+  cairo_rectangle_int_t clip = { 10, 12, 270, 170 };
+  g_autofree double *xy = g_new (double, 2 * n);
+  g_autofree guint8 *colour_of = g_new (guint8, n);
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int i = 0; i < n; i++)
+    {
+      /* Clusters, as on a latent map, some across the clip's edges. */
+      int c = g_rand_int_range (rand, 0, 3);
+
+      colour_of[i] = (guint8) c;
+      xy[2 * i] = 60 + 90 * c + g_rand_double_range (rand, -1, 1) * g_rand_double_range (rand, 0, 70);
+      xy[2 * i + 1] = 100 + g_rand_double_range (rand, -1, 1) * g_rand_double_range (rand, 0, 95);
+    }
+  xy[0] = NAN;
+
+  for (int k = 0; k < 2; k++)
+    {
+      double radius = k == 0 ? 1.9 : 3.8, alpha = k == 0 ? 0.55 : 0.85;
+      cairo_surface_t *fast = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+      cairo_surface_t *slow = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+      cairo_t *cr = cairo_create (slow);
+      const guint8 *a, *b;
+      double sum = 0;
+      int big = 0, outside = 0;
+
+      btl_dots_draw (fast, xy, colour_of, n, colours, 3, alpha, radius, &clip);
+      cairo_rectangle (cr, clip.x, clip.y, clip.width, clip.height);
+      cairo_clip (cr);
+      for (int c = 0; c < 3; c++)
+        {
+          cairo_set_source_rgba (cr, colours[c].red, colours[c].green, colours[c].blue, alpha);
+          for (int i = 1; i < n; i++)
+            if (colour_of[i] == c)
+              {
+                cairo_new_sub_path (cr);
+                cairo_arc (cr, xy[2 * i], xy[2 * i + 1], radius, 0, 2 * G_PI);
+              }
+          cairo_fill (cr);
+        }
+      cairo_destroy (cr);
+      cairo_surface_flush (fast);
+      cairo_surface_flush (slow);
+      a = cairo_image_surface_get_data (fast);
+      b = cairo_image_surface_get_data (slow);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          for (int ch = 0; ch < 4; ch++)
+            {
+              gsize o = (gsize) y * cairo_image_surface_get_stride (fast) + 4 * x + ch;
+              int d = ABS ((int) a[o] - (int) b[o]);
+
+              sum += d;
+              big += d > 48;
+              if (x < clip.x || y < clip.y || x >= clip.x + clip.width || y >= clip.y + clip.height)
+                outside += a[o] != 0;
+            }
+      g_test_message ("dots radius %.1f: mean |difference| %.3f, %d channel values off by > 48",
+                      radius, sum / (w * h * 4), big);
+      g_assert_cmpint (outside, ==, 0);
+      g_assert_cmpfloat (sum / (w * h * 4), <, 1.5);
+      g_assert_cmpint (big, <, w * h * 4 / 500);
+      cairo_surface_destroy (fast);
+      cairo_surface_destroy (slow);
+    }
+  g_rand_free (rand);
+}
+
 /* One large change per frame: the second claim before a frame waits for
  * that frame; a deferred change runs after it, not before. */
 static void
@@ -1837,6 +1914,7 @@ main (int    argc,
   g_test_add_func ("/widgets/image-grid-refresh", test_image_grid_refresh);
   g_test_add_func ("/widgets/image-grid-reserve", test_image_grid_reserve);
   g_test_add_func ("/widgets/frame-budget", test_frame_budget);
+  g_test_add_func ("/widgets/dots", test_dots);
   g_test_add_func ("/widgets/render-cache", test_render_cache);
   g_test_add_func ("/widgets/progress-line", test_progress_line);
   g_test_add_func ("/widgets/scatter-map", test_scatter_map);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "btl-chart.h"
+#include "btl-dots.h"
 #include "btl-scatter-map.h"
 
 #define HIT_RADIUS 8.0
@@ -146,6 +147,37 @@ draw_points (BtlScatterMap         *self,
   cairo_restore (cr);
 }
 
+/* The same into the on-screen cache image, a few milliseconds instead of
+ * tens for 10,000 points (btl-dots.h). */
+static void
+draw_points_raster (BtlScatterMap         *self,
+                    cairo_surface_t       *image,
+                    int                    scale,
+                    const BtlAxis         *xa,
+                    const BtlAxis         *ya,
+                    const graphene_rect_t *plot)
+{
+  int n_colours = MAX (1, self->n_classes);
+  g_autofree double *xy = g_new (double, 2 * (gsize) MAX (self->n, 1));
+  g_autofree GdkRGBA *colours = g_new (GdkRGBA, n_colours);
+  cairo_rectangle_int_t clip;
+  double radius, alpha;
+
+  point_style (self->n, &radius, &alpha);
+  for (int c = 0; c < n_colours; c++)
+    colours[c] = btl_chart_color (c);
+  for (int i = 0; i < self->n; i++)
+    {
+      xy[2 * i] = point_ok (self, i) ? btl_axis_map (xa, self->xy[2 * i]) * scale : NAN;
+      xy[2 * i + 1] = point_ok (self, i) ? btl_axis_map (ya, self->xy[2 * i + 1]) * scale : NAN;
+    }
+  clip.x = (int) floor (plot->origin.x * scale);
+  clip.y = (int) floor (plot->origin.y * scale);
+  clip.width = (int) ceil ((plot->origin.x + plot->size.width) * scale) - clip.x;
+  clip.height = (int) ceil ((plot->origin.y + plot->size.height) * scale) - clip.y;
+  btl_dots_draw (image, xy, self->classes, self->n, colours, n_colours, alpha, radius * scale, &clip);
+}
+
 static void
 draw_map (GtkWidget *widget,
           BtlCanvas *canvas)
@@ -236,14 +268,10 @@ draw_map (GtkWidget *widget,
           || self->cache_scale != scale
           || !graphene_rect_equal (&self->cache_plot, &plot))
         {
-          cairo_t *cc;
-
           g_clear_pointer (&self->cache, cairo_surface_destroy);
           self->cache = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
           cairo_surface_set_device_scale (self->cache, scale, scale);
-          cc = cairo_create (self->cache);
-          draw_points (self, cc, &xa, &ya, &plot);
-          cairo_destroy (cc);
+          draw_points_raster (self, self->cache, scale, &xa, &ya, &plot);
           self->cache_version = self->version;
           self->cache_width = width;
           self->cache_height = height;
