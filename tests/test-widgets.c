@@ -476,6 +476,45 @@ motion_controller (GtkWidget *widget)
   return motion;
 }
 
+/* A live plot on a page that is not shown (GtkStack) draws no pictures;
+ * shown again, it catches up with what came meanwhile. */
+static void
+test_loss_plot_hidden (void)
+{
+  g_autoptr(BtlLossHistory) h = make_history (500, 50, FALSE);
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *plot = btl_loss_plot_new ();
+  GtkWidget *other = gtk_label_new ("Another page");
+  GtkWidget *window;
+  gboolean waited = FALSE;
+  guint renders;
+
+  gtk_stack_add_named (GTK_STACK (stack), plot, "train");
+  gtk_stack_add_named (GTK_STACK (stack), other, "latent");
+  window = show_in_window (stack, 640, 400);
+  btl_loss_plot_set_history (BTL_LOSS_PLOT (plot), h);
+  btl_loss_plot_set_live (BTL_LOSS_PLOT (plot), TRUE);
+  wait_for_paint (window);
+  g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "latent");
+  wait_for_paint (window);
+  g_assert_false (gtk_widget_get_mapped (plot));
+  renders = btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL);
+  for (int i = 0; i < 5; i++)
+    btl_loss_history_add_step (h, 501 + i, 10, 0.03, 0.03, 0);
+  /* Time for a picture to be drawn in its thread, had one been started. */
+  g_timeout_add (400, flag_true, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL), ==, renders);
+
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "train");
+  g_assert_true (plot_current (BTL_LOSS_PLOT (plot)));
+  g_assert_cmpuint (btl_loss_plot_get_n_renders (BTL_LOSS_PLOT (plot), NULL), ==, renders + 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_loss_plot_live (void)
 {
@@ -1908,6 +1947,7 @@ main (int    argc,
   g_test_add_func ("/widgets/loss-plot/draws", test_loss_plot_draws);
   g_test_add_func ("/widgets/loss-plot/export", test_loss_plot_export);
   g_test_add_func ("/widgets/loss-plot/live", test_loss_plot_live);
+  g_test_add_func ("/widgets/loss-plot/hidden", test_loss_plot_hidden);
   g_test_add_func ("/widgets/loss-plot/accessible", test_loss_plot_accessible);
   g_test_add_func ("/widgets/image-grid", test_image_grid);
   g_test_add_func ("/widgets/image-grid-labels", test_image_grid_labels);

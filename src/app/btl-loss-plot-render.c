@@ -311,7 +311,8 @@ _btl_loss_plot_start_render (BtlLossPlot *self)
   BtlCanvas theme;
   RenderJob *job;
 
-  if (self->rendering || width <= 0 || height <= 0
+  /* A hidden plot (another page on screen) draws when it is shown again. */
+  if (self->rendering || width <= 0 || height <= 0 || !gtk_widget_get_mapped (widget)
       || (image_fits (self) && self->image_generation == self->generation))
     return;
 

@@ -111,6 +111,17 @@ changed (BtlLossPlot *self)
     gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Shown again: a live plot catches up with what came while it was hidden. */
+static void
+btl_loss_plot_map (GtkWidget *widget)
+{
+  BtlLossPlot *self = BTL_LOSS_PLOT (widget);
+
+  GTK_WIDGET_CLASS (btl_loss_plot_parent_class)->map (widget);
+  if (self->live)
+    _btl_loss_plot_start_render (self);
+}
+
 static void
 btl_loss_plot_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
@@ -298,6 +309,7 @@ btl_loss_plot_class_init (BtlLossPlotClass *klass)
   object_class->get_property = btl_loss_plot_get_property;
   object_class->set_property = btl_loss_plot_set_property;
   widget_class->snapshot = btl_loss_plot_snapshot;
+  widget_class->map = btl_loss_plot_map;
   widget_class->css_changed = btl_loss_plot_css_changed;
   widget_class->measure = btl_loss_plot_measure;
 
