@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "btl-error.h"
+#include "btl-frame-budget.h"
 #include "btl-latent-page-private.h"
 #include "btl-wheel.h"
 
@@ -663,6 +664,12 @@ btl_latent_page_follow (BtlLatentPage *self,
   follow_pending (self);
 }
 
+static void
+tools_after_frame (GObject *owner)
+{
+  btl_latent_page_tools_queue_update (BTL_LATENT_PAGE (owner));
+}
+
 void
 btl_latent_page_set_snapshot (BtlLatentPage *self,
                               NnSnapshot    *snap)
@@ -683,7 +690,9 @@ btl_latent_page_set_snapshot (BtlLatentPage *self,
   self->snap = nn_snapshot_ref (snap);
   refresh_start_code (self);
   btl_latent_page_decode_current (self);
-  btl_latent_page_tools_queue_update (self);
+  /* The interpolation or traversal sheet changes a frame later: the sliders,
+   * the decoded image and the sheet in one frame made it 7 ms long. */
+  btl_frame_budget_defer (GTK_WIDGET (self), G_OBJECT (self), tools_after_frame);
   btl_latent_page_request_encode (self);
 }
 
