@@ -51,6 +51,9 @@ typedef struct
   /* nullable, owned: stops only the curves — the job then returns its
    * table with rd NULL and rd_note saying they were stopped */
   GCancellable   *rd_cancellable;
+  /* the table rows the page shows (BtlCompareRowKind; -1 none): their
+   * pictures are made here, not on the main thread */
+  int             view_rows[2];
 } BtlCompressRequest;
 
 BtlCompressRequest *btl_compress_request_new  (void);
@@ -63,6 +66,8 @@ typedef struct
   gint64           original_bytes;  /* its file's size, -1 unknown */
   char            *source_note;     /* e.g. "decompressed from x.btlz", or NULL */
   BtlComparison   *comparison;      /* NULL without a model */
+  GdkPixbuf       *row_pixbufs[BTL_COMPARE_N_ROWS]; /* the view_rows' pictures, else NULL;
+                                     * the page may take them (main thread) */
   char            *model_note;      /* why there is no table / no PCA row, or NULL */
   BtlCodecRangeSource range_source;
   char            *fingerprint;     /* of the model, 32 hex digits, or NULL */

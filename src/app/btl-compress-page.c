@@ -144,7 +144,18 @@ row_texture (BtlCompressPage     *self,
              const BtlComparison *cmp,
              int                  r)
 {
-  if (self->textures[r] == NULL && cmp->rows[r].image != NULL)
+  BtlCompressResult *res = self->partial != NULL ? self->partial : self->result;
+
+  if (self->textures[r] != NULL || cmp->rows[r].image == NULL)
+    return self->textures[r];
+  /* The job made the pictures of the rows on view; take them (they are
+   * not needed twice). */
+  if (res != NULL && res->comparison == cmp && res->row_pixbufs[r] != NULL)
+    {
+      self->textures[r] = gdk_texture_new_for_pixbuf (res->row_pixbufs[r]);
+      g_clear_object (&res->row_pixbufs[r]);
+    }
+  else
     self->textures[r] = texture_from_floats (cmp->rows[r].image, cmp->channels,
                                              cmp->height, cmp->width);
   return self->textures[r];
@@ -502,6 +513,8 @@ btl_compress_page_start_job (BtlCompressPage    *self,
                                                                      : BTL_CODEC_MODE_TILES;
   req->bits = gtk_spin_button_get_value_as_int (self->bits_spin);
   req->want_rd = TRUE;
+  req->view_rows[0] = (int) gtk_drop_down_get_selected (self->a_dropdown);
+  req->view_rows[1] = (int) gtk_drop_down_get_selected (self->b_dropdown);
   req->rd_cancellable = g_object_ref (self->rd_cancellable);
   if (self->has_model)
     {
