@@ -51,9 +51,6 @@ typedef struct
   /* nullable, owned: stops only the curves — the job then returns its
    * table with rd NULL and rd_note saying they were stopped */
   GCancellable   *rd_cancellable;
-  /* the table rows the page shows (BtlCompareRowKind; -1 none): their
-   * pictures are made here, not on the main thread */
-  int             view_rows[2];
 } BtlCompressRequest;
 
 BtlCompressRequest *btl_compress_request_new  (void);
@@ -65,9 +62,11 @@ typedef struct
   char            *name;            /* its name (the request's) */
   gint64           original_bytes;  /* its file's size, -1 unknown */
   char            *source_note;     /* e.g. "decompressed from x.btlz", or NULL */
-  BtlComparison   *comparison;      /* NULL without a model */
-  GdkPixbuf       *row_pixbufs[BTL_COMPARE_N_ROWS]; /* the view_rows' pictures, else NULL;
-                                     * the page may take them (main thread) */
+  BtlComparison   *comparison;      /* NULL without a model; its rows' float
+                                     * pictures are dropped (see row_pixbufs) */
+  GdkPixbuf       *row_pixbufs[BTL_COMPARE_N_ROWS]; /* each available row's
+                                     * picture, 8-bit RGB: a quarter of the
+                                     * floats' memory, made off the main thread */
   char            *model_note;      /* why there is no table / no PCA row, or NULL */
   BtlCodecRangeSource range_source;
   char            *fingerprint;     /* of the model, 32 hex digits, or NULL */

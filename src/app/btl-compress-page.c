@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "btl-compress-page-private.h"
-#include "btl-image.h"
 #include "btl-split-view.h"
 
 /* |A − B| is multiplied by this in the heat map: small errors must show. */
@@ -89,82 +88,66 @@ btl_compress_page_set_busy (BtlCompressPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+/* |a − b| averaged over channels, ×DIFF_GAIN, black → red → yellow → white.
+ * a and b are the rows' 8-bit RGB pictures (gray ones repeat their channel:
+ * the first one is the picture). */
 static GdkTexture *
-texture_from_floats (const float *x,
-                     int          channels,
-                     int          height,
-                     int          width)
+heat_map (GdkPixbuf *pa,
+          GdkPixbuf *pb,
+          int        channels)
 {
-  g_autoptr (GdkPixbuf) pixbuf = btl_pixbuf_from_floats (x, channels, height, width);
-
-  return pixbuf != NULL ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
-}
-
-/* |a − b| averaged over channels, ×DIFF_GAIN, black → red → yellow → white. */
-static GdkTexture *
-heat_map (const float *a,
-          const float *b,
-          int          channels,
-          int          height,
-          int          width)
-{
+  int width = gdk_pixbuf_get_width (pa), height = gdk_pixbuf_get_height (pa);
+  int sa = gdk_pixbuf_get_rowstride (pa), sb = gdk_pixbuf_get_rowstride (pb);
+  int na = gdk_pixbuf_get_n_channels (pa), nb = gdk_pixbuf_get_n_channels (pb);
+  const guint8 *a = gdk_pixbuf_read_pixels (pa), *b = gdk_pixbuf_read_pixels (pb);
   gsize plane = (gsize) height * width;
   g_autofree guint8 *rgb = g_malloc (plane * 3);
   g_autoptr (GBytes) bytes = NULL;
 
-  for (gsize i = 0; i < plane; i++)
-    {
-      float d = 0;
-      float t;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guint8 *p = a + (gsize) y * sa + (gsize) x * na;
+        const guint8 *q = b + (gsize) y * sb + (gsize) x * nb;
+        gsize i = (gsize) y * width + x;
+        float d = 0;
+        float t;
 
-      for (int c = 0; c < channels; c++)
-        d += fabsf (a[c * plane + i] - b[c * plane + i]);
-      t = MIN (1.0f, DIFF_GAIN * d / channels);
-      rgb[3 * i + 0] = (guint8) (255.0f * CLAMP (3.0f * t, 0.0f, 1.0f) + 0.5f);
-      rgb[3 * i + 1] = (guint8) (255.0f * CLAMP (3.0f * t - 1.0f, 0.0f, 1.0f) + 0.5f);
-      rgb[3 * i + 2] = (guint8) (255.0f * CLAMP (3.0f * t - 2.0f, 0.0f, 1.0f) + 0.5f);
-    }
+        for (int c = 0; c < channels; c++)
+          d += fabsf ((float) p[c] - (float) q[c]) / 255.0f;
+        t = MIN (1.0f, DIFF_GAIN * d / channels);
+        rgb[3 * i + 0] = (guint8) (255.0f * CLAMP (3.0f * t, 0.0f, 1.0f) + 0.5f);
+        rgb[3 * i + 1] = (guint8) (255.0f * CLAMP (3.0f * t - 1.0f, 0.0f, 1.0f) + 0.5f);
+        rgb[3 * i + 2] = (guint8) (255.0f * CLAMP (3.0f * t - 2.0f, 0.0f, 1.0f) + 0.5f);
+      }
   bytes = g_bytes_new_take (g_steal_pointer (&rgb), plane * 3);
   return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8, bytes, (gsize) width * 3);
 }
 
-static const BtlComparison *
-shown_comparison (BtlCompressPage *self)
+static const BtlCompressResult *
+shown_result (BtlCompressPage *self)
 {
-  if (self->partial != NULL)
-    return self->partial->comparison;
-  return self->result != NULL ? self->result->comparison : NULL;
+  return self->partial != NULL ? self->partial : self->result;
 }
 
-/* Textures are made when a row is first shown: a 12 MP picture's takes
- * ~36 MB and tens of milliseconds of the main thread, and only the A and B
- * rows are on screen. */
+/* Textures are made when a row is first shown (a 12 MP picture's is a
+ * 36 MB copy of the row's picture, which the job made), so only the A and
+ * B rows on screen have one. */
 static GdkTexture *
-row_texture (BtlCompressPage     *self,
-             const BtlComparison *cmp,
-             int                  r)
+row_texture (BtlCompressPage         *self,
+             const BtlCompressResult *res,
+             int                      r)
 {
-  BtlCompressResult *res = self->partial != NULL ? self->partial : self->result;
-
-  if (self->textures[r] != NULL || cmp->rows[r].image == NULL)
-    return self->textures[r];
-  /* The job made the pictures of the rows on view; take them (they are
-   * not needed twice). */
-  if (res != NULL && res->comparison == cmp && res->row_pixbufs[r] != NULL)
-    {
-      self->textures[r] = gdk_texture_new_for_pixbuf (res->row_pixbufs[r]);
-      g_clear_object (&res->row_pixbufs[r]);
-    }
-  else
-    self->textures[r] = texture_from_floats (cmp->rows[r].image, cmp->channels,
-                                             cmp->height, cmp->width);
+  if (self->textures[r] == NULL && res->row_pixbufs[r] != NULL)
+    self->textures[r] = gdk_texture_new_for_pixbuf (res->row_pixbufs[r]);
   return self->textures[r];
 }
 
 static void
 update_view (BtlCompressPage *self)
 {
-  const BtlComparison *cmp = shown_comparison (self);
+  const BtlCompressResult *res = shown_result (self);
+  const BtlComparison *cmp = res != NULL ? res->comparison : NULL;
   guint a = gtk_drop_down_get_selected (self->a_dropdown);
   guint b = gtk_drop_down_get_selected (self->b_dropdown);
   gboolean diff = gtk_toggle_button_get_active (self->diff_toggle);
@@ -189,13 +172,12 @@ update_view (BtlCompressPage *self)
     }
   a = MIN (a, N_ROWS - 1);
   b = MIN (b, N_ROWS - 1);
-  ta = row_texture (self, cmp, a);
-  tb = row_texture (self, cmp, b);
+  ta = row_texture (self, res, a);
+  tb = row_texture (self, res, b);
   label_b = g_strdup (_(row_names[b]));
-  if (diff && cmp->rows[a].image != NULL && cmp->rows[b].image != NULL)
+  if (diff && res->row_pixbufs[a] != NULL && res->row_pixbufs[b] != NULL)
     {
-      heat = heat_map (cmp->rows[a].image, cmp->rows[b].image, cmp->channels, cmp->height,
-                       cmp->width);
+      heat = heat_map (res->row_pixbufs[a], res->row_pixbufs[b], cmp->channels);
       tb = heat;
       g_free (label_b);
       /* Translators: the difference heat map's caption, e.g. "|Original − JPEG| × 4" */
@@ -513,8 +495,6 @@ btl_compress_page_start_job (BtlCompressPage    *self,
                                                                      : BTL_CODEC_MODE_TILES;
   req->bits = gtk_spin_button_get_value_as_int (self->bits_spin);
   req->want_rd = TRUE;
-  req->view_rows[0] = (int) gtk_drop_down_get_selected (self->a_dropdown);
-  req->view_rows[1] = (int) gtk_drop_down_get_selected (self->b_dropdown);
   req->rd_cancellable = g_object_ref (self->rd_cancellable);
   if (self->has_model)
     {
