@@ -1085,6 +1085,27 @@ test_progress_line (void)
     }
   g_assert_cmpint (ABS (filled - width / 2), <=, 2);
 
+  /* Right to left: the other half fills. */
+  {
+    g_autoptr(Shot) rtl = NULL;
+    int left = 0, right = 0;
+
+    gtk_widget_set_direction (line, GTK_TEXT_DIR_RTL);
+    wait_for_paint (window);
+    rtl = render_widget (line, "progress-line-50-rtl");
+    for (int x = 0; x < width; x++)
+      {
+        const guint8 *a = empty->pixels + 4 * ((gsize) (empty->height / 2) * width + x);
+        const guint8 *b = rtl->pixels + 4 * ((gsize) (rtl->height / 2) * width + x);
+
+        if (memcmp (a, b, 4) != 0)
+          *(x < width / 2 ? &left : &right) += 1;
+      }
+    g_assert_cmpint (left, <=, 2);
+    g_assert_cmpint (ABS (right - width / 2), <=, 2);
+    gtk_widget_set_direction (line, GTK_TEXT_DIR_LTR);
+  }
+
   btl_progress_line_set_fraction (p, 7);
   g_assert_cmpfloat (btl_progress_line_get_fraction (p), ==, 1);
   btl_progress_line_set_fraction (p, -1);

@@ -75,8 +75,12 @@ btl_progress_line_snapshot (GtkWidget   *widget,
                                    LINE_HEIGHT / 2.0f);
   gtk_snapshot_push_rounded_clip (snapshot, &trough);
   gtk_snapshot_append_color (snapshot, &ink, &trough.bounds);
+  /* Right to left in right-to-left languages, as GtkProgressBar does. */
   if (fill > 0)
-    gtk_snapshot_append_color (snapshot, &accent, &GRAPHENE_RECT_INIT (0, y, fill, LINE_HEIGHT));
+    gtk_snapshot_append_color (snapshot, &accent,
+                               &GRAPHENE_RECT_INIT (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL
+                                                    ? width - fill : 0,
+                                                    y, fill, LINE_HEIGHT));
   gtk_snapshot_pop (snapshot);
   self->drawn_px = fill;
 }
