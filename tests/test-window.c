@@ -372,6 +372,11 @@ test_window_train_pause_step_stop (Fixture *f, gconstpointer data)
   float lr_before;
   guint before, after;
 
+  /* A run long enough to be paused, stepped, resumed and stopped while it
+   * trains: 3 epochs of 3,000 images end in well under a second on a quiet
+   * machine (before the second grid refresh). */
+  set_spin (f, "epochs", 200);
+
   /* Typed in Batch size, not entered yet, then Ctrl+Return: the run takes
    * what the field shows, and the field, now frozen, loses the focus. */
   {
