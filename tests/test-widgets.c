@@ -1226,8 +1226,15 @@ test_frame_budget (void)
   /* The deferred change took the frame after the claimed one. */
   g_assert_false (btl_frame_budget_claim (area));
 
+  /* The window closes before the frame: the change still comes, once, and
+   * quietly (its frame clock's handlers went with the window). */
+  btl_frame_budget_defer (area, owner, count_call);
   g_object_unref (unshown);
   gtk_window_destroy (GTK_WINDOW (window));
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (calls, ==, 3);
 }
 
 static void
@@ -1581,6 +1588,27 @@ test_scatter_map (void)
   wait_for_paint (window);
   marked = render_widget (map, "map-marker");
   g_assert_cmpuint (count_different (shot, marked), >, 100);
+
+  /* The marker moves on top of the map as it was drawn; the map itself is
+   * drawn again for new axis labels. */
+  {
+    guint base = btl_scatter_map_get_n_base_draws (BTL_SCATTER_MAP (map));
+    g_autoptr(Shot) moved = NULL, relabelled = NULL;
+
+    btl_scatter_map_set_marker (BTL_SCATTER_MAP (map), 4, 1, TRUE);
+    wait_for_paint (window);
+    moved = render_widget (map, "map-marker-moved");
+    g_assert_cmpuint (count_different (marked, moved), >, 50);
+    g_assert_cmpuint (btl_scatter_map_get_n_base_draws (BTL_SCATTER_MAP (map)), ==, base);
+    btl_scatter_map_set_axis_labels (BTL_SCATTER_MAP (map), "Dimension A", "Dimension B");
+    wait_for_paint (window);
+    relabelled = render_widget (map, "map-relabelled");
+    g_assert_cmpuint (btl_scatter_map_get_n_base_draws (BTL_SCATTER_MAP (map)), ==, base + 1);
+    g_assert_cmpuint (count_different (moved, relabelled), >, 50);
+    btl_scatter_map_set_axis_labels (BTL_SCATTER_MAP (map), "PC 1", "PC 2");
+    btl_scatter_map_set_marker (BTL_SCATTER_MAP (map), 8, 5, TRUE);
+    wait_for_paint (window);
+  }
 
   /* Leaving clears the hover. */
   g_signal_emit_by_name (find_controller (map, GTK_TYPE_EVENT_CONTROLLER_MOTION), "leave");

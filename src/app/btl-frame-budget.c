@@ -77,7 +77,11 @@ deferred_run (gpointer data)
 static void
 fire (Deferred *d)
 {
-  g_clear_signal_handler (&d->handler, d->clock);
+  /* A window that closed meanwhile has disposed its frame clock, and with it
+   * the handler ("no handler with id" otherwise). */
+  if (d->handler != 0 && g_signal_handler_is_connected (d->clock, d->handler))
+    g_signal_handler_disconnect (d->clock, d->handler);
+  d->handler = 0;
   g_clear_handle_id (&d->timeout_id, g_source_remove);
   /* Below redraw priority, as the changes it stands for. */
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, deferred_run, d, NULL);

@@ -30,6 +30,7 @@ struct _BtlScatterMap
   char             *x_label;
   char             *y_label;
   cairo_surface_t  *cache;         /* the points, for the last layout */
+  GskRenderNode    *base;          /* all but selection, marker and hover */
 
   int               n;
   int               n_classes;     /* max class + 1, 0 without classes */
@@ -43,6 +44,17 @@ struct _BtlScatterMap
   int               cache_height;
   int               cache_scale;
   graphene_rect_t   cache_plot;    /* moves with axis labels, fonts, legend */
+
+  /* the base's key: it is drawn again only when one of these changes */
+  guint             base_serial;   /* bumped by the setters of what it shows */
+  guint             base_drawn_serial;
+  int               base_width;
+  int               base_height;
+  int               base_scale;
+  GdkRGBA           base_fg;
+  GdkRGBA           base_accent;
+  guint             base_font;     /* pango_font_description_hash () */
+  guint             n_base_draws;
 
   /* layout of the last frame on screen */
   BtlAxis           xa;
@@ -178,9 +190,18 @@ draw_points_raster (BtlScatterMap         *self,
   btl_dots_draw (image, xy, self->classes, self->n, colours, n_colours, alpha, radius * scale, &clip);
 }
 
+static void draw_overlay (BtlScatterMap         *self,
+                          BtlCanvas             *canvas,
+                          const BtlAxis         *xa,
+                          const BtlAxis         *ya,
+                          const graphene_rect_t *plot);
+
+/* The frame, axes, legend and points; with overlay, the selection, the
+ * marker and the hover readout on top (an export, or the plain path). */
 static void
-draw_map (GtkWidget *widget,
-          BtlCanvas *canvas)
+draw_map_part (GtkWidget *widget,
+               BtlCanvas *canvas,
+               gboolean   overlay)
 {
   BtlScatterMap *self = BTL_SCATTER_MAP (widget);
   BtlAxis xa = { 0 }, ya = { 0 };
@@ -194,6 +215,7 @@ draw_map (GtkWidget *widget,
 
   if (self->n == 0)
     {
+      self->have_layout = FALSE;
       btl_canvas_placeholder (canvas, _("The latent map appears here once a model is trained"));
       return;
     }
@@ -282,7 +304,30 @@ draw_map (GtkWidget *widget,
       cairo_paint (cr);
     }
 
-  /* Selection, hover and marker on top. */
+  if (overlay)
+    draw_overlay (self, canvas, &xa, &ya, &plot);
+}
+
+static void
+draw_map (GtkWidget *widget,
+          BtlCanvas *canvas)
+{
+  draw_map_part (widget, canvas, TRUE);
+}
+
+/* Selection, marker and hover, on top of the base. */
+static void
+draw_overlay (BtlScatterMap         *self,
+              BtlCanvas             *canvas,
+              const BtlAxis         *pxa,
+              const BtlAxis         *pya,
+              const graphene_rect_t *pplot)
+{
+  BtlAxis xa = *pxa, ya = *pya;
+  graphene_rect_t plot = *pplot;
+  cairo_t *cr = btl_canvas_cairo (canvas);
+  char buf[32];
+
   if (self->selected >= 0 && self->selected < self->n && point_ok (self, self->selected))
     {
       double px = btl_axis_map (&xa, self->xy[2 * self->selected]);
@@ -349,14 +394,45 @@ draw_map (GtkWidget *widget,
 
 /* ---- widget ------------------------------------------------------------ */
 
+/* The base is kept as a render node: a moving marker or the pointer over
+ * the map (every frame while a person explores it, once a second while a
+ * model trains) then redraws only what is on top. */
 static void
 btl_scatter_map_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
 {
+  BtlScatterMap *self = BTL_SCATTER_MAP (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
   BtlCanvas canvas;
 
   btl_canvas_init_snapshot (&canvas, widget, snapshot);
-  draw_map (widget, &canvas);
+  if (self->base == NULL || self->base_drawn_serial != self->base_serial
+      || self->base_width != width || self->base_height != height || self->base_scale != scale
+      || !gdk_rgba_equal (&self->base_fg, &canvas.fg) || !gdk_rgba_equal (&self->base_accent, &canvas.accent)
+      || self->base_font != pango_font_description_hash (canvas.font))
+    {
+      GtkSnapshot *scratch = gtk_snapshot_new ();
+      BtlCanvas base;
+
+      g_clear_pointer (&self->base, gsk_render_node_unref);
+      btl_canvas_init_snapshot (&base, widget, scratch);
+      draw_map_part (widget, &base, FALSE);
+      btl_canvas_finish (&base);
+      self->base = gtk_snapshot_free_to_node (scratch);
+      self->base_drawn_serial = self->base_serial;
+      self->base_width = width;
+      self->base_height = height;
+      self->base_scale = scale;
+      self->base_fg = canvas.fg;
+      self->base_accent = canvas.accent;
+      self->base_font = pango_font_description_hash (canvas.font);
+      self->n_base_draws++;
+    }
+  if (self->base != NULL)
+    gtk_snapshot_append_node (snapshot, self->base);
+  if (self->n > 0 && self->have_layout)
+    draw_overlay (self, &canvas, &self->xa, &self->ya, &self->plot);
   btl_canvas_finish (&canvas);
 }
 
@@ -559,6 +635,7 @@ btl_scatter_map_finalize (GObject *object)
   BtlScatterMap *self = BTL_SCATTER_MAP (object);
 
   g_clear_pointer (&self->cache, cairo_surface_destroy);
+  g_clear_pointer (&self->base, gsk_render_node_unref);
   g_free (self->xy);
   g_free (self->classes);
   g_strfreev (self->class_names);
@@ -644,6 +721,7 @@ btl_scatter_map_set_points (BtlScatterMap     *self,
   self->n = n;
   self->n_classes = 0;
   self->version++;
+  self->base_serial++;
   self->hover = -1;
   if (self->selected >= n)
     self->selected = -1;
@@ -688,6 +766,7 @@ btl_scatter_map_set_axis_labels (BtlScatterMap *self,
   g_free (self->y_label);
   self->x_label = g_strdup (x_label);
   self->y_label = g_strdup (y_label);
+  self->base_serial++;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -725,6 +804,14 @@ btl_scatter_map_get_selected (BtlScatterMap *self)
   g_return_val_if_fail (BTL_IS_SCATTER_MAP (self), -1);
 
   return self->selected;
+}
+
+guint
+btl_scatter_map_get_n_base_draws (BtlScatterMap *self)
+{
+  g_return_val_if_fail (BTL_IS_SCATTER_MAP (self), 0);
+
+  return self->n_base_draws;
 }
 
 int

@@ -37,6 +37,9 @@ void       btl_scatter_map_set_selected    (BtlScatterMap      *self,
                                             int                 index);
 int        btl_scatter_map_get_selected    (BtlScatterMap      *self);
 int        btl_scatter_map_get_n_points    (BtlScatterMap      *self);
+/* How many times the map under the selection, marker and readout was drawn
+ * (for tests and benchmarks: moving those does not draw it again). */
+guint      btl_scatter_map_get_n_base_draws (BtlScatterMap     *self);
 
 /* The nearest drawn point within a few pixels of (widget_x, widget_y), or -1.
  * Mapping uses the layout of the last frame drawn. */
