@@ -21,15 +21,6 @@ struct _BtlProgressLine
   int       percent;    /* told to screen readers */
 };
 
-enum
-{
-  PROP_0,
-  PROP_FRACTION,
-  N_PROPS
-};
-
-static GParamSpec *props[N_PROPS];
-
 G_DEFINE_FINAL_TYPE (BtlProgressLine, btl_progress_line, GTK_TYPE_WIDGET)
 
 static int
@@ -86,56 +77,12 @@ btl_progress_line_snapshot (GtkWidget   *widget,
 }
 
 static void
-btl_progress_line_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  BtlProgressLine *self = BTL_PROGRESS_LINE (object);
-
-  switch (prop_id)
-    {
-    case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-btl_progress_line_set_property (GObject      *object,
-                                guint         prop_id,
-                                const GValue *value,
-                                GParamSpec   *pspec)
-{
-  BtlProgressLine *self = BTL_PROGRESS_LINE (object);
-
-  switch (prop_id)
-    {
-    case PROP_FRACTION:
-      btl_progress_line_set_fraction (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 btl_progress_line_class_init (BtlProgressLineClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->get_property = btl_progress_line_get_property;
-  object_class->set_property = btl_progress_line_set_property;
   widget_class->measure = btl_progress_line_measure;
   widget_class->snapshot = btl_progress_line_snapshot;
-
-  props[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, props);
 
   gtk_widget_class_set_css_name (widget_class, "btlprogressline");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);
@@ -178,7 +125,6 @@ btl_progress_line_set_fraction (BtlProgressLine *self,
     }
   if (fill_px (self, gtk_widget_get_width (GTK_WIDGET (self))) != self->drawn_px)
     gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FRACTION]);
 }
 
 double

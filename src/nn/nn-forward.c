@@ -85,13 +85,12 @@ carve (NnWork        *work,
   return off;
 }
 
-static NnStatus
-work_init (NnWork        *work,
-           const NnModel *model,
-           int            max_batch,
-           bool           train,
-           bool           zero,
-           NnError       *err)
+NnStatus
+nn_work_init_unzeroed (NnWork        *work,
+                       const NnModel *model,
+                       int            max_batch,
+                       bool           train,
+                       NnError       *err)
 {
   size_t total;
   int i;
@@ -124,11 +123,11 @@ work_init (NnWork        *work,
   work->max_batch = max_batch;
   work->train = train;
   total = carve (work, model, NULL);
-  work->block = zero ? nn_alloc_floats (total) : nn_alloc_floats_uninit (total);
-  work->n_floats = total;
+  work->block = nn_alloc_floats_uninit (total);
   if (work->block == NULL)
     return nn_error_set (err, NN_ERR_NOMEM, "out of memory for the workspace (%zu MB)",
                          total * sizeof (float) >> 20);
+  work->n_floats = total;
   carve (work, model, work->block);
   return NN_OK;
 }
@@ -140,17 +139,11 @@ nn_work_init (NnWork        *work,
               bool           train,
               NnError       *err)
 {
-  return work_init (work, model, max_batch, train, true, err);
-}
+  NnStatus st = nn_work_init_unzeroed (work, model, max_batch, train, err);
 
-NnStatus
-nn_work_init_unzeroed (NnWork        *work,
-                       const NnModel *model,
-                       int            max_batch,
-                       bool           train,
-                       NnError       *err)
-{
-  return work_init (work, model, max_batch, train, false, err);
+  if (st == NN_OK)
+    nn_work_zero (work);
+  return st;
 }
 
 void
